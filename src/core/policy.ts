@@ -1,0 +1,209 @@
+import { z } from 'zod';
+import { ConfigError } from '../errors.js';
+import { GONE_STATUSES } from './novita-instance.js';
+
+/**
+ * How one Novita status maps to a local status: either the local status alone, or the local status
+ * with the local statuses kept as they are (refinements the application sets itself, such as
+ * `health_checking` or `ready` while Novita says `running`).
+ */
+export type StatusMapEntry = string | { status: string; keep?: readonly string[] };
+
+/** What to do with Novita instances that no record names. */
+export type NovitaOnlyPolicy = 'report' | 'ignore' | 'adopt';
+
+/** The reconcile policy, with every field resolved. See {@link resolvePolicy} for the defaults. */
+export interface SyncPolicy {
+  /** Remove obsolete records instead of marking them `terminated`. @default false */
+  removeObsoleteInstances: boolean;
+  /** Days a terminated record is kept before retention removes it. @default 7 */
+  obsoleteRetentionDays: number;
+  /** Whether `reconciler.start()` schedules runs. @default true */
+  enableAutomaticSync: boolean;
+  /** Minutes between scheduled runs. @default 30 */
+  syncIntervalMinutes: number;
+  /** Minutes after `timestamps.created` during which a record is never treated as obsolete. @default 10 */
+  creationGraceMinutes: number;
+  /** Confirm each record absent from the listing with `getInstance` before acting on it. @default true */
+  confirmObsolete: boolean;
+  /**
+   * Above this fraction of obsolete candidates among the records that should be alive, nothing based
+   * on absence from the listing happens (unless `forceSync`). @default 0.5
+   */
+  maxObsoleteFraction: number;
+  /** The safety limit applies only when at least this many records should be alive. @default 10 */
+  safetyMinRecords: number;
+  /** Novita instances without a record: reported, ignored or adopted as new records. @default 'report' */
+  novitaOnly: NovitaOnlyPolicy;
+  /** Overrides of the default status map, per Novita status. @default {} */
+  statusMap: Readonly<Record<string, StatusMapEntry>>;
+}
+
+/** A partial policy as users write it; {@link resolvePolicy} fills the defaults. */
+export type SyncPolicyInput = Partial<SyncPolicy>;
+
+/** The defaults of every policy field. */
+export const DEFAULT_POLICY: Readonly<SyncPolicy> = Object.freeze({
+  removeObsoleteInstances: false,
+  obsoleteRetentionDays: 7,
+  enableAutomaticSync: true,
+  syncIntervalMinutes: 30,
+  creationGraceMinutes: 10,
+  confirmObsolete: true,
+  maxObsoleteFraction: 0.5,
+  safetyMinRecords: 10,
+  novitaOnly: 'report',
+  statusMap: Object.freeze({}),
+});
+
+const localStatus = z.string().min(1, 'must be a non-empty status string').refine((value) => value !== 'terminated', {
+  message: '"terminated" is the reconciler\'s own status and cannot be a mapping target',
+});
+
+const statusMapEntrySchema = z.union([
+  localStatus,
+  z.object({ status: localStatus, keep: z.array(z.string().min(1)).optional() }).strict(),
+]);
+
+/** The zod schema of a policy, with the documented defaults. */
+export const syncPolicySchema = z
+  .object({
+    removeObsoleteInstances: z.boolean().default(DEFAULT_POLICY.removeObsoleteInstances),
+    obsoleteRetentionDays: z.number().finite().min(0, 'must be 0 or more').default(DEFAULT_POLICY.obsoleteRetentionDays),
+    enableAutomaticSync: z.boolean().default(DEFAULT_POLICY.enableAutomaticSync),
+    syncIntervalMinutes: z.number().finite().gt(0, 'must be more than 0').max(10_080, 'must be at most a week (10080)').default(DEFAULT_POLICY.syncIntervalMinutes),
+    creationGraceMinutes: z.number().finite().min(0, 'must be 0 or more').default(DEFAULT_POLICY.creationGraceMinutes),
+    confirmObsolete: z.boolean().default(DEFAULT_POLICY.confirmObsolete),
+    maxObsoleteFraction: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').default(DEFAULT_POLICY.maxObsoleteFraction),
+    safetyMinRecords: z.number().int('must be a whole number').min(0, 'must be 0 or more').default(DEFAULT_POLICY.safetyMinRecords),
+    novitaOnly: z.enum(['report', 'ignore', 'adopt']).default(DEFAULT_POLICY.novitaOnly),
+    statusMap: z
+      .record(z.string().min(1), statusMapEntrySchema)
+      .superRefine((map, context) => {
+        for (const key of Object.keys(map)) {
+          if (GONE_STATUSES.has(key)) {
+            context.addIssue({
+              code: 'custom',
+              path: [key],
+              message: `${key} means the instance is gone and is always handled as obsolete; it cannot be remapped`,
+            });
+          }
+        }
+      })
+      .default({}),
+  })
+  .strict();
+
+/**
+ * Validates a partial policy and fills the defaults. Throws {@link ConfigError} naming the field
+ * (as `policy.<field>`) and what it got.
+ *
+ * @example
+ * ```ts
+ * const policy = resolvePolicy({ removeObsoleteInstances: true, obsoleteRetentionDays: 3 });
+ * ```
+ */
+export function resolvePolicy(input: unknown = {}, fieldPrefix = 'policy'): SyncPolicy {
+  if (input === undefined || input === null) input = {};
+  const parsed = syncPolicySchema.safeParse(input);
+  if (parsed.success) return parsed.data as SyncPolicy;
+  const issue = parsed.error.issues[0];
+  const path = issue?.path.map(String) ?? [];
+  const field = [fieldPrefix, ...path].join('.');
+  let received: unknown = input;
+  for (const key of path) received = typeof received === 'object' && received !== null ? (received as Record<string, unknown>)[key] : undefined;
+  if (issue?.code === 'unrecognized_keys') {
+    throw new ConfigError(`${fieldPrefix}.${issue.keys.join(', ')}`, `unknown policy field; known fields: ${Object.keys(DEFAULT_POLICY).join(', ')}`);
+  }
+  throw new ConfigError(field, issue?.message ?? 'invalid', { received });
+}
+
+/** Environment variable -> policy field. */
+export const POLICY_ENV_VARIABLES = {
+  SYNC_REMOVE_OBSOLETE_INSTANCES: 'removeObsoleteInstances',
+  SYNC_OBSOLETE_INSTANCE_RETENTION_DAYS: 'obsoleteRetentionDays',
+  SYNC_ENABLE_AUTOMATIC_SYNC: 'enableAutomaticSync',
+  SYNC_INTERVAL_MINUTES: 'syncIntervalMinutes',
+  SYNC_CREATION_GRACE_MINUTES: 'creationGraceMinutes',
+  SYNC_CONFIRM_OBSOLETE: 'confirmObsolete',
+  SYNC_MAX_OBSOLETE_FRACTION: 'maxObsoleteFraction',
+  SYNC_SAFETY_MIN_RECORDS: 'safetyMinRecords',
+  SYNC_NOVITA_ONLY: 'novitaOnly',
+  SYNC_STATUS_MAP: 'statusMap',
+} as const satisfies Record<string, keyof SyncPolicy>;
+
+type FieldKind = 'boolean' | 'number' | 'enum' | 'json';
+const FIELD_KINDS: Record<keyof SyncPolicy, FieldKind> = {
+  removeObsoleteInstances: 'boolean',
+  obsoleteRetentionDays: 'number',
+  enableAutomaticSync: 'boolean',
+  syncIntervalMinutes: 'number',
+  creationGraceMinutes: 'number',
+  confirmObsolete: 'boolean',
+  maxObsoleteFraction: 'number',
+  safetyMinRecords: 'number',
+  novitaOnly: 'enum',
+  statusMap: 'json',
+};
+
+/**
+ * Reads the policy from environment variables (`SYNC_*`, see `.env.example`), filling defaults for
+ * those not set. An empty variable counts as not set. `overrides` win over the environment.
+ * Throws {@link ConfigError} naming the variable and what it got.
+ *
+ * @example
+ * ```ts
+ * const policy = policyFromEnv(process.env);
+ * ```
+ */
+export function policyFromEnv(env: Readonly<Record<string, string | undefined>> = process.env, overrides: SyncPolicyInput = {}): SyncPolicy {
+  const input: Record<string, unknown> = {};
+  for (const [variable, field] of Object.entries(POLICY_ENV_VARIABLES) as [keyof typeof POLICY_ENV_VARIABLES, keyof SyncPolicy][]) {
+    const raw = env[variable];
+    if (raw === undefined || raw.trim() === '') continue;
+    const text = raw.trim();
+    switch (FIELD_KINDS[field]) {
+      case 'boolean': {
+        const lowered = text.toLowerCase();
+        if (['true', '1', 'yes', 'on'].includes(lowered)) input[field] = true;
+        else if (['false', '0', 'no', 'off'].includes(lowered)) input[field] = false;
+        else throw new ConfigError(variable, 'must be true or false (also accepted: 1/0, yes/no, on/off)', { received: raw });
+        break;
+      }
+      case 'number': {
+        const value = Number(text);
+        if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text) || !Number.isFinite(value)) {
+          throw new ConfigError(variable, 'must be a number', { received: raw });
+        }
+        input[field] = value;
+        break;
+      }
+      case 'enum':
+        input[field] = text;
+        break;
+      case 'json': {
+        try {
+          input[field] = JSON.parse(text);
+        } catch (error) {
+          throw new ConfigError(variable, `must be JSON, such as {"pulling":"creating"}: ${(error as Error).message}`, { received: raw });
+        }
+        break;
+      }
+    }
+  }
+  const variableOf = new Map(Object.entries(POLICY_ENV_VARIABLES).map(([variable, field]) => [field as string, variable]));
+  try {
+    return resolvePolicy({ ...input, ...overrides }, 'policy');
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      const field = error.field.replace(/^policy\./, '').split('.')[0] ?? '';
+      const variable = variableOf.get(field);
+      if (variable && field in input && !(field in overrides)) {
+        const rest = error.field.replace(/^policy\.[^.]+\.?/, '');
+        const raw = env[variable];
+        throw new ConfigError(rest ? `${variable} (${rest})` : variable, error.message.replace(/^[^:]+: /, '').replace(/ \(got .*\)$/, ''), { received: raw });
+      }
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { RecordInvalidError } from '../errors.js';
+
+/**
+ * The timestamps the library reads and writes on a record. All are ISO 8601 strings. Other keys the
+ * backend keeps in `timestamps` are left as they are.
+ */
+export interface RecordTimestamps {
+  /** When the record was made. Drives the creation grace period. */
+  created?: string;
+  /** When the reconciler marked the record terminated (or first saw it terminated without one). Never moved once set. */
+  terminated?: string;
+  /** From Novita's `lastStartedAt`, when Novita gave one. */
+  started?: string;
+  /** From Novita's `lastStoppedAt`, when Novita gave one. */
+  stopped?: string;
+  /** Set on every write the reconciler makes. */
+  updated?: string;
+  [key: string]: unknown;
+}
+
+/**
+ * A backend's record of one Novita GPU instance. The library owns only the fields declared here and
+ * leaves every other field exactly as it found it.
+ */
+export interface InstanceRecord {
+  /** The backend's own id for the record. */
+  id: string;
+  /** Novita's instance id; absent until Novita assigned one. */
+  novitaInstanceId?: string;
+  /** The local status, for example `running`, `stopped`, `terminated` (see the status map). */
+  status: string;
+  /** The raw Novita status last seen. */
+  novitaStatus?: string;
+  /** Timestamps the library reads and writes. */
+  timestamps?: RecordTimestamps;
+  /** Why the reconciler terminated the record, when it did. */
+  terminationReason?: string;
+  /** Every other field belongs to the backend and is never touched. */
+  [key: string]: unknown;
+}
+
+const isoString = z.string().refine((value) => !Number.isNaN(Date.parse(value)), 'must be an ISO 8601 date string');
+
+const recordSchema = z
+  .object({
+    id: z.string().min(1, 'must be a non-empty string'),
+    novitaInstanceId: z.string().min(1, 'must be a non-empty string').optional(),
+    status: z.string(),
+    novitaStatus: z.string().optional(),
+    timestamps: z
+      .object({
+        created: isoString.optional(),
+        terminated: isoString.optional(),
+        started: isoString.optional(),
+        stopped: isoString.optional(),
+        updated: isoString.optional(),
+      })
+      .loose()
+      .optional(),
+    terminationReason: z.string().optional(),
+  })
+  .loose();
+
+/** The outcome of decoding a stored value: a record, or why it is not one. */
+export type DecodeResult = { ok: true; record: InstanceRecord } | { ok: false; field: string; message: string };
+
+/**
+ * Checks that `value` is a valid {@link InstanceRecord} (the fields the library owns have the right
+ * types). Other fields are kept untouched.
+ */
+export function decodeRecord(value: unknown): DecodeResult {
+  const parsed = recordSchema.safeParse(value);
+  if (parsed.success) return { ok: true, record: value as InstanceRecord };
+  const issue = parsed.error.issues[0];
+  return {
+    ok: false,
+    field: issue ? issue.path.map(String).join('.') : '',
+    message: issue ? issue.message : 'invalid record',
+  };
+}
+
+/** Like {@link decodeRecord} but throws {@link RecordInvalidError} naming the field. */
+export function assertRecord(value: unknown): InstanceRecord {
+  const result = decodeRecord(value);
+  if (result.ok) return result.record;
+  const id = typeof value === 'object' && value !== null && typeof (value as { id?: unknown }).id === 'string' ? (value as { id: string }).id : undefined;
+  throw new RecordInvalidError(id, result.field, result.message);
+}
+
+/** A deep copy through JSON, the form in which every store keeps a record. */
+export function cloneRecord<T>(record: T): T {
+  return JSON.parse(JSON.stringify(record)) as T;
+}

@@ -1,0 +1,155 @@
+/** What an action does to a record. */
+export type ActionKind =
+  /** The record's status or Novita status is refreshed from Novita (or a terminated record is revived). */
+  | 'refresh'
+  /** The record is marked `terminated` because its instance is gone. */
+  | 'markTerminated'
+  /** The record is deleted from the store. */
+  | 'remove'
+  /** A terminated record without `timestamps.terminated` gets one, so that retention can count from it. */
+  | 'stampTerminated'
+  /** A record is created for a Novita instance that no record named (`novitaOnly: 'adopt'`). */
+  | 'adopt';
+
+/** Why an action was taken. */
+export type ActionReason =
+  /** Novita's status maps to a different local status, or Novita's raw status changed. */
+  | 'status-changed'
+  /** The record was terminated, but its instance is alive at Novita. */
+  | 'instance-alive'
+  /** The instance was absent from the listing, but `getInstance` found it alive: refreshed from that. */
+  | 'listing-lagged'
+  /** Novita lists or returns the instance as `toRemove`, `removing` or `removed`. */
+  | 'instance-deleted'
+  /** The instance is absent from the listing and Novita confirmed it does not exist (or confirmation is off). */
+  | 'instance-not-found'
+  /** The record never got a started instance (`creating`/`created`/`starting`, no `timestamps.started`) and its instance is gone or was never assigned. */
+  | 'never-started'
+  /** A terminated record is older than `obsoleteRetentionDays`. */
+  | 'retention-expired'
+  /** A terminated record lacked `timestamps.terminated`. */
+  | 'terminated-timestamp-missing'
+  /** A Novita instance without a record. */
+  | 'novita-only';
+
+/**
+ * What happened to an action: `planned` (dry run), `applied`, `conflict` (the record changed since
+ * it was read: left for the next run), `missing` (the record was deleted meanwhile; for a removal, that
+ * counts as done), `not-applied` (the run stopped before this write).
+ */
+export type ActionOutcome = 'planned' | 'applied' | 'conflict' | 'missing' | 'not-applied';
+
+/** One action of a run, as reported, logged and emitted. Never carries Novita credentials. */
+export interface SyncAction {
+  kind: ActionKind;
+  /** The record's id. */
+  recordId: string;
+  /** The Novita instance id, or `null` when the record has none. */
+  novitaInstanceId: string | null;
+  /** The local status before (`null` for an adoption). */
+  from: string | null;
+  /** The local status after (`null` for a removal). */
+  to: string | null;
+  reason: ActionReason;
+  /** Novita's status as last seen for this instance, or `null` when Novita does not list it. */
+  novitaStatus: string | null;
+  outcome: ActionOutcome;
+}
+
+/** Why records were left alone. */
+export interface SkippedCounts {
+  /** Inside the creation grace period. */
+  grace: number;
+  /** Novita reports a status the map does not know. */
+  unknownStatus: number;
+  /** The stored value could not be decoded. */
+  invalid: number;
+  /** Two or more records name the same Novita instance. */
+  duplicate: number;
+  /** Outside the reconciler's `scope`. */
+  outOfScope: number;
+  /** Obsolete or retention handling held back by the safety limit. */
+  safety: number;
+}
+
+/** Whether the safety limit held back obsolete handling this run. */
+export interface SafetyReport {
+  tripped: boolean;
+  /** Why it tripped, for a person. */
+  reason?: string;
+  /** Obsolete candidates counted before confirmation. */
+  candidates: number;
+  /** Records with a Novita id, outside the grace period and not terminated: the ones that should be alive. */
+  eligible: number;
+  /** Whether `forceSync` overrode a trip. */
+  overridden: boolean;
+}
+
+/** A Novita instance without a record, as reported (no credentials). */
+export interface NovitaOnlyInstance {
+  novitaInstanceId: string;
+  name: string | null;
+  status: string;
+}
+
+/** The options a run was called with, resolved. */
+export interface SyncRunOptions {
+  dryRun: boolean;
+  handleObsoleteInstances: boolean;
+  forceSync: boolean;
+}
+
+/**
+ * The result of one sync run. Every record present before the run lands in exactly one of
+ * `updated`, `markedTerminated`, `removed`, `unchanged`, `conflicts`, `unverified`, `notApplied`
+ * and the `skipped` reasons; these add up to `beforeSync`.
+ */
+export interface SyncReport {
+  /** A unique id of this run. */
+  runId: string;
+  /** Records before the run (valid or not). */
+  beforeSync: number;
+  /** Records after the run (or that a dry run would leave). */
+  afterSync: number;
+  /** Records refreshed from Novita (including revived and timestamp-stamped ones). */
+  updated: number;
+  /** Records marked terminated. */
+  markedTerminated: number;
+  /** Records removed (obsolete, never started, or past retention). */
+  removed: number;
+  /** Records that needed no write. */
+  unchanged: number;
+  /** Records whose write met a concurrent change; left for the next run. */
+  conflicts: number;
+  /** Obsolete candidates whose confirmation with Novita failed; left for the next run. */
+  unverified: number;
+  /** Records whose write was planned but not attempted because the run stopped (only in `error.report`). */
+  notApplied: number;
+  /** Records left alone, per reason. */
+  skipped: SkippedCounts;
+  /** Obsolete candidates found (before the safety limit and confirmation). */
+  obsoleteCandidates: number;
+  /** Instances in the Novita listing. */
+  novitaInstances: number;
+  /** Records before the run (= `beforeSync`). */
+  localInstances: number;
+  /** Records matched to an instance of the listing. */
+  mergedInstances: number;
+  /** Records after the run plus Novita-only instances not adopted. */
+  totalInstances: number;
+  /** `beforeSync - afterSync + adopted`: records that left the store. */
+  instancesRemoved: number;
+  /** Records created for Novita-only instances. */
+  adopted: number;
+  /** Novita instances without a record (in scope, not being deleted) and not adopted. */
+  novitaOnly: NovitaOnlyInstance[];
+  safety: SafetyReport;
+  /** Run time in milliseconds. */
+  duration: number;
+  /** When the run started, ISO 8601. */
+  timestamp: string;
+  dryRun: boolean;
+  options: SyncRunOptions;
+  /** Every action, in the order it was planned, with its outcome. */
+  actions: SyncAction[];
+}

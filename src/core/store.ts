@@ -1,0 +1,118 @@
+import type { InstanceRecord } from './record.js';
+
+/** A record as read by the reconciler, with the opaque version a conditional write must match. */
+export interface VersionedRecord {
+  /** The record id. */
+  id: string;
+  /** The decoded record. */
+  record: InstanceRecord;
+  /** Opaque token that changes whenever the stored value changes, by anyone. */
+  version: string;
+  invalid?: undefined;
+}
+
+/** A stored value that could not be decoded as a record. The reconciler leaves it alone and reports it. */
+export interface InvalidStoredRecord {
+  /** The record id (the key it is stored under). */
+  id: string;
+  record?: undefined;
+  /** Opaque token of the stored value. */
+  version: string;
+  /** Why it could not be decoded, naming the field when possible. */
+  invalid: string;
+}
+
+/** One entry of a batch read by {@link InstanceStore.readBatches}. */
+export type StoreEntry = VersionedRecord | InvalidStoredRecord;
+
+/** A conditional put: applies only if the stored record still has `expectedVersion` (or, when `null`, does not exist). */
+export interface ConditionalPut {
+  op: 'put';
+  id: string;
+  record: InstanceRecord;
+  /** The version read, or `null` to create a record that must not exist yet. */
+  expectedVersion: string | null;
+}
+
+/** A conditional delete: applies only if the stored record still has `expectedVersion`. */
+export interface ConditionalDelete {
+  op: 'delete';
+  id: string;
+  expectedVersion: string;
+}
+
+/** One write of a batch given to {@link InstanceStore.writeBatch}. */
+export type ConditionalWrite = ConditionalPut | ConditionalDelete;
+
+/**
+ * The outcome of one conditional write:
+ * - `ok`: applied;
+ * - `conflict`: the record changed (or, for a create, came to exist) since it was read; nothing written;
+ * - `missing`: the record was deleted since it was read; nothing written (for a delete, that counts as done).
+ */
+export type WriteOutcome = 'ok' | 'conflict' | 'missing';
+
+/** The result of one conditional write, in the order of the batch. */
+export interface WriteResult {
+  id: string;
+  outcome: WriteOutcome;
+  /** The new version after an `ok` put. */
+  version?: string;
+}
+
+/**
+ * A fencing token from a lock lease: a store that supports fencing applies a batch only while
+ * `key` still holds `token`, so a run that lost its lock cannot write.
+ */
+export interface WriteFence {
+  /** The lock's key, in the store's own namespace. */
+  key: string;
+  /** The lease owner's token. */
+  token: string;
+}
+
+/** Options of {@link InstanceStore.readBatches}. */
+export interface ReadBatchesOptions {
+  /** Records per batch. @default 500 */
+  batchSize?: number;
+  signal?: AbortSignal;
+}
+
+/** Options of {@link InstanceStore.writeBatch}. */
+export interface WriteBatchOptions {
+  /** When given, a store that supports fencing writes nothing unless the fence still holds. */
+  fence?: WriteFence;
+  signal?: AbortSignal;
+}
+
+/**
+ * Where the backend keeps its instance records. The first five methods are what the application
+ * uses; `readBatches` and `writeBatch` are what the reconciler uses. Every implementation must pass
+ * the store contract suite exported from `novita-reconciler/testing`.
+ */
+export interface InstanceStore {
+  /** The record with this id, or `null`. Throws `RECORD_INVALID` when the stored value cannot be decoded. */
+  get(id: string): Promise<InstanceRecord | null>;
+  /** Creates or replaces a record unconditionally. Throws `RECORD_INVALID` for an invalid record. */
+  put(record: InstanceRecord): Promise<void>;
+  /** Deletes a record; resolves whether it existed. */
+  delete(id: string): Promise<boolean>;
+  /** Every valid record (invalid stored values are left out). */
+  list(): Promise<InstanceRecord[]>;
+  /** The number of stored records, valid or not. */
+  count(): Promise<number>;
+  /**
+   * Every stored record, in batches, each with the version a conditional write must match. A value
+   * that cannot be decoded comes as an {@link InvalidStoredRecord}, never as a thrown error.
+   */
+  readBatches(options?: ReadBatchesOptions): AsyncIterable<StoreEntry[]>;
+  /**
+   * Applies each write on its own, only if its record is unchanged since it was read (a change by
+   * anyone, including code that does not use this library, must be detected). Resolves one result
+   * per write, in order. Rejects (with `STORE_UNAVAILABLE`, or `LOCK_LOST` when a fence no longer
+   * holds) only when the batch could not be attempted; writes already applied stay applied.
+   */
+  writeBatch(writes: readonly ConditionalWrite[], options?: WriteBatchOptions): Promise<WriteResult[]>;
+  /** Releases what the store owns (a connection it opened itself). Optional. */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,73 @@
+/**
+ * novita-reconciler: keeps a backend's records of its Novita.ai GPU instances true to Novita.
+ *
+ * This entry point is the core: the reconciler, the policy, the memory store, the interfaces every
+ * adapter implements, and the errors. It never imports ioredis.
+ */
+export { createReconciler } from './core/reconciler.js';
+export type { Reconciler, ReconcilerOptions, SyncOptions, ListInstancesOptions, ListInstancesResult } from './core/reconciler.js';
+export { planSync, defaultAdoptRecord } from './core/planner.js';
+export type { PlanInput, Plan, PlannedAction, RecordDecision, PlannedCategory, Confirmation, SyncScope } from './core/planner.js';
+export { resolvePolicy, policyFromEnv, syncPolicySchema, DEFAULT_POLICY, POLICY_ENV_VARIABLES } from './core/policy.js';
+export type { SyncPolicy, SyncPolicyInput, StatusMapEntry, NovitaOnlyPolicy } from './core/policy.js';
+export { DEFAULT_STATUS_MAP, buildStatusMap, mapStatus } from './core/status-map.js';
+export type { StatusRule, StatusVerdict } from './core/status-map.js';
+export type {
+  SyncReport,
+  SyncAction,
+  ActionKind,
+  ActionReason,
+  ActionOutcome,
+  SkippedCounts,
+  SafetyReport,
+  NovitaOnlyInstance,
+  SyncRunOptions,
+} from './core/report.js';
+export type {
+  ReconcilerEvent,
+  ReconcilerLogger,
+  LogMethod,
+  RunStartedEvent,
+  ActionEvent,
+  SafetyTrippedEvent,
+  RunFinishedEvent,
+  RunFailedEvent,
+} from './core/events.js';
+export { toPublicInstance, mergeInstanceView } from './core/instance-view.js';
+export type { PublicInstance, InstanceView, InstanceViewRow } from './core/instance-view.js';
+export { decodeRecord, assertRecord } from './core/record.js';
+export type { InstanceRecord, RecordTimestamps, DecodeResult } from './core/record.js';
+export type {
+  InstanceStore,
+  StoreEntry,
+  VersionedRecord,
+  InvalidStoredRecord,
+  ConditionalWrite,
+  ConditionalPut,
+  ConditionalDelete,
+  WriteOutcome,
+  WriteResult,
+  WriteFence,
+  ReadBatchesOptions,
+  WriteBatchOptions,
+} from './core/store.js';
+export { GONE_STATUSES } from './core/novita-instance.js';
+export type { NovitaClient, NovitaInstance, NovitaListing, NovitaCallOptions } from './core/novita-instance.js';
+export type { SyncLock, LockLease } from './core/lock.js';
+export { createMemoryStore } from './store/memory-store.js';
+export type { MemoryStore, MemoryStoreOptions } from './store/memory-store.js';
+export {
+  ReconcilerError,
+  ConfigError,
+  RecordInvalidError,
+  NovitaApiError,
+  NovitaAuthError,
+  NovitaIncompleteListingError,
+  NovitaInvalidResponseError,
+  StoreUnavailableError,
+  SyncInProgressError,
+  LockLostError,
+  AbortedError,
+  isReconcilerError,
+} from './errors.js';
+export type { ErrorCode, ReconcilerErrorOptions, NovitaApiErrorOptions, IncompleteListingOptions } from './errors.js';
