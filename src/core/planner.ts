@@ -153,6 +153,9 @@ export function planSync(input: PlanInput): Plan {
       pending.push({ type: 'done', decision: { recordId: entry.id, category: 'skipped.duplicate', merged } });
       continue;
     }
+    const young = inGrace(record);
+    // The records that should be alive: the denominator of the safety limit, whether listed or not.
+    if (novitaId !== undefined && !young && record.status !== TERMINATED) eligible += 1;
     if (instance && !GONE_STATUSES.has(instance.status)) {
       pending.push({ type: 'done', decision: refresh(record, version, instance, record.status === TERMINATED ? 'instance-alive' : 'status-changed', true) });
       continue;
@@ -165,8 +168,6 @@ export function planSync(input: PlanInput): Plan {
       }
       continue;
     }
-    const young = inGrace(record);
-    if (novitaId !== undefined && !young) eligible += 1;
     if (young) {
       pending.push({ type: 'done', decision: { recordId: record.id, category: 'skipped.grace', merged } });
       continue;

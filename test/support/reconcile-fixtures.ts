@@ -1,0 +1,62 @@
+import { expect } from 'vitest';
+import type { InstanceRecord, InstanceStore, NovitaInstance, SyncReport } from '../../src/index.js';
+
+export const NOW = new Date('2026-11-28T12:00:00.000Z');
+
+/** An ISO time `minutes` before {@link NOW}. */
+export const minutesAgo = (minutes: number): string => new Date(NOW.getTime() - minutes * 60_000).toISOString();
+export const daysAgo = (days: number): string => minutesAgo(days * 24 * 60);
+
+/** A record created a day ago, running, whose Novita id is `nv-<id>`. */
+export function record(id: string, fields: Partial<InstanceRecord> & Record<string, unknown> = {}): InstanceRecord {
+  return {
+    id,
+    novitaInstanceId: `nv-${id}`,
+    status: 'running',
+    novitaStatus: 'running',
+    ...fields,
+    timestamps: { created: daysAgo(1), started: daysAgo(1), ...(fields.timestamps ?? {}) },
+  };
+}
+
+/** A Novita instance as a client resolves it. */
+export function instance(id: string, status: string, fields: Partial<NovitaInstance> = {}): NovitaInstance {
+  return { id, status, name: `name-${id}`, ...fields };
+}
+
+/** Every report invariant: the categories add up to beforeSync, and the derived counts agree. */
+export function expectConsistentReport(report: SyncReport): void {
+  const skipped = Object.values(report.skipped).reduce((sum, count) => sum + count, 0);
+  const categories =
+    report.updated + report.markedTerminated + report.removed + report.unchanged + report.conflicts + report.unverified + report.notApplied + skipped;
+  expect(categories, 'categories add up to beforeSync').toBe(report.beforeSync);
+  expect(report.localInstances).toBe(report.beforeSync);
+  expect(report.afterSync).toBe(report.beforeSync - report.removed + report.adopted);
+  expect(report.instancesRemoved).toBe(report.removed);
+  expect(report.dryRun).toBe(report.options.dryRun);
+}
+
+/** Wraps a store to count the writes that reach it. */
+export function countingStore(store: InstanceStore): InstanceStore & { writes: number; batches: number } {
+  const counted = {
+    writes: 0,
+    batches: 0,
+    get: store.get.bind(store),
+    put: store.put.bind(store),
+    delete: store.delete.bind(store),
+    list: store.list.bind(store),
+    count: store.count.bind(store),
+    readBatches: store.readBatches.bind(store),
+    writeBatch: async (...args: Parameters<InstanceStore['writeBatch']>) => {
+      counted.writes += args[0].length;
+      counted.batches += 1;
+      return store.writeBatch(...args);
+    },
+  };
+  return counted;
+}
+
+/** The actions of a report without their outcomes, for comparing a dry run with the real one. */
+export function actionsWithoutOutcome(report: SyncReport): unknown[] {
+  return report.actions.map(({ outcome: _outcome, ...rest }) => rest);
+}
