@@ -1,0 +1,73 @@
+/**
+ * The package as users meet it: `npm pack`, installed into a temporary project, imported through its
+ * exports map from ESM and from CommonJS, and the demo example run against it.
+ */
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../..');
+let project = '';
+
+const run = (command: string, args: string[], cwd: string): string =>
+  execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' } });
+
+describe('the packed tarball', () => {
+  beforeAll(() => {
+    project = mkdtempSync(join(tmpdir(), 'novita-reconciler-pack-'));
+    run('npm', ['run', 'build', '--silent'], root);
+    run('npm', ['pack', '--pack-destination', project, '--silent'], root);
+    const tarball = readdirSync(project).find((name) => name.endsWith('.tgz'));
+    if (!tarball) throw new Error('npm pack produced no tarball');
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+    run('npm', ['install', '--prefer-offline', '--no-package-lock', join(project, tarball)], project);
+  }, 180_000);
+
+  afterAll(() => {
+    if (project) rmSync(project, { recursive: true, force: true });
+  });
+
+  it('imports every entry point from ESM', () => {
+    writeFileSync(
+      join(project, 'esm.mjs'),
+      `import * as core from 'novita-reconciler';
+import * as testing from 'novita-reconciler/testing';
+console.log(JSON.stringify({ core: typeof core.createReconciler, store: typeof core.createMemoryStore, guard: typeof core.isReconcilerError, contract: typeof testing.defineStoreContract, scripted: typeof testing.createScriptedNovitaClient }));`,
+    );
+    expect(JSON.parse(run('node', ['esm.mjs'], project))).toEqual({ core: 'function', store: 'function', guard: 'function', contract: 'function', scripted: 'function' });
+  });
+
+  it('requires every entry point from CommonJS, and the error guard works across the two copies', () => {
+    writeFileSync(
+      join(project, 'cjs.cjs'),
+      `const core = require('novita-reconciler');
+const testing = require('novita-reconciler/testing');
+import('novita-reconciler').then((esm) => {
+  const fromCjs = new core.SyncInProgressError();
+  console.log(JSON.stringify({
+    core: typeof core.createReconciler,
+    contract: typeof testing.defineStoreContract,
+    instanceofAcross: fromCjs instanceof esm.ReconcilerError,
+    guardAcross: esm.isReconcilerError(fromCjs, 'SYNC_IN_PROGRESS'),
+  }));
+});`,
+    );
+    expect(JSON.parse(run('node', ['cjs.cjs'], project))).toEqual({ core: 'function', contract: 'function', instanceofAcross: false, guardAcross: true });
+  });
+
+  it('ships no ioredis import in the core entry', () => {
+    writeFileSync(join(project, 'no-redis.mjs'), `await import('novita-reconciler'); console.log('ok');`);
+    // ioredis is not installed in the consumer project: importing the core must still work.
+    expect(run('node', ['no-redis.mjs'], project).trim()).toBe('ok');
+  });
+
+  it('runs the demo example against the installed package', () => {
+    cpSync(join(root, 'examples/demo.ts'), join(project, 'demo.ts'));
+    const output = run('node', [join(root, 'node_modules/tsx/dist/cli.mjs'), 'demo.ts'], project);
+    expect(output).toMatch(/== real run/);
+    expect(output).toMatch(/applied\s+markTerminated\s+sweep-7/);
+    expect(output).toMatch(/== second run\n\s+\(no actions/);
+  });
+});
