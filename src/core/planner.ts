@@ -299,7 +299,11 @@ export function planSync(input: PlanInput): Plan {
   for (const instance of listed.values()) {
     if (namedBy.has(instance.id) || GONE_STATUSES.has(instance.status) || !instanceInScope(instance)) continue;
     const verdict = mapStatus(statusMap, instance.status, '');
-    if (policy.novitaOnly === 'adopt' && verdict.kind === 'mapped') {
+    // A young instance may be one the application just created and has not recorded yet: adopting it
+    // would leave two records naming one instance. Adopt only what is known to be older than the grace.
+    const createdAt = parseTime(instance.createdAt);
+    const oldEnough = createdAt !== undefined && now.getTime() - createdAt >= graceMs;
+    if (policy.novitaOnly === 'adopt' && verdict.kind === 'mapped' && oldEnough) {
       const record = adoptedRecord(input.adoptRecord(instance), instance, verdict.status, nowIso);
       adoptions.push({
         kind: 'adopt',

@@ -33,7 +33,11 @@ export interface SyncPolicy {
   maxObsoleteFraction: number;
   /** The safety limit applies only when at least this many records should be alive. @default 10 */
   safetyMinRecords: number;
-  /** Novita instances without a record: reported, ignored or adopted as new records. @default 'report' */
+  /**
+   * Novita instances without a record: reported, ignored or adopted as new records. Adoption waits until
+   * the instance's `createdAt` is older than `creationGraceMinutes` (until then it is reported), so an
+   * instance the application is still recording is never adopted twice. @default 'report'
+   */
   novitaOnly: NovitaOnlyPolicy;
   /** Overrides of the default status map, per Novita status. @default {} */
   statusMap: Readonly<Record<string, StatusMapEntry>>;

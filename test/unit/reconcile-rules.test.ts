@@ -314,6 +314,14 @@ const cases: Case[] = [
     expectNovitaOnly: [],
   },
   {
+    name: 'does not adopt a Novita-only instance younger than the grace period (the app may be recording it): reports it',
+    records: [],
+    listing: [instance('nv-new', 'pending', { createdAt: minutesAgo(2) }), instance('nv-unknown-age', 'running')],
+    policy: { novitaOnly: 'adopt' },
+    expectActions: [],
+    expectNovitaOnly: ['nv-new', 'nv-unknown-age'],
+  },
+  {
     name: 'adopts a Novita-only instance as a new record when novitaOnly is adopt',
     records: [record('a')],
     listing: [instance('nv-a', 'running'), instance('nv-orphan', 'exited', { createdAt: daysAgo(3), lastStoppedAt: daysAgo(2), envs: [{ key: 'TOKEN', value: 'secret' }] })],

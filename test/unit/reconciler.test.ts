@@ -13,7 +13,7 @@ import {
   type WriteBatchOptions,
 } from '../../src/index.js';
 import { createScriptedNovitaClient } from '../../src/testing/scripted-novita-client.js';
-import { countingStore, expectConsistentReport, instance, NOW, record } from '../support/reconcile-fixtures.js';
+import { countingStore, daysAgo, expectConsistentReport, instance, NOW, record } from '../support/reconcile-fixtures.js';
 
 const fleetOf = (count: number) => Array.from({ length: count }, (_, i) => record(`r${i}`));
 const rejection = async (promise: Promise<unknown>): Promise<ReconcilerError> => {
@@ -216,7 +216,7 @@ describe('what the reconciler leaves alone', () => {
 
   it('scope: records it does not own are never touched, instances it does not own never adopted or reported', async () => {
     const store = createMemoryStore({ records: [record('mine', { env: 'prod' }), record('theirs', { env: 'staging' })] });
-    const novita = createScriptedNovitaClient({ instances: [instance('nv-prod-orphan', 'running', { name: 'prod-x' }), instance('nv-staging-orphan', 'running', { name: 'staging-y' })] });
+    const novita = createScriptedNovitaClient({ instances: [instance('nv-prod-orphan', 'running', { name: 'prod-x', createdAt: daysAgo(1) }), instance('nv-staging-orphan', 'running', { name: 'staging-y', createdAt: daysAgo(1) })] });
     const report = await createReconciler({
       store,
       novitaClient: novita,
@@ -235,7 +235,7 @@ describe('what the reconciler leaves alone', () => {
 
   it('an adoption that meets an existing record id is a conflict and overwrites nothing', async () => {
     const store = createMemoryStore({ records: [record('nv-orphan', { novitaInstanceId: 'nv-other', owner: 'app' })] });
-    const novita = createScriptedNovitaClient({ instances: [instance('nv-orphan', 'running'), instance('nv-other', 'running')] });
+    const novita = createScriptedNovitaClient({ instances: [instance('nv-orphan', 'running', { createdAt: daysAgo(1) }), instance('nv-other', 'running')] });
     const report = await createReconciler({ store, novitaClient: novita, policy: { novitaOnly: 'adopt' } }).sync();
     expect(report.adopted).toBe(0);
     expect(report.actions).toMatchObject([{ kind: 'adopt', outcome: 'conflict' }]);
