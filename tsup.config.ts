@@ -4,6 +4,7 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     testing: 'src/testing/index.ts',
+    novita: 'src/novita/index.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -6,3 +6,4 @@ export { defineStoreContract } from './store-contract.js';
 export type { ContractTestApi, StoreContractHarness, StoreContractOptions } from './store-contract-types.js';
 export { createScriptedNovitaClient, scriptedNovitaOutage } from './scripted-novita-client.js';
 export type { ScriptedNovitaClient, ScriptedNovitaClientOptions, ScriptedCall } from './scripted-novita-client.js';
+export * from './fake-novita/index.js';

@@ -34,9 +34,10 @@ describe('the packed tarball', () => {
       join(project, 'esm.mjs'),
       `import * as core from 'novita-reconciler';
 import * as testing from 'novita-reconciler/testing';
-console.log(JSON.stringify({ core: typeof core.createReconciler, store: typeof core.createMemoryStore, guard: typeof core.isReconcilerError, contract: typeof testing.defineStoreContract, scripted: typeof testing.createScriptedNovitaClient }));`,
+import * as novita from 'novita-reconciler/novita';
+console.log(JSON.stringify({ core: typeof core.createReconciler, store: typeof core.createMemoryStore, guard: typeof core.isReconcilerError, contract: typeof testing.defineStoreContract, scripted: typeof testing.createScriptedNovitaClient, fake: typeof testing.startFakeNovita, client: typeof novita.createNovitaClient }));`,
     );
-    expect(JSON.parse(run('node', ['esm.mjs'], project))).toEqual({ core: 'function', store: 'function', guard: 'function', contract: 'function', scripted: 'function' });
+    expect(JSON.parse(run('node', ['esm.mjs'], project))).toEqual({ core: 'function', store: 'function', guard: 'function', contract: 'function', scripted: 'function', fake: 'function', client: 'function' });
   });
 
   it('requires every entry point from CommonJS, and the error guard works across the two copies', () => {
@@ -44,17 +45,19 @@ console.log(JSON.stringify({ core: typeof core.createReconciler, store: typeof c
       join(project, 'cjs.cjs'),
       `const core = require('novita-reconciler');
 const testing = require('novita-reconciler/testing');
+const novita = require('novita-reconciler/novita');
 import('novita-reconciler').then((esm) => {
   const fromCjs = new core.SyncInProgressError();
   console.log(JSON.stringify({
     core: typeof core.createReconciler,
+    client: typeof novita.createNovitaClient,
     contract: typeof testing.defineStoreContract,
     instanceofAcross: fromCjs instanceof esm.ReconcilerError,
     guardAcross: esm.isReconcilerError(fromCjs, 'SYNC_IN_PROGRESS'),
   }));
 });`,
     );
-    expect(JSON.parse(run('node', ['cjs.cjs'], project))).toEqual({ core: 'function', contract: 'function', instanceofAcross: false, guardAcross: true });
+    expect(JSON.parse(run('node', ['cjs.cjs'], project))).toEqual({ core: 'function', client: 'function', contract: 'function', instanceofAcross: false, guardAcross: true });
   });
 
   it('ships no ioredis import in the core entry', () => {

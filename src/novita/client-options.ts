@@ -1,0 +1,200 @@
+import { ConfigError } from '../errors.js';
+import type { NovitaLogger } from './logger.js';
+import { silentLogger } from './logger.js';
+
+/** Novita's v1 GPU instance API. */
+export const DEFAULT_NOVITA_BASE_URL = 'https://api.novita.ai/gpu-instance/openapi/v1';
+
+/** Per-request retry settings. Retries apply to one request, never to a whole listing. */
+export interface NovitaRetryOptions {
+  /**
+   * Retries after the first attempt, for 429, 5xx, network errors and timeouts.
+   * @default 3
+   */
+  retries?: number;
+  /**
+   * The backoff before retry `n` is a random delay in `[0, min(maxDelayMs, baseDelayMs * 2^n))`
+   * (exponential backoff with full jitter).
+   * @default 250
+   */
+  baseDelayMs?: number;
+  /**
+   * Upper bound of one backoff delay.
+   * @default 5000
+   */
+  maxDelayMs?: number;
+  /**
+   * The longest `Retry-After` the client waits out. When Novita asks for longer, the request fails
+   * (retryable) instead of sleeping that long.
+   * @default 60000
+   */
+  maxRetryAfterMs?: number;
+}
+
+/** Options of {@link createNovitaClient}. */
+export interface NovitaClientOptions {
+  /**
+   * The Novita API key (`sk_...`). Never logged, never put into an error.
+   * @default process.env.NOVITA_API_KEY
+   */
+  apiKey?: string;
+  /**
+   * The API base URL, up to and including `/v1`.
+   * @default process.env.NOVITA_API_BASE_URL, else `https://api.novita.ai/gpu-instance/openapi/v1`
+   */
+  baseUrl?: string;
+  /**
+   * Instances asked for per listing page. Novita may serve fewer; the client counts pages from what
+   * it served.
+   * @default 100
+   */
+  pageSize?: number;
+  /**
+   * The number of the first page. Whether Novita counts pages from 0 or from 1 is not documented; with
+   * `'auto'` the client probes both on its first listing and remembers the answer.
+   * @default 'auto'
+   */
+  firstPageNum?: 0 | 1 | 'auto';
+  /**
+   * Time allowed for one request (one attempt), in milliseconds.
+   * @default 15000
+   */
+  timeoutMs?: number;
+  /** Per-request retries. */
+  retry?: NovitaRetryOptions;
+  /**
+   * Requests in flight at once, across every call of this client. Listing pages after the first and
+   * the reconciler's confirmations share this bound. A 429 halves the bound for a while and pauses
+   * every request until the wait Novita asked for has passed.
+   * @default 4
+   */
+  maxConcurrency?: number;
+  /**
+   * The most pages a listing may have. A `total` that needs more is taken as implausible and the
+   * listing rejects rather than hammering Novita.
+   * @default 1000
+   */
+  maxPages?: number;
+  /**
+   * Unverified behaviour: Novita may answer the listing of an account without instances with
+   * `400 RESOURCE_NOT_FOUND`. When `true`, that answer on the first page is taken as an empty listing.
+   * Off by default, because an empty listing lets the reconciler treat every record as obsolete.
+   * @default false
+   */
+  notFoundListingIsEmpty?: boolean;
+  /**
+   * The `fetch` implementation, for proxies or instrumentation.
+   * @default globalThis.fetch
+   */
+  fetch?: typeof globalThis.fetch;
+  /**
+   * The `User-Agent` header.
+   * @default 'novita-reconciler'
+   */
+  userAgent?: string;
+  /**
+   * Where retries, rate limiting and request outcomes are logged (pino-style). Never receives the key
+   * or request bodies.
+   * @default a silent logger
+   */
+  logger?: NovitaLogger;
+}
+
+/** Options with every default applied and every value checked. */
+export interface ResolvedNovitaClientOptions {
+  apiKey: string;
+  baseUrl: string;
+  pageSize: number;
+  firstPageNum: 0 | 1 | 'auto';
+  timeoutMs: number;
+  retries: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+  maxRetryAfterMs: number;
+  maxConcurrency: number;
+  maxPages: number;
+  notFoundListingIsEmpty: boolean;
+  fetch: typeof globalThis.fetch;
+  userAgent: string;
+  logger: NovitaLogger;
+}
+
+/**
+ * Applies defaults, then the environment, then validates. Every failure is a {@link ConfigError} naming
+ * the option; the API key is never echoed back.
+ */
+export function resolveNovitaClientOptions(
+  options: NovitaClientOptions,
+  env: Record<string, string | undefined> = process.env,
+): ResolvedNovitaClientOptions {
+  const apiKey = options.apiKey ?? env.NOVITA_API_KEY;
+  if (apiKey === undefined || apiKey.trim() === '') {
+    throw new ConfigError('apiKey', 'a Novita API key is required: pass the apiKey option or set NOVITA_API_KEY');
+  }
+  // A key with whitespace or control characters would make fetch throw an error that quotes the header.
+  if (!/^[\x21-\x7e]+$/.test(apiKey)) {
+    throw new ConfigError('apiKey', 'the Novita API key contains whitespace or characters a header cannot carry (from the apiKey option or NOVITA_API_KEY)');
+  }
+
+  const baseUrl = resolveBaseUrl(options.baseUrl, env.NOVITA_API_BASE_URL);
+  const retry = options.retry ?? {};
+  const resolved: ResolvedNovitaClientOptions = {
+    apiKey,
+    baseUrl,
+    pageSize: integerOption('pageSize', options.pageSize, 100, 1, 10_000),
+    firstPageNum: options.firstPageNum ?? 'auto',
+    timeoutMs: integerOption('timeoutMs', options.timeoutMs, 15_000, 1, 600_000),
+    retries: integerOption('retry.retries', retry.retries, 3, 0, 20),
+    baseDelayMs: integerOption('retry.baseDelayMs', retry.baseDelayMs, 250, 0, 600_000),
+    maxDelayMs: integerOption('retry.maxDelayMs', retry.maxDelayMs, 5_000, 0, 3_600_000),
+    maxRetryAfterMs: integerOption('retry.maxRetryAfterMs', retry.maxRetryAfterMs, 60_000, 0, 3_600_000),
+    maxConcurrency: integerOption('maxConcurrency', options.maxConcurrency, 4, 1, 64),
+    maxPages: integerOption('maxPages', options.maxPages, 1_000, 1, 1_000_000),
+    notFoundListingIsEmpty: options.notFoundListingIsEmpty ?? false,
+    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    userAgent: options.userAgent ?? 'novita-reconciler',
+    logger: options.logger ?? silentLogger,
+  };
+  if (resolved.firstPageNum !== 0 && resolved.firstPageNum !== 1 && resolved.firstPageNum !== 'auto') {
+    throw new ConfigError('firstPageNum', "must be 0, 1 or 'auto'", { received: resolved.firstPageNum });
+  }
+  if (typeof resolved.notFoundListingIsEmpty !== 'boolean') {
+    throw new ConfigError('notFoundListingIsEmpty', 'must be a boolean', { received: resolved.notFoundListingIsEmpty });
+  }
+  if (typeof resolved.fetch !== 'function') throw new ConfigError('fetch', 'must be a fetch function', { received: resolved.fetch });
+  if (typeof resolved.userAgent !== 'string' || !/^[\x20-\x7e]*$/.test(resolved.userAgent)) {
+    throw new ConfigError('userAgent', 'must be a printable ASCII string', { received: resolved.userAgent });
+  }
+  const logger = resolved.logger as Partial<NovitaLogger> | null;
+  if (logger === null || typeof logger !== 'object' || typeof logger.debug !== 'function' || typeof logger.info !== 'function' || typeof logger.warn !== 'function') {
+    throw new ConfigError('logger', 'must have debug, info and warn methods');
+  }
+  return resolved;
+}
+
+function resolveBaseUrl(option: string | undefined, fromEnv: string | undefined): string {
+  const field = option !== undefined ? 'baseUrl' : fromEnv !== undefined && fromEnv !== '' ? 'NOVITA_API_BASE_URL' : undefined;
+  const text = option ?? (fromEnv || DEFAULT_NOVITA_BASE_URL);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(field ?? 'baseUrl', 'must be an absolute http(s) URL such as https://api.novita.ai/gpu-instance/openapi/v1');
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(field ?? 'baseUrl', 'must use http or https', { received: url.protocol });
+  }
+  if (url.username || url.password) {
+    // Credentials in the URL would end up in logs; the key goes in the apiKey option.
+    throw new ConfigError(field ?? 'baseUrl', 'must not contain user or password; pass the key as apiKey');
+  }
+  return url.href.replace(/\/+$/, '');
+}
+
+function integerOption(field: string, value: number | undefined, fallback: number, min: number, max: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(field, `must be an integer from ${min} to ${max}`, { received: value });
+  }
+  return value;
+}

@@ -1,0 +1,22 @@
+/**
+ * `novita-reconciler/novita`: the built-in client for Novita's v1 GPU instance API.
+ *
+ * @packageDocumentation
+ */
+export { createNovitaClient } from './create-novita-client.js';
+export type { NovitaApiClient } from './create-novita-client.js';
+export { DEFAULT_NOVITA_BASE_URL } from './client-options.js';
+export type { NovitaClientOptions, NovitaRetryOptions } from './client-options.js';
+export type {
+  NovitaEnv,
+  NovitaInstanceDetail,
+  NovitaInstanceListing,
+  NovitaInstanceStatus,
+  NovitaPortMapping,
+  NovitaVolumeMount,
+} from './instance-detail.js';
+export type { NovitaCreatedInstance, NovitaCreateInstanceInput, NovitaLifecycleResult } from './lifecycle.js';
+export type { NovitaLogger } from './logger.js';
+export { parseV1Instance, parseV1ListPage } from './v1-schemas.js';
+export type { V1ListPage } from './v1-schemas.js';
+export type { NovitaCallOptions, NovitaClient, NovitaInstance, NovitaListing } from '../core/novita-instance.js';

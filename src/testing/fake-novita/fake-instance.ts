@@ -1,0 +1,131 @@
+/**
+ * The fake's instance state, and how it is rendered with Novita v1's exact field types: numbers that
+ * Novita sends as strings are strings here, timestamps are Unix seconds as strings, `"0"` for never.
+ */
+
+/** What a test gives to seed one instance. Everything but the id is optional. */
+export interface FakeInstanceSeed {
+  /** Instance id. @default 16 random lowercase hex characters */
+  id?: string;
+  /** @default `instance-<n>` */
+  name?: string;
+  /** Any status string, unknown ones included. @default 'running' */
+  status?: string;
+  /** @default '4090.16c62g' */
+  productId?: string;
+  /** @default 'RTX 4090 24GB' */
+  productName?: string;
+  /** @default 'us-ca-6' */
+  clusterId?: string;
+  /** @default 'docker.io/library/python:3.11' */
+  imageUrl?: string;
+  /** @default 'gpu' */
+  kind?: 'gpu' | 'cpu';
+  /** @default 1 */
+  gpuNum?: number;
+  /** @default 60 */
+  rootfsSize?: number;
+  /** `onDemand`, `monthly`, `spot` or `""` (as real responses carry). @default 'onDemand' */
+  billingMode?: string;
+  /** Creation time, epoch milliseconds. @default the fake's clock at seeding */
+  createdAtMs?: number;
+  /** Last start, epoch milliseconds; absent means never (sent as `"0"`). @default createdAtMs + 60 s when running */
+  lastStartedAtMs?: number;
+  /** Last stop, epoch milliseconds; absent means never (sent as `"0"`). */
+  lastStoppedAtMs?: number;
+  /** Environment variables (their values are credentials the client must redact). @default [] */
+  envs?: Array<{ key: string; value: string }>;
+  /** The SSH password the get-one response carries. @default a random string */
+  sshPassword?: string;
+  /** Extra fields merged into every rendering of this instance (to imitate new or odd fields). */
+  extra?: Record<string, unknown>;
+}
+
+/** A status change the fake's clock will apply. */
+export interface FakeTransition {
+  status: string;
+  atMs: number;
+}
+
+/** The fake's state of one instance. */
+export interface FakeInstanceState {
+  id: string;
+  name: string;
+  status: string;
+  productId: string;
+  productName: string;
+  clusterId: string;
+  imageUrl: string;
+  kind: 'gpu' | 'cpu';
+  gpuNum: number;
+  rootfsSize: number;
+  billingMode: string;
+  createdAtMs: number;
+  lastStartedAtMs: number | undefined;
+  lastStoppedAtMs: number | undefined;
+  envs: Array<{ key: string; value: string }>;
+  sshPassword: string;
+  extra: Record<string, unknown>;
+  /** Status changes still to come, in time order. */
+  transitions: FakeTransition[];
+  /** When the instance disappears from list and get altogether. */
+  goneAtMs: number | undefined;
+}
+
+/** Unix seconds as a string, `"0"` for never: Novita v1's timestamp encoding. */
+function seconds(ms: number | undefined): string {
+  return ms === undefined ? '0' : String(Math.floor(ms / 1000));
+}
+
+/** Renders an instance the way Novita's list endpoint does. */
+export function renderListItem(instance: FakeInstanceState): Record<string, unknown> {
+  const cpuNum = instance.kind === 'cpu' ? 4 : 16 * Math.max(1, instance.gpuNum);
+  return {
+    id: instance.id,
+    name: instance.name,
+    clusterId: instance.clusterId,
+    clusterName: instance.clusterId.toUpperCase(),
+    status: instance.status,
+    imageUrl: instance.imageUrl,
+    imageAuthId: '',
+    command: '',
+    entrypoint: '',
+    cpuNum: String(cpuNum),
+    memory: String(cpuNum * 4 - 2),
+    gpuNum: String(instance.gpuNum),
+    portMappings: [{ port: 8888, type: 'http', endpoint: `https://${instance.id}-8888.proxy.fake` }],
+    productId: instance.productId,
+    productName: instance.productName,
+    rootfsSize: instance.rootfsSize,
+    volumeMounts: [],
+    statusError: { state: '', message: '' },
+    envs: instance.envs.map((env) => ({ key: env.key, value: env.value })),
+    kind: instance.kind,
+    billingMode: instance.billingMode,
+    endTime: '-1',
+    spotStatus: '',
+    spotReclaimTime: '0',
+    createdAt: seconds(instance.createdAtMs),
+    lastStartedAt: seconds(instance.lastStartedAtMs),
+    lastStoppedAt: seconds(instance.lastStoppedAtMs),
+    ...instance.extra,
+  };
+}
+
+/** Renders an instance the way Novita's get-one endpoint does: the list item plus detail and credentials. */
+export function renderDetail(instance: FakeInstanceState): Record<string, unknown> {
+  const running = instance.status === 'running';
+  return {
+    ...renderListItem(instance),
+    network: { id: `net-${instance.id.slice(0, 6)}`, ip: '10.12.0.7' },
+    node: [{ maxRootfsSize: 500 }],
+    jobs: [],
+    connectComponentSSH: { sshCommand: `ssh root@ssh.fake -p 31022`, password: instance.sshPassword, isRunning: running },
+    connectComponentWebTerminal: { address: `https://term.fake/${instance.id}`, username: 'root', password: `${instance.sshPassword}-web`, isRunning: running },
+    connectComponentJupyter: { port: 8888, address: `https://${instance.id}-8888.proxy.fake`, isRunning: running },
+    connectComponentLog: { systemLogAddress: `https://logs.fake/sys/${instance.id}`, instanceLogAddress: `https://logs.fake/inst/${instance.id}`, isRunning: true },
+    freeStorageSize: 41,
+    keepDataDay: 7,
+    ...instance.extra,
+  };
+}

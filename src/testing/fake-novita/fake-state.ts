@@ -1,0 +1,149 @@
+/**
+ * The fake's fleet and its lifecycle, driven by an injectable clock: every read first applies the
+ * status changes whose time has come, so a test moves instances along by moving its clock.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FakeInstanceSeed, FakeInstanceState, FakeTransition } from './fake-instance.js';
+
+/** Lifecycle actions the fake's API accepts. */
+export type FakeLifecycleAction = 'start' | 'stop' | 'restart' | 'delete';
+
+/** The outcome of a lifecycle action. */
+export type FakeLifecycleOutcome = { ok: true; status: string } | { ok: false; problem: 'not-found' | 'invalid-state' };
+
+/** The fleet. */
+export interface FakeFleet {
+  add(seed: FakeInstanceSeed): FakeInstanceState;
+  create(fields: Partial<FakeInstanceSeed>): FakeInstanceState;
+  /** The instance, or `undefined` when it does not exist (gone instances included). */
+  get(id: string): FakeInstanceState | undefined;
+  /** Every instance that still exists, in insertion order. */
+  all(): FakeInstanceState[];
+  setStatus(id: string, status: string): void;
+  act(id: string, action: FakeLifecycleAction): FakeLifecycleOutcome;
+  /** Gone at once, without the gradual removal. */
+  remove(id: string): boolean;
+  clear(): void;
+}
+
+/** How the fleet's lifecycle is timed. */
+export interface FakeFleetTiming {
+  now: () => number;
+  stepMs: number;
+  removedVisibleMs: number;
+}
+
+const START_FROM = new Set(['exited']);
+const STOP_FROM = new Set(['running', 'pulling', 'starting', 'restarting']);
+const RESTART_FROM = new Set(['running']);
+const DELETING = new Set(['toRemove', 'removing', 'removed']);
+
+/** Creates an empty fleet. */
+export function createFakeFleet(timing: FakeFleetTiming): FakeFleet {
+  const instances = new Map<string, FakeInstanceState>();
+  let counter = 0;
+
+  const advance = (): void => {
+    const now = timing.now();
+    for (const [id, instance] of instances) {
+      while (instance.transitions.length > 0 && (instance.transitions[0]?.atMs ?? Infinity) <= now) {
+        const step = instance.transitions.shift() as FakeTransition;
+        instance.status = step.status;
+        if (step.status === 'running') instance.lastStartedAtMs = step.atMs;
+        if (step.status === 'exited') instance.lastStoppedAtMs = step.atMs;
+      }
+      if (instance.goneAtMs !== undefined && instance.goneAtMs <= now) instances.delete(id);
+    }
+  };
+
+  const schedule = (instance: FakeInstanceState, statuses: string[]): void => {
+    const now = timing.now();
+    instance.status = statuses[0] ?? instance.status;
+    instance.transitions = statuses.slice(1).map((status, index) => ({ status, atMs: now + timing.stepMs * (index + 1) }));
+    instance.goneAtMs = undefined;
+  };
+
+  const fleet: FakeFleet = {
+    add(seed) {
+      counter += 1;
+      const createdAtMs = seed.createdAtMs ?? timing.now();
+      const status = seed.status ?? 'running';
+      const id = seed.id ?? randomBytes(8).toString('hex');
+      if (instances.has(id)) throw new Error(`the fake already has an instance ${id}`);
+      const instance: FakeInstanceState = {
+        id,
+        name: seed.name ?? `instance-${counter}`,
+        status,
+        productId: seed.productId ?? '4090.16c62g',
+        productName: seed.productName ?? 'RTX 4090 24GB',
+        clusterId: seed.clusterId ?? 'us-ca-6',
+        imageUrl: seed.imageUrl ?? 'docker.io/library/python:3.11',
+        kind: seed.kind ?? 'gpu',
+        gpuNum: seed.gpuNum ?? 1,
+        rootfsSize: seed.rootfsSize ?? 60,
+        billingMode: seed.billingMode ?? 'onDemand',
+        createdAtMs,
+        lastStartedAtMs: seed.lastStartedAtMs ?? (status === 'running' || status === 'exited' ? createdAtMs + 60_000 : undefined),
+        lastStoppedAtMs: seed.lastStoppedAtMs ?? (status === 'exited' ? createdAtMs + 120_000 : undefined),
+        envs: seed.envs ?? [],
+        sshPassword: seed.sshPassword ?? `fake-ssh-${randomBytes(6).toString('hex')}`,
+        extra: seed.extra ?? {},
+        transitions: [],
+        goneAtMs: undefined,
+      };
+      instances.set(id, instance);
+      return instance;
+    },
+    create(fields) {
+      const instance = fleet.add({ ...fields, status: 'pending', createdAtMs: timing.now() });
+      instance.lastStartedAtMs = undefined;
+      schedule(instance, ['pending', 'creating', 'pulling', 'running']);
+      return instance;
+    },
+    get(id) {
+      advance();
+      return instances.get(id);
+    },
+    all() {
+      advance();
+      return [...instances.values()];
+    },
+    setStatus(id, status) {
+      advance();
+      const instance = instances.get(id);
+      if (!instance) throw new Error(`the fake has no instance ${id}`);
+      instance.status = status;
+      instance.transitions = [];
+      instance.goneAtMs = undefined;
+    },
+    act(id, action) {
+      advance();
+      const instance = instances.get(id);
+      if (!instance) return { ok: false, problem: 'not-found' };
+      const from = instance.status;
+      if (action === 'delete') {
+        if (DELETING.has(from)) return { ok: false, problem: 'invalid-state' };
+        schedule(instance, ['toRemove', 'removing', 'removed']);
+        instance.goneAtMs = timing.now() + timing.stepMs * 2 + timing.removedVisibleMs;
+      } else if (action === 'start') {
+        if (!START_FROM.has(from)) return { ok: false, problem: 'invalid-state' };
+        schedule(instance, ['toStart', 'starting', 'running']);
+      } else if (action === 'stop') {
+        if (!STOP_FROM.has(from)) return { ok: false, problem: 'invalid-state' };
+        schedule(instance, ['toStop', 'stopping', 'exited']);
+      } else {
+        if (!RESTART_FROM.has(from)) return { ok: false, problem: 'invalid-state' };
+        schedule(instance, ['toRestart', 'restarting', 'running']);
+      }
+      advance();
+      return { ok: true, status: instance.status };
+    },
+    remove(id) {
+      return instances.delete(id);
+    },
+    clear() {
+      instances.clear();
+    },
+  };
+  return fleet;
+}

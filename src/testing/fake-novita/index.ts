@@ -1,0 +1,11 @@
+/**
+ * The fake Novita v1 API, for tests: `startFakeNovita()` starts a real HTTP server on loopback that
+ * behaves like Novita (field types, pagination, error envelope, gradual lifecycle) and misbehaves on
+ * request (scripted faults). Re-exported from `novita-reconciler/testing`.
+ *
+ * @packageDocumentation
+ */
+export { createFakeClock, startFakeNovita } from './start-fake-novita.js';
+export type { FakeClock, FakeNovita, FakeNovitaInstance, FakeNovitaOptions, FakeRequest } from './start-fake-novita.js';
+export type { FakeEndpoint, FakeFault, FakeFaultEffect, FakeFaultHandle, FakeFaultTarget } from './fake-faults.js';
+export type { FakeInstanceSeed } from './fake-instance.js';

@@ -1,0 +1,503 @@
+/**
+ * A fake Novita v1 GPU instance API on a real HTTP server (127.0.0.1, a free port): the endpoints, the
+ * field types, the pagination, the error envelope and the lifecycle of the real one, plus scripted
+ * faults and a request log. For this package's tests and for the tests of its users.
+ */
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { FakeEndpoint, FakeFault, FakeFaultHandle } from './fake-faults.js';
+import { createFaultBook } from './fake-faults.js';
+import { redactCredentials } from '../../novita/redact.js';
+import type { FakeInstanceSeed } from './fake-instance.js';
+import { renderDetail, renderListItem } from './fake-instance.js';
+import type { FakeLifecycleAction } from './fake-state.js';
+import { createFakeFleet } from './fake-state.js';
+
+/** Options of {@link startFakeNovita}. */
+export interface FakeNovitaOptions {
+  /**
+   * The API key the fake accepts as `Authorization: Bearer <key>`.
+   * @default 'sk_fake_novita_key'
+   */
+  apiKey?: string;
+  /**
+   * The path the API lives under, as on Novita.
+   * @default '/gpu-instance/openapi/v1'
+   */
+  basePath?: string;
+  /**
+   * The number of the first page. Novita's own is not documented (its CLI sends 0, most clients 1).
+   * @default 1
+   */
+  firstPageNum?: 0 | 1;
+  /**
+   * What a `pageNum` below the first page gets: the first page (`'first-page'`), an empty page
+   * (`'empty'`), or a 400 `VALIDATOR_PARAM` (`'error'`).
+   * @default 'first-page'
+   */
+  belowFirstPage?: 'first-page' | 'empty' | 'error';
+  /**
+   * Page size when the request has none.
+   * @default 10
+   */
+  defaultPageSize?: number;
+  /**
+   * The largest page the fake serves; a larger `pageSize` is served this many.
+   * @default 100
+   */
+  maxPageSize?: number;
+  /**
+   * Listing order. Novita's is undocumented.
+   * @default 'newest-first'
+   */
+  order?: 'newest-first' | 'oldest-first';
+  /**
+   * The HTTP status of "instance not found" (body reason `RESOURCE_NOT_FOUND` either way). Novita uses 400.
+   * @default 400
+   */
+  notFoundStatus?: 400 | 404;
+  /**
+   * Unverified Novita behaviour: answer the listing of an empty account with 400 `RESOURCE_NOT_FOUND`
+   * instead of an empty page.
+   * @default false
+   */
+  emptyListingIsNotFound?: boolean;
+  /**
+   * The clock lifecycle transitions follow, in epoch milliseconds. See {@link createFakeClock}.
+   * @default Date.now
+   */
+  clock?: () => number;
+  /**
+   * Time between two steps of a lifecycle (`pending` -> `creating` -> `pulling` -> `running`, ...).
+   * @default 1000
+   */
+  transitionStepMs?: number;
+  /**
+   * How long a deleted instance stays visible as `removed` before it is gone.
+   * @default 60000
+   */
+  removedVisibleMs?: number;
+  /** Instances the fake starts with. @default [] */
+  instances?: FakeInstanceSeed[];
+}
+
+/** One request as the fake received it. The API key is never recorded. */
+export interface FakeRequest {
+  /** `GET` or `POST`. */
+  method: string;
+  /** The path below the base path, for example `/gpu/instances`. */
+  path: string;
+  /** Query parameters (the last value of each). */
+  query: Record<string, string>;
+  /** Headers, lower-case names; `authorization` reads `Bearer [redacted]`. */
+  headers: Record<string, string>;
+  /** The JSON body (env values and password-like fields redacted), or its text when it was not JSON; `undefined` when empty. */
+  body: unknown;
+  /** Which endpoint it reached, when any. */
+  endpoint: FakeEndpoint | undefined;
+  /** For `list`: the page asked for, counted from 1. */
+  page: number | undefined;
+  /** The status answered; `undefined` when the fake hung up or never answered. */
+  status: number | undefined;
+  /** The fake clock's time when it arrived. */
+  at: number;
+}
+
+/** A Novita instance as the fake renders it: Novita v1's list item (field types as Novita sends them). */
+export type FakeNovitaInstance = Record<string, unknown> & { id: string; status: string };
+
+/** A running fake Novita. */
+export interface FakeNovita {
+  /** The base URL to give the client, for example `http://127.0.0.1:41234/gpu-instance/openapi/v1`. */
+  readonly url: string;
+  /** The key the fake accepts. */
+  readonly apiKey: string;
+  /** Adds an instance at once (no lifecycle), and returns it as Novita renders it. */
+  addInstance(seed?: FakeInstanceSeed): FakeNovitaInstance;
+  /** Adds `count` instances; `seed(i)` customises each. */
+  addInstances(count: number, seed?: (index: number) => FakeInstanceSeed): FakeNovitaInstance[];
+  /** Sets an instance's status at once (any string, unknown ones included), cancelling pending transitions. */
+  setStatus(id: string, status: string): void;
+  /** Deletes as Novita does: `toRemove` -> `removing` -> `removed` -> gone, on the fake's clock. */
+  deleteInstance(id: string): void;
+  /** Makes an instance gone at once. */
+  removeInstance(id: string): void;
+  /** Removes every instance. */
+  clearInstances(): void;
+  /** An instance as the list endpoint would render it now, or `undefined` when it does not exist. */
+  getInstance(id: string): FakeNovitaInstance | undefined;
+  /** Every instance that exists now (the true fleet), in listing order. */
+  listInstances(): FakeNovitaInstance[];
+  /** Scripts a fault; it hits the matching requests `times` times (default once). */
+  fault(fault: FakeFault): FakeFaultHandle;
+  /** Drops every scripted fault. */
+  clearFaults(): void;
+  /** Every request received so far, oldest first. */
+  readonly requests: readonly FakeRequest[];
+  /** Empties the request log and the concurrency statistics. */
+  clearRequests(): void;
+  /** Requests being handled now, and the most at once since the last {@link clearRequests}. */
+  readonly concurrency: { readonly inFlight: number; readonly maxInFlight: number };
+  /** Stops the server, cutting every open connection (hung requests included). */
+  close(): Promise<void>;
+}
+
+/** A clock a test moves by hand, for the fake's lifecycle. */
+export interface FakeClock {
+  /** The current time, epoch milliseconds. */
+  now(): number;
+  /** Moves the clock forward. */
+  advance(ms: number): void;
+  /** Sets the clock. */
+  set(epochMs: number): void;
+}
+
+/** Creates a {@link FakeClock} starting at `startMs`. @param startMs @default Date.UTC(2025, 0, 1) */
+export function createFakeClock(startMs: number = Date.UTC(2025, 0, 1)): FakeClock {
+  let time = startMs;
+  return {
+    now: () => time,
+    advance(ms) {
+      time += ms;
+    },
+    set(epochMs) {
+      time = epochMs;
+    },
+  };
+}
+
+const LIFECYCLE_PATHS: Record<string, FakeLifecycleAction> = {
+  '/gpu/instance/start': 'start',
+  '/gpu/instance/stop': 'stop',
+  '/gpu/instance/restart': 'restart',
+  '/gpu/instance/delete': 'delete',
+};
+
+/**
+ * Starts a fake Novita on 127.0.0.1 and a free port.
+ *
+ * @example
+ * ```ts
+ * import { startFakeNovita } from 'novita-reconciler/testing';
+ * import { createNovitaClient } from 'novita-reconciler/novita';
+ *
+ * const fake = await startFakeNovita({ instances: [{ id: 'aaaa000000000001', status: 'running' }] });
+ * fake.fault({ endpoint: 'list', page: 2, kind: 'error', status: 503, times: Infinity });
+ * const client = createNovitaClient({ apiKey: fake.apiKey, baseUrl: fake.url });
+ * // ... and finally
+ * await fake.close();
+ * ```
+ */
+export async function startFakeNovita(options: FakeNovitaOptions = {}): Promise<FakeNovita> {
+  const apiKey = options.apiKey ?? 'sk_fake_novita_key';
+  const basePath = `/${(options.basePath ?? '/gpu-instance/openapi/v1').replace(/^\/+|\/+$/g, '')}`.replace(/^\/$/, '');
+  const firstPageNum = options.firstPageNum ?? 1;
+  const belowFirstPage = options.belowFirstPage ?? 'first-page';
+  const defaultPageSize = options.defaultPageSize ?? 10;
+  const maxPageSize = options.maxPageSize ?? 100;
+  const notFoundStatus = options.notFoundStatus ?? 400;
+  const clock = options.clock ?? Date.now;
+  const fleet = createFakeFleet({
+    now: clock,
+    stepMs: options.transitionStepMs ?? 1000,
+    removedVisibleMs: options.removedVisibleMs ?? 60_000,
+  });
+  const faults = createFaultBook();
+  let requests: FakeRequest[] = [];
+  let inFlight = 0;
+  let maxInFlight = 0;
+
+  const ordered = () => {
+    const all = fleet.all();
+    const direction = options.order === 'oldest-first' ? 1 : -1;
+    return all.sort((a, b) => (a.createdAtMs - b.createdAtMs) * direction || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  };
+
+  const server = createServer((request, response) => {
+    inFlight += 1;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    let counted = true;
+    const done = (): void => {
+      if (counted) {
+        counted = false;
+        inFlight -= 1;
+      }
+    };
+    response.on('close', done);
+    handle(request, response).catch(() => {
+      if (!response.headersSent) sendJson(response, 500, envelope(500, 'UNKNOWN', 'fake novita failed'));
+    });
+  });
+
+  async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const url = new URL(request.url ?? '/', 'http://fake.novita');
+    const bodyText = await readBody(request);
+    const path = url.pathname.startsWith(basePath) ? url.pathname.slice(basePath.length) || '/' : url.pathname;
+    const inBase = url.pathname.startsWith(`${basePath}/`);
+    const method = request.method ?? 'GET';
+    const query: Record<string, string> = {};
+    for (const [key, value] of url.searchParams) query[key] = value;
+    const body = parseBody(bodyText);
+
+    let endpoint: FakeEndpoint | undefined;
+    if (inBase && method === 'GET' && path === '/gpu/instances') endpoint = 'list';
+    else if (inBase && method === 'GET' && path === '/gpu/instance') endpoint = 'get';
+    else if (inBase && method === 'POST' && path === '/gpu/instance/create') endpoint = 'create';
+    else if (inBase && method === 'POST' && LIFECYCLE_PATHS[path]) endpoint = LIFECYCLE_PATHS[path];
+
+    let page: number | undefined;
+    if (endpoint === 'list') {
+      const pageNum = query.pageNum === undefined ? firstPageNum : Number(query.pageNum);
+      page = Number.isInteger(pageNum) ? Math.max(1, pageNum - firstPageNum + 1) : undefined;
+    }
+    const instanceId = endpoint === 'get' ? query.instanceId : typeof (body as { instanceId?: unknown })?.instanceId === 'string' ? (body as { instanceId: string }).instanceId : undefined;
+
+    // The log is for assertions and may be printed by a failing test: credentials stay out of it.
+    const entry: FakeRequest = { method, path, query, headers: recordHeaders(request), body: redactCredentials(body), endpoint, page, status: undefined, at: clock() };
+    requests.push(entry);
+    const answer = (status: number, payload: unknown, headers: Record<string, string> = {}): void => {
+      entry.status = status;
+      sendJson(response, status, payload, headers);
+    };
+
+    const hitting = faults.take({ endpoint, page, instanceId });
+    for (const fault of hitting) if (fault.kind === 'mutate') fault.run(fake);
+    const latency = hitting.reduce((sum, fault) => sum + (fault.kind === 'latency' ? fault.ms : 0), 0);
+    if (latency > 0) await delay(latency);
+    const terminal = hitting.find((fault) => ['error', 'rate-limit', 'hang', 'drop', 'malformed-json'].includes(fault.kind));
+    if (terminal) {
+      switch (terminal.kind) {
+        case 'error':
+          if (terminal.body !== undefined) {
+            entry.status = terminal.status;
+            response.writeHead(terminal.status, { 'content-type': 'text/plain' }).end(terminal.body);
+          } else {
+            answer(terminal.status, envelope(terminal.status, terminal.reason ?? defaultReason(terminal.status), terminal.message ?? 'fault injected by the fake'));
+          }
+          return;
+        case 'rate-limit':
+          answer(429, envelope(429, 'RATE_LIMIT_EXCEEDED', 'rate limit exceeded'), terminal.retryAfter === undefined ? {} : { 'retry-after': String(terminal.retryAfter) });
+          return;
+        case 'hang':
+          return;
+        case 'drop':
+          request.socket.destroy();
+          return;
+        case 'malformed-json':
+          entry.status = 200;
+          response.writeHead(200, { 'content-type': 'application/json' }).end('{"instances": [{"id": "trunc');
+          return;
+        default:
+          break;
+      }
+    }
+
+    if (endpoint === undefined) {
+      // A gateway's bare 404: not Novita's envelope.
+      entry.status = 404;
+      response.writeHead(404, { 'content-type': 'text/plain' }).end('404 page not found');
+      return;
+    }
+    if (request.headers.authorization !== `Bearer ${apiKey}`) {
+      answer(401, envelope(401, 'UNAUTHORIZED', 'invalid api key'));
+      return;
+    }
+
+    const notFound = (): void => answer(notFoundStatus, envelope(notFoundStatus, 'RESOURCE_NOT_FOUND', 'instance not found'));
+    switch (endpoint) {
+      case 'list': {
+        const sizeText = query.pageSize;
+        const numText = query.pageNum;
+        if ((sizeText !== undefined && !/^\d+$/.test(sizeText)) || (numText !== undefined && !/^-?\d+$/.test(numText))) {
+          answer(400, envelope(400, 'VALIDATOR_PARAM', 'pageSize and pageNum must be integers'));
+          return;
+        }
+        const asked = sizeText === undefined || Number(sizeText) === 0 ? defaultPageSize : Number(sizeText);
+        const served = Math.min(asked, maxPageSize);
+        let pageNum = numText === undefined ? firstPageNum : Number(numText);
+        let emptyPage = false;
+        if (pageNum < firstPageNum) {
+          if (belowFirstPage === 'error') {
+            answer(400, envelope(400, 'VALIDATOR_PARAM', `pageNum must be at least ${firstPageNum}`));
+            return;
+          }
+          if (belowFirstPage === 'empty') emptyPage = true;
+          pageNum = firstPageNum;
+        }
+        const repeat = hitting.find((fault) => fault.kind === 'repeat-page');
+        const index = repeat?.kind === 'repeat-page' ? repeat.servePage - 1 : pageNum - firstPageNum;
+        const matching = ordered().filter(
+          (instance) =>
+            (query.name === undefined || instance.name.includes(query.name)) &&
+            (query.productName === undefined || instance.productName.includes(query.productName)) &&
+            (query.status === undefined || instance.status === query.status),
+        );
+        if (matching.length === 0 && options.emptyListingIsNotFound) {
+          answer(400, envelope(400, 'RESOURCE_NOT_FOUND', 'no instances found'));
+          return;
+        }
+        let items = emptyPage ? [] : matching.slice(index * served, index * served + served).map(renderListItem);
+        let total = matching.length;
+        for (const fault of hitting) {
+          if (fault.kind === 'omit-item' && items.length > 0) {
+            const omitted = Math.min(fault.index ?? 0, items.length - 1);
+            items = items.filter((_, position) => position !== omitted);
+          }
+          if (fault.kind === 'total') total = fault.total;
+        }
+        answer(200, { instances: items, total, pageSize: served, pageNum: numText === undefined ? firstPageNum : Number(numText) });
+        return;
+      }
+      case 'get': {
+        if (!query.instanceId) {
+          answer(400, envelope(400, 'VALIDATOR_PARAM', 'instanceId is required'));
+          return;
+        }
+        const instance = fleet.get(query.instanceId);
+        if (!instance) notFound();
+        else answer(200, renderDetail(instance));
+        return;
+      }
+      case 'create': {
+        const input = body as Record<string, unknown> | undefined;
+        if (typeof input !== 'object' || input === null || typeof input.productId !== 'string' || typeof input.imageUrl !== 'string') {
+          answer(400, envelope(400, 'VALIDATOR_PARAM', 'productId and imageUrl are required'));
+          return;
+        }
+        const created = fleet.create({
+          productId: input.productId,
+          imageUrl: input.imageUrl,
+          ...(typeof input.name === 'string' ? { name: input.name } : {}),
+          ...(typeof input.gpuNum === 'number' ? { gpuNum: input.gpuNum } : {}),
+          ...(typeof input.rootfsSize === 'number' ? { rootfsSize: input.rootfsSize } : {}),
+          ...(input.kind === 'cpu' || input.kind === 'gpu' ? { kind: input.kind } : {}),
+          ...(typeof input.clusterId === 'string' ? { clusterId: input.clusterId } : {}),
+          ...(typeof input.billingMode === 'string' ? { billingMode: input.billingMode } : {}),
+          ...(Array.isArray(input.envs) ? { envs: input.envs as Array<{ key: string; value: string }> } : {}),
+        });
+        answer(200, { id: created.id });
+        return;
+      }
+      default: {
+        if (!instanceId) {
+          answer(400, envelope(400, 'VALIDATOR_PARAM', 'instanceId is required'));
+          return;
+        }
+        const outcome = fleet.act(instanceId, endpoint);
+        if (outcome.ok) answer(200, { instanceId, state: outcome.status });
+        else if (outcome.problem === 'not-found') notFound();
+        else answer(400, envelope(400, 'CONFLICT', 'invalid state change'));
+      }
+    }
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+
+  const render = (id: string): FakeNovitaInstance | undefined => {
+    const instance = fleet.get(id);
+    return instance ? (renderListItem(instance) as FakeNovitaInstance) : undefined;
+  };
+
+  const fake: FakeNovita = {
+    url: `http://127.0.0.1:${port}${basePath}`,
+    apiKey,
+    addInstance(seed = {}) {
+      return renderListItem(fleet.add(seed)) as FakeNovitaInstance;
+    },
+    addInstances(count, seed) {
+      return Array.from({ length: count }, (_, index) => fake.addInstance(seed ? seed(index) : {}));
+    },
+    setStatus(id, status) {
+      fleet.setStatus(id, status);
+    },
+    deleteInstance(id) {
+      const outcome = fleet.act(id, 'delete');
+      if (!outcome.ok && outcome.problem === 'not-found') throw new Error(`the fake has no instance ${id}`);
+    },
+    removeInstance(id) {
+      fleet.remove(id);
+    },
+    clearInstances() {
+      fleet.clear();
+    },
+    getInstance: render,
+    listInstances() {
+      return ordered().map((instance) => renderListItem(instance) as FakeNovitaInstance);
+    },
+    fault: (fault) => faults.add(fault),
+    clearFaults() {
+      faults.clear();
+    },
+    get requests() {
+      return requests;
+    },
+    clearRequests() {
+      requests = [];
+      maxInFlight = inFlight;
+    },
+    get concurrency() {
+      return { inFlight, maxInFlight };
+    },
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections();
+      await closed;
+    },
+  };
+  for (const seed of options.instances ?? []) fleet.add(seed);
+  return fake;
+}
+
+function envelope(code: number, reason: string, message: string): Record<string, unknown> {
+  return { code, reason, message, metadata: {} };
+}
+
+function defaultReason(status: number): string {
+  if (status === 401) return 'UNAUTHORIZED';
+  if (status === 403) return 'FORBIDDEN';
+  if (status === 404) return 'RESOURCE_NOT_FOUND';
+  if (status === 429) return 'RATE_LIMIT_EXCEEDED';
+  if (status >= 500) return 'UNKNOWN';
+  return 'VALIDATOR_PARAM';
+}
+
+function sendJson(response: ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {
+  if (response.headersSent || response.destroyed) return;
+  response.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(payload));
+}
+
+function recordHeaders(request: IncomingMessage): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined) continue;
+    headers[name] = name === 'authorization' ? String(value).replace(/^(\w+)\s.*$/s, '$1 [redacted]') : Array.isArray(value) ? value.join(', ') : value;
+  }
+  return headers;
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    request.on('error', () => resolve(Buffer.concat(chunks).toString('utf8')));
+  });
+}
+
+function parseBody(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}

@@ -1,0 +1,65 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { FakeFault } from '../../src/testing/fake-novita/index.js';
+import { clientFor, fakeNovita, idsOf } from './novita-test-kit.js';
+
+const faultArbitrary: fc.Arbitrary<FakeFault> = fc
+  .record({
+    page: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
+    times: fc.oneof(fc.constant(1), fc.constant(2), fc.constant(Infinity)),
+    effect: fc.oneof(
+      fc.record({ kind: fc.constant('error' as const), status: fc.constantFrom(500, 502, 503, 400, 404) }),
+      fc.record({ kind: fc.constant('rate-limit' as const) }),
+      fc.record({ kind: fc.constant('drop' as const) }),
+      fc.record({ kind: fc.constant('malformed-json' as const) }),
+      fc.record({ kind: fc.constant('omit-item' as const), index: fc.integer({ min: 0, max: 9 }) }),
+      fc.record({ kind: fc.constant('total' as const), total: fc.integer({ min: 0, max: 60 }) }),
+      fc.record({ kind: fc.constant('repeat-page' as const), servePage: fc.integer({ min: 1, max: 6 }) }),
+      fc.record({ kind: fc.constant('latency' as const), ms: fc.integer({ min: 0, max: 5 }) }),
+    ),
+  })
+  .map(({ page, times, effect }) => ({ endpoint: 'list', ...(page === undefined ? {} : { page }), times, ...effect }) as FakeFault);
+
+describe('listInstances under arbitrary faults', () => {
+  it('either resolves exactly the true fleet or rejects: never a partial or padded listing', async () => {
+    let resolved = 0;
+    let rejected = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 40 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 10 }),
+        fc.constantFrom(0 as const, 1 as const),
+        fc.constantFrom('first-page' as const, 'empty' as const, 'error' as const),
+        fc.array(faultArbitrary, { maxLength: 4 }),
+        async (fleetSize, pageSize, maxPageSize, firstPageNum, belowFirstPage, faults) => {
+          const fake = await fakeNovita({ firstPageNum, belowFirstPage, maxPageSize });
+          fake.addInstances(fleetSize);
+          for (const fault of faults) fake.fault(fault);
+          const truth = idsOf(fake.listInstances());
+          const client = clientFor(fake, { pageSize, maxConcurrency: 3, retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 2 } });
+          try {
+            const outcome = await client.listInstances().then(
+              (listing) => ({ listing }),
+              (error: unknown) => ({ error: error as { code?: string } }),
+            );
+            if ('listing' in outcome) {
+              expect(idsOf(outcome.listing.instances)).toEqual(truth);
+              expect(outcome.listing.total).toBe(truth.length);
+              resolved += 1;
+            } else {
+              expect(outcome.error.code).toMatch(/^NOVITA_(API|INCOMPLETE_LISTING|INVALID_RESPONSE)$/);
+              rejected += 1;
+            }
+          } finally {
+            await fake.close();
+          }
+        },
+      ),
+      { numRuns: Number(process.env.NOVITA_PROPERTY_RUNS ?? 120) },
+    );
+    // Both outcomes must occur, or the property says nothing.
+    expect(resolved).toBeGreaterThan(0);
+    expect(rejected).toBeGreaterThan(0);
+  }, 120_000);
+});

@@ -1,0 +1,80 @@
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { clientFor, fakeNovita, recordingLogger } from './novita-test-kit.js';
+
+const CANARY_KEY = 'sk_canary_4f1e9b7d2c6a0853';
+const SSH_PASSWORD = 'canary-ssh-password-77aa';
+const ENV_SECRET = 'canary-env-secret-99bb';
+
+/** Everything an error exposes: message, stack, every own property (hidden ones too) and the cause chain. */
+function everythingIn(value: unknown): string {
+  const parts: string[] = [];
+  let current: unknown = value;
+  for (let depth = 0; depth < 8 && current !== undefined && current !== null; depth += 1) {
+    parts.push(inspect(current, { showHidden: true, depth: 8, getters: true }));
+    if (typeof current === 'object') {
+      for (const name of Object.getOwnPropertyNames(current)) {
+        try {
+          parts.push(`${name}=${inspect((current as Record<string, unknown>)[name], { showHidden: true, depth: 8, getters: true })}`);
+        } catch {
+          // A throwing getter exposes nothing.
+        }
+      }
+    }
+    current = (current as { cause?: unknown }).cause;
+  }
+  return parts.join('\n');
+}
+
+describe('secrets', () => {
+  it('never shows the API key, sshPassword or env values in any error, error property, cause or log line of a failing run', async () => {
+    const fake = await fakeNovita({ apiKey: CANARY_KEY });
+    fake.addInstances(12, () => ({ sshPassword: SSH_PASSWORD, envs: [{ key: 'HF_TOKEN', value: ENV_SECRET }] }));
+    const [first] = fake.listInstances();
+    const id = first?.id ?? '';
+    const logger = recordingLogger();
+    const client = clientFor(fake, { apiKey: CANARY_KEY, logger, timeoutMs: 100, retry: { retries: 1 }, pageSize: 5 });
+    const outcomes: unknown[] = [];
+    const run = async (scenario: () => Promise<unknown>): Promise<void> => {
+      try {
+        outcomes.push(await scenario());
+      } catch (error) {
+        outcomes.push(error);
+      }
+    };
+
+    fake.fault({ endpoint: 'list', page: 2, kind: 'error', status: 503, times: Infinity });
+    await run(() => client.listInstances());
+    fake.clearFaults();
+    for (const fault of [
+      { kind: 'hang' },
+      { kind: 'drop' },
+      { kind: 'malformed-json' },
+      { kind: 'rate-limit', retryAfter: 0 },
+      { kind: 'error', status: 500, message: `upstream echoed Bearer ${CANARY_KEY}` },
+      { kind: 'error', status: 400, reason: 'VALIDATOR_PARAM', message: `bad key ${CANARY_KEY}` },
+    ] as const) {
+      fake.fault({ ...fault, times: Infinity });
+      await run(() => client.getInstance(id));
+      await run(() => client.createInstance({ productId: 'p', gpuNum: 1, rootfsSize: 10, imageUrl: 'i', kind: 'gpu', envs: [{ key: 'T', value: ENV_SECRET }] }));
+      await run(() => client.deleteInstance(id));
+      fake.clearFaults();
+    }
+    fake.fault({ endpoint: 'list', kind: 'omit-item' });
+    await run(() => client.listInstances());
+    await run(() => client.getInstance(id));
+    await run(() => clientFor(fake, { apiKey: `${CANARY_KEY}x`, logger }).listInstances());
+    await run(() => clientFor(fake, { apiKey: CANARY_KEY, logger, baseUrl: 'http://127.0.0.1:1/v1', retry: { retries: 0 } }).listInstances());
+
+    const errors = outcomes.filter((outcome) => outcome instanceof Error);
+    expect(errors.length).toBeGreaterThan(15);
+    const haystack = [...outcomes.map(everythingIn), ...logger.lines.map((line) => `${line.message} ${inspect(line.fields, { depth: 8 })}`), JSON.stringify(fake.requests)].join('\n');
+    expect(haystack).not.toContain(CANARY_KEY);
+    expect(haystack).not.toContain(SSH_PASSWORD);
+    expect(haystack).not.toContain(ENV_SECRET);
+    // The run really did fail in the ways above, and logged them.
+    expect(haystack).toContain('NOVITA_INCOMPLETE_LISTING');
+    expect(haystack).toContain('NOVITA_AUTH');
+    expect(logger.lines.some((line) => line.level === 'warn')).toBe(true);
+  });
+});

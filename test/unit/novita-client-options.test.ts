@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, isReconcilerError } from '../../src/errors.js';
+import { DEFAULT_NOVITA_BASE_URL, resolveNovitaClientOptions } from '../../src/novita/client-options.js';
+
+const KEY = 'sk_canary_options_0123456789';
+
+function configError(run: () => unknown): ConfigError {
+  try {
+    run();
+  } catch (error) {
+    expect(isReconcilerError(error, 'CONFIG_INVALID')).toBe(true);
+    return error as ConfigError;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('client options', () => {
+  it('refuses to start without a key and names both the option and NOVITA_API_KEY', () => {
+    const error = configError(() => resolveNovitaClientOptions({}, {}));
+    expect(error.field).toBe('apiKey');
+    expect(error.message).toContain('apiKey');
+    expect(error.message).toContain('NOVITA_API_KEY');
+  });
+
+  it('takes the key and base URL from the environment when no option is given, the option first', () => {
+    const fromEnv = resolveNovitaClientOptions({}, { NOVITA_API_KEY: KEY, NOVITA_API_BASE_URL: 'http://127.0.0.1:9/v1/' });
+    expect(fromEnv.apiKey).toBe(KEY);
+    expect(fromEnv.baseUrl).toBe('http://127.0.0.1:9/v1');
+    const explicit = resolveNovitaClientOptions({ apiKey: 'sk_other', baseUrl: 'https://example.test/x' }, { NOVITA_API_KEY: KEY, NOVITA_API_BASE_URL: 'http://127.0.0.1:9' });
+    expect(explicit.apiKey).toBe('sk_other');
+    expect(explicit.baseUrl).toBe('https://example.test/x');
+  });
+
+  it("defaults to Novita's base URL and modest limits", () => {
+    const resolved = resolveNovitaClientOptions({ apiKey: KEY }, {});
+    expect(resolved.baseUrl).toBe(DEFAULT_NOVITA_BASE_URL);
+    expect(resolved).toMatchObject({ pageSize: 100, firstPageNum: 'auto', timeoutMs: 15_000, retries: 3, maxConcurrency: 4 });
+  });
+
+  it('names the option, what it got and what it wants for a bad value', () => {
+    const error = configError(() => resolveNovitaClientOptions({ apiKey: KEY, maxConcurrency: 0 }, {}));
+    expect(error.field).toBe('maxConcurrency');
+    expect(error.message).toMatch(/integer from 1 to 64.*got 0/);
+    expect(configError(() => resolveNovitaClientOptions({ apiKey: KEY, retry: { retries: -1 } }, {})).field).toBe('retry.retries');
+    expect(configError(() => resolveNovitaClientOptions({ apiKey: KEY, firstPageNum: 2 as 0 }, {})).field).toBe('firstPageNum');
+    expect(configError(() => resolveNovitaClientOptions({ apiKey: KEY }, { NOVITA_API_BASE_URL: 'not a url' })).field).toBe('NOVITA_API_BASE_URL');
+  });
+
+  it('never echoes the key, even when the key itself is malformed or hidden in the base URL', () => {
+    const badKey = `${KEY}\n`;
+    const keyError = configError(() => resolveNovitaClientOptions({ apiKey: badKey }, {}));
+    expect(JSON.stringify({ ...keyError, message: keyError.message })).not.toContain(KEY);
+    const urlError = configError(() => resolveNovitaClientOptions({ apiKey: KEY, baseUrl: `https://user:${KEY}@api.novita.ai/v1` }, {}));
+    expect(`${urlError.message} ${urlError.received}`).not.toContain(KEY);
+  });
+});
