@@ -218,8 +218,8 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
           let results;
           try {
             results = await store.writeBatch(
-              batch.map((action) => action.write),
-              { ...(lease?.fence ? { fence: lease.fence } : {}), ...(runSignal ? { signal: runSignal } : {}) },
+              batch.map((action) => ({ ...action.write, reason: action.reason })),
+              { runId, ...(lease?.fence ? { fence: lease.fence } : {}), ...(runSignal ? { signal: runSignal } : {}) },
             );
           } catch (error) {
             partial = finish();

@@ -32,6 +32,8 @@ export interface ConditionalPut {
   record: InstanceRecord;
   /** The version read, or `null` to create a record that must not exist yet. */
   expectedVersion: string | null;
+  /** Why the reconciler writes it (an action reason), for stores that keep an audit trail. */
+  reason?: string;
 }
 
 /** A conditional delete: applies only if the stored record still has `expectedVersion`. */
@@ -39,6 +41,8 @@ export interface ConditionalDelete {
   op: 'delete';
   id: string;
   expectedVersion: string;
+  /** Why the reconciler deletes it (an action reason), for stores that keep an audit trail. */
+  reason?: string;
 }
 
 /** One write of a batch given to {@link InstanceStore.writeBatch}. */
@@ -82,6 +86,8 @@ export interface ReadBatchesOptions {
 export interface WriteBatchOptions {
   /** When given, a store that supports fencing writes nothing unless the fence still holds. */
   fence?: WriteFence;
+  /** The sync run writing, for stores that keep an audit trail. */
+  runId?: string;
   signal?: AbortSignal;
 }
 

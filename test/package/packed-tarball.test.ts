@@ -66,6 +66,23 @@ import('novita-reconciler').then((esm) => {
     expect(run('node', ['no-redis.mjs'], project).trim()).toBe('ok');
   });
 
+  it('loads the redis entry once ioredis, its peer dependency, is installed', () => {
+    run('npm', ['install', '--prefer-offline', '--no-package-lock', 'ioredis@5'], project);
+    writeFileSync(
+      join(project, 'redis.mjs'),
+      `import { createRedisStore, createRedisLock } from 'novita-reconciler/redis';
+import { Redis } from 'ioredis';
+const redis = new Redis({ lazyConnect: true });
+const store = createRedisStore({ redis, prefix: 'pack-test' });
+const lock = createRedisLock({ store });
+console.log(JSON.stringify({ store: typeof store.writeBatch, lock: typeof lock.acquire }));
+redis.disconnect();`,
+    );
+    writeFileSync(join(project, 'redis.cjs'), `const { createRedisStore } = require('novita-reconciler/redis'); console.log(typeof createRedisStore);`);
+    expect(JSON.parse(run('node', ['redis.mjs'], project))).toEqual({ store: 'function', lock: 'function' });
+    expect(run('node', ['redis.cjs'], project).trim()).toBe('function');
+  }, 120_000);
+
   it('runs the demo example against the installed package', () => {
     cpSync(join(root, 'examples/demo.ts'), join(project, 'demo.ts'));
     const output = run('node', [join(root, 'node_modules/tsx/dist/cli.mjs'), 'demo.ts'], project);

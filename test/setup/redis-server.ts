@@ -32,7 +32,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
       url = server.url;
     }
   } catch (error) {
-    reason = `no Redis for the integration tests: ${error instanceof Error ? error.message : String(error)}. Install redis-server or set REDIS_URL.`;
+    reason = `no Redis for the integration tests: ${error instanceof Error ? error.message : String(error)}; install redis-server or set REDIS_URL`;
     url = '';
     if (process.env.CI === 'true') throw new Error(reason, { cause: error });
     console.error(`\n\u001b[31m${reason}\u001b[0m\n`);
@@ -46,10 +46,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
 
 async function ping(url: string): Promise<void> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 3_000 });
-  redis.on('error', () => {});
+  let connectionError: Error | undefined;
+  redis.on('error', (error: Error) => {
+    connectionError = error;
+  });
   try {
     await redis.connect();
     await redis.ping();
+  } catch (error) {
+    // "Connection is closed" says nothing; the connection's own error (ECONNREFUSED, ...) does.
+    throw new Error(`REDIS_URL does not answer PING (${(connectionError ?? (error as Error)).message})`, { cause: error });
   } finally {
     redis.disconnect();
   }

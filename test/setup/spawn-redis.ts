@@ -78,12 +78,13 @@ async function start(args: string[]): Promise<ChildProcess> {
       reject(error);
     };
     child.once('error', (error) => fail(new Error(`cannot run redis-server (${error.message}); install it or set REDIS_URL`)));
-    child.once('exit', (code) => fail(new Error(`redis-server exited with code ${code}:\n${output}`)));
+    const onEarlyExit = (code: number | null) => fail(new Error(`redis-server exited with code ${code}:\n${output}`));
+    child.once('exit', onEarlyExit);
     child.stdout?.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes('Ready to accept connections')) {
         clearTimeout(timer);
-        child.removeAllListeners('exit');
+        child.off('exit', onEarlyExit);
         resolve();
       }
     });

@@ -1,0 +1,16 @@
+/**
+ * `novita-reconciler/redis`: the Redis store and the Redis lock. `ioredis` is a peer dependency and is
+ * imported only from this entry point, so the core never loads it.
+ *
+ * @packageDocumentation
+ */
+export { createRedisStore } from './redis-store.js';
+export type { RedisStore, RedisStoreOptions, RedisConditionalWrite, RedisWriteBatchOptions } from './redis-store.js';
+export { createRedisLock } from './redis-lock.js';
+export type { RedisLockOptions } from './redis-lock.js';
+export { jsonRecordCodec } from './codec.js';
+export type { RedisRecordCodec, RedisForeignKeys } from './codec.js';
+export type { RedisConnectionOptions } from './connection.js';
+export { hashTagOf } from './keys.js';
+export type { RedisKeyLayout } from './keys.js';
+export type { AuditEntry, AuditKind, ReadAuditTrailOptions, RedisAuditOptions } from './audit-trail.js';

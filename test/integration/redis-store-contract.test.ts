@@ -1,0 +1,13 @@
+import { afterAll, describe, it } from 'vitest';
+import { defineStoreContract } from '../../src/testing/store-contract.js';
+import { connectRedis, redisStoreHarness } from '../setup/redis-test-kit.js';
+
+const redis = connectRedis();
+afterAll(async () => {
+  await redis.quit();
+});
+
+defineStoreContract({ describe, it }, { name: 'Redis store (default layout)', create: () => redisStoreHarness(redis) });
+
+// Small chunks, so the contract's batches span several script calls.
+defineStoreContract({ describe, it }, { name: 'Redis store (write chunks of 3, audit on)', create: () => redisStoreHarness(redis, { writeChunkSize: 3, audit: true }) });
