@@ -9,7 +9,7 @@ import type { ConditionalWrite, StoreEntry } from './store.js';
 import { GONE_STATUSES, type NovitaInstance } from './novita-instance.js';
 import type { SyncPolicy } from './policy.js';
 import { buildStatusMap, mapStatus } from './status-map.js';
-import type { ActionKind, ActionReason, NovitaOnlyInstance, SafetyReport, SkippedCounts } from './report.js';
+import type { ActionReason, NovitaOnlyInstance, SafetyReport, SkippedCounts, SyncAction } from './report.js';
 
 /** What Novita said when asked about one instance absent from the listing. */
 export type Confirmation =
@@ -55,14 +55,7 @@ export type PlannedCategory =
   | `skipped.${keyof SkippedCounts}`;
 
 /** A decided action with the write that carries it out. */
-export interface PlannedAction {
-  kind: ActionKind;
-  recordId: string;
-  novitaInstanceId: string | null;
-  from: string | null;
-  to: string | null;
-  reason: ActionReason;
-  novitaStatus: string | null;
+export interface PlannedAction extends Omit<SyncAction, 'outcome'> {
   /** Whether the action destroys or hides a record (mark terminated, remove). */
   destructive: boolean;
   write: ConditionalWrite;
@@ -231,44 +224,26 @@ export function planSync(input: PlanInput): Plan {
       }
     }
 
-    if (item.type === 'retention') {
-      return {
+    const remove = (reason: ActionReason): RecordDecision => ({
+      recordId: record.id,
+      category: 'removed',
+      merged,
+      action: {
+        kind: 'remove',
         recordId: record.id,
-        category: 'removed',
-        merged,
-        action: {
-          kind: 'remove',
-          recordId: record.id,
-          novitaInstanceId: novitaId ?? null,
-          from: record.status,
-          to: null,
-          reason: 'retention-expired',
-          novitaStatus: goneStatus,
-          destructive: true,
-          write: { op: 'delete', id: record.id, expectedVersion: version },
-        },
-      };
-    }
+        novitaInstanceId: novitaId ?? null,
+        from: record.status,
+        to: null,
+        reason,
+        novitaStatus: goneStatus,
+        destructive: true,
+        write: { op: 'delete', id: record.id, expectedVersion: version },
+      },
+    });
+    if (item.type === 'retention') return remove('retention-expired');
 
     const reason: ActionReason = neverStarted(record) ? 'never-started' : goneStatus === null ? 'instance-not-found' : 'instance-deleted';
-    if (policy.removeObsoleteInstances || reason === 'never-started') {
-      return {
-        recordId: record.id,
-        category: 'removed',
-        merged,
-        action: {
-          kind: 'remove',
-          recordId: record.id,
-          novitaInstanceId: novitaId ?? null,
-          from: record.status,
-          to: null,
-          reason,
-          novitaStatus: goneStatus,
-          destructive: true,
-          write: { op: 'delete', id: record.id, expectedVersion: version },
-        },
-      };
-    }
+    if (policy.removeObsoleteInstances || reason === 'never-started') return remove(reason);
     const next = cloneForWrite(record, nowIso);
     next.status = TERMINATED;
     if (goneStatus !== null) next.novitaStatus = goneStatus;
