@@ -6,6 +6,7 @@
  */
 export { createReconciler } from './core/reconciler.js';
 export type { Reconciler, ReconcilerOptions, SyncOptions, ListInstancesOptions, ListInstancesResult } from './core/reconciler.js';
+export type { StartOptions } from './core/scheduler.js';
 export { planSync, defaultAdoptRecord } from './core/planner.js';
 export type { PlanInput, Plan, PlannedAction, RecordDecision, PlannedCategory, Confirmation, SyncScope } from './core/planner.js';
 export { resolvePolicy, policyFromEnv, syncPolicySchema, DEFAULT_POLICY, POLICY_ENV_VARIABLES } from './core/policy.js';

@@ -24,6 +24,7 @@ import type { LockLease, SyncLock } from './lock.js';
 import type { NovitaClient, NovitaInstance } from './novita-instance.js';
 import { planSync, defaultAdoptRecord, type Confirmation, type Plan, type PlannedAction, type SyncScope } from './planner.js';
 import { resolvePolicy, type SyncPolicy, type SyncPolicyInput } from './policy.js';
+import { createSyncScheduler, type StartOptions } from './scheduler.js';
 import type { InstanceRecord } from './record.js';
 import type { ActionOutcome, SkippedCounts, SyncAction, SyncReport, SyncRunOptions } from './report.js';
 import type { InstanceStore, StoreEntry, WriteOutcome } from './store.js';
@@ -88,6 +89,15 @@ export interface Reconciler {
   sync(options?: SyncOptions): Promise<SyncReport>;
   /** The merged view of local records and Novita instances. */
   listInstances(options?: ListInstancesOptions): Promise<ListInstancesResult>;
+  /**
+   * Starts automatic syncs every `policy.syncIntervalMinutes` (with 10% jitter either way), each run
+   * after the previous one settled. Failures are logged (and emitted as `run-failed`), never thrown into
+   * the process. Returns `false`, scheduling nothing, when `policy.enableAutomaticSync` is `false`.
+   * Calling it again while started changes nothing.
+   */
+  start(options?: StartOptions): boolean;
+  /** Stops automatic syncs and waits for a run in flight. */
+  stop(): Promise<void>;
   /** The resolved policy. */
   readonly policy: Readonly<SyncPolicy>;
 }
@@ -304,11 +314,30 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     }
   }
 
+  const sync = (syncOptions: SyncOptions = {}): Promise<SyncReport> => {
+    const { runOptions, signal } = resolveSyncOptions(syncOptions);
+    return serialise(async () => (await runOnce(runOptions, signal)).report);
+  };
+  const scheduler = createSyncScheduler({ runSync: () => sync(), intervalMinutes: policy.syncIntervalMinutes, logger: { info: (f, m) => log('info', f, m), error: (f, m) => log('error', f, m) } });
+
   return {
     policy,
-    sync(syncOptions: SyncOptions = {}) {
-      const { runOptions, signal } = resolveSyncOptions(syncOptions);
-      return serialise(async () => (await runOnce(runOptions, signal)).report);
+    sync,
+    start(startOptions: StartOptions = {}) {
+      if (typeof startOptions !== 'object' || startOptions === null) throw new ConfigError('start options', 'must be an object', { received: startOptions });
+      const runImmediately = optionalBoolean('runImmediately', startOptions.runImmediately, false);
+      if (!policy.enableAutomaticSync) {
+        log('info', { enableAutomaticSync: false }, 'Automatic sync is disabled by policy; start() scheduled nothing');
+        return false;
+      }
+      if (!scheduler.started) log('info', { syncIntervalMinutes: policy.syncIntervalMinutes, runImmediately }, 'Automatic sync started');
+      scheduler.start({ runImmediately });
+      return true;
+    },
+    async stop() {
+      const wasStarted = scheduler.started;
+      await scheduler.stop();
+      if (wasStarted) log('info', {}, 'Automatic sync stopped');
     },
     async listInstances(listOptions: ListInstancesOptions = {}) {
       if (typeof listOptions !== 'object' || listOptions === null) throw new ConfigError('listInstances options', 'must be an object', { received: listOptions });

@@ -1,0 +1,90 @@
+import { isReconcilerError } from '../errors.js';
+import type { ReconcilerLogger } from './events.js';
+
+/** Options of {@link createSyncScheduler}. */
+export interface SyncSchedulerOptions {
+  /** Runs one sync; its rejections are caught and logged here, never thrown into the process. */
+  runSync: () => Promise<unknown>;
+  /** Minutes between runs. */
+  intervalMinutes: number;
+  /** Share of the interval each delay may move by, either way, so replicas do not fire together. @default 0.1 */
+  jitter?: number;
+  logger: ReconcilerLogger;
+  /** A number in [0, 1). @default Math.random */
+  random?: () => number;
+}
+
+/** Options of {@link SyncScheduler.start}. */
+export interface StartOptions {
+  /** Run once right away instead of waiting one interval first. @default false */
+  runImmediately?: boolean;
+}
+
+/** Runs syncs on a timer, one at a time. */
+export interface SyncScheduler {
+  start(options?: StartOptions): void;
+  /** Stops scheduling and waits for a run in flight. */
+  stop(): Promise<void>;
+  readonly started: boolean;
+}
+
+/**
+ * A timer loop that schedules the next run only after the previous one settled, so runs never
+ * overlap, and never lets a failed run escape as an unhandled rejection. The timer is `unref`'d: it
+ * never keeps a process alive on its own.
+ */
+export function createSyncScheduler(options: SyncSchedulerOptions): SyncScheduler {
+  const intervalMs = options.intervalMinutes * 60_000;
+  const jitter = options.jitter ?? 0.1;
+  const random = options.random ?? Math.random;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let inFlight: Promise<void> | undefined;
+  let started = false;
+
+  const nextDelay = (): number => Math.max(1_000, Math.round(intervalMs * (1 + jitter * (2 * random() - 1))));
+
+  const schedule = (delay: number): void => {
+    timer = setTimeout(tick, delay);
+    timer.unref?.();
+  };
+
+  function tick(): void {
+    timer = undefined;
+    if (!started) return;
+    inFlight = options
+      .runSync()
+      .then(
+        () => undefined,
+        (error: unknown) => {
+          if (isReconcilerError(error, 'SYNC_IN_PROGRESS')) {
+            options.logger.info?.({ code: error.code }, 'Scheduled sync skipped: another replica is running one');
+          } else {
+            const code = isReconcilerError(error) ? error.code : undefined;
+            options.logger.error?.({ code, err: error instanceof Error ? error.message : String(error) }, 'Scheduled sync failed; the next one runs on schedule');
+          }
+        },
+      )
+      .catch(() => undefined) // a logger that throws must not escape either
+      .finally(() => {
+        inFlight = undefined;
+        if (started) schedule(nextDelay());
+      });
+  }
+
+  return {
+    get started() {
+      return started;
+    },
+    start(startOptions: StartOptions = {}) {
+      if (started) return;
+      started = true;
+      schedule(startOptions.runImmediately ? 0 : nextDelay());
+    },
+    async stop() {
+      started = false;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      await inFlight;
+    },
+  };
+}
