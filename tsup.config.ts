@@ -6,6 +6,7 @@ export default defineConfig({
     testing: 'src/testing/index.ts',
     novita: 'src/novita/index.ts',
     redis: 'src/redis/index.ts',
+    cli: 'src/cli/bin.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -18,7 +18,8 @@ export type ErrorCode =
   | 'STORE_UNAVAILABLE'
   | 'SYNC_IN_PROGRESS'
   | 'LOCK_LOST'
-  | 'ABORTED';
+  | 'ABORTED'
+  | 'INTERNAL_ERROR';
 
 const BRAND = Symbol.for('novita-reconciler.error');
 

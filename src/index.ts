@@ -34,6 +34,22 @@ export type {
   RunFinishedEvent,
   RunFailedEvent,
 } from './core/events.js';
+export { createSyncHandler, createListHandler, httpStatusOf } from './http/index.js';
+export type {
+  SyncHandler,
+  SyncHandlerOptions,
+  SyncRequestInput,
+  ListHandler,
+  ListHandlerOptions,
+  ListRequestInput,
+  HttpResult,
+  HttpSuccessBody,
+  HttpFailureBody,
+  HttpErrorCode,
+  HttpErrorDetails,
+  HttpValidationIssue,
+  HandlerCallOptions,
+} from './http/index.js';
 export { toPublicInstance, mergeInstanceView } from './core/instance-view.js';
 export type { PublicInstance, InstanceView, InstanceViewRow } from './core/instance-view.js';
 export { decodeRecord, assertRecord } from './core/record.js';

@@ -251,7 +251,9 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       emit({ type: 'run-finished', runId, report });
       return { report, instances };
     } catch (error) {
-      const failure = isReconcilerError(error) ? (error as ReconcilerError) : new ReconcilerError('STORE_UNAVAILABLE', describeError(error), { cause: error });
+      // Store and Novita failures arrive classified; anything else is a bug or a throwing callback
+      // (adoptRecord, a scope predicate): never pass it off as a store or Novita outage.
+      const failure = isReconcilerError(error) ? (error as ReconcilerError) : new ReconcilerError('INTERNAL_ERROR', `sync failed unexpectedly: ${describeError(error)}`, { cause: error });
       if (partial) failure.report = partial;
       log('error', { runId, code: failure.code, err: failure.message, applied: partial?.actions.filter((action) => action.outcome === 'applied').length ?? 0 }, 'Instance sync failed');
       emit({ type: 'run-failed', runId, error: failure, ...(partial ? { report: partial } : {}) });

@@ -83,6 +83,22 @@ redis.disconnect();`,
     expect(run('node', ['redis.cjs'], project).trim()).toBe('function');
   }, 120_000);
 
+  it('installs the novita-reconcile command, which answers --version and refuses a run without REDIS_URL', () => {
+    const version = (JSON.parse(run('node', ['-e', 'console.log(JSON.stringify(require("./package.json")))'], root)) as { version: string }).version;
+    expect(run('npx', ['--no-install', 'novita-reconcile', '--version'], project).trim()).toContain(version);
+    let exitCode = 0;
+    let stderr = '';
+    try {
+      execFileSync('npx', ['--no-install', 'novita-reconcile'], { cwd: project, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, REDIS_URL: '', NOVITA_API_KEY: 'sk_canary_pack' } });
+    } catch (error) {
+      exitCode = (error as { status: number }).status;
+      stderr = String((error as { stderr: string }).stderr);
+    }
+    expect(exitCode).toBe(2);
+    expect(stderr).toMatch(/REDIS_URL/);
+    expect(stderr).not.toContain('sk_canary_pack');
+  });
+
   it('runs the demo example against the installed package', () => {
     cpSync(join(root, 'examples/demo.ts'), join(project, 'demo.ts'));
     const output = run('node', [join(root, 'node_modules/tsx/dist/cli.mjs'), 'demo.ts'], project);

@@ -458,3 +458,25 @@ describe('errors', () => {
     expect(error).toMatchObject({ code: 'NOVITA_API', status: 503, reason: 'UNKNOWN', retryable: true, cause });
   });
 });
+
+describe('a throwing callback', () => {
+  it('rejects INTERNAL_ERROR with the cause, never passed off as a store or Novita outage, and writes nothing', async () => {
+    const store = countingStore(createMemoryStore({ records: [record('a')] }));
+    const bug = new TypeError('scope predicate bug');
+    const novita = createScriptedNovitaClient({ instances: [instance('nv-a', 'exited')] });
+    const error = await rejection(
+      createReconciler({
+        store,
+        novitaClient: novita,
+        scope: {
+          record: () => {
+            throw bug;
+          },
+        },
+      }).sync(),
+    );
+    expect(error.code).toBe('INTERNAL_ERROR');
+    expect(error.cause).toBe(bug);
+    expect(store.writes).toBe(0);
+  });
+});

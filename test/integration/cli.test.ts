@@ -1,0 +1,274 @@
+/**
+ * `novita-reconcile` in process (`runCli`) against the shared test Redis and the fake Novita over real
+ * HTTP. Every run is also checked for the canary API key: it must never reach stdout or stderr.
+ */
+import type { Redis } from 'ioredis';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import type { InstanceRecord } from '../../src/index.js';
+import { runCli } from '../../src/cli/main.js';
+import { createRedisStore, type RedisStore } from '../../src/redis/index.js';
+import { startFakeNovita, type FakeNovita } from '../../src/testing/fake-novita/index.js';
+import { freePort } from '../setup/spawn-redis.js';
+import { connectRedis, dropPrefix, requireRedisUrl, uniquePrefix } from '../setup/redis-test-kit.js';
+
+const CANARY_KEY = 'sk_canary_cli_5e2d9a71c04b3f86';
+const DAY = 86_400_000;
+const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+let redis: Redis;
+beforeAll(() => {
+  redis = connectRedis();
+});
+afterAll(async () => {
+  await redis.quit();
+});
+
+const cleanups: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
+});
+
+interface Scene {
+  fake: FakeNovita;
+  store: RedisStore;
+  env: Record<string, string | undefined>;
+  /** Every record, sorted by id, as JSON: to prove a run wrote nothing. */
+  snapshot(): Promise<string>;
+  record(id: string): Promise<InstanceRecord | null>;
+}
+
+/** A fake Novita and a fresh Redis prefix, seeded with `records` built from the fake's instances. */
+async function scene(seed: (fake: FakeNovita) => InstanceRecord[]): Promise<Scene> {
+  const fake = await startFakeNovita({ apiKey: CANARY_KEY });
+  const prefix = uniquePrefix('cli');
+  const store = createRedisStore({ redis, prefix });
+  cleanups.push(() => fake.close(), () => dropPrefix(redis, prefix));
+  for (const record of seed(fake)) await store.put(record);
+  return {
+    fake,
+    store,
+    env: { NOVITA_API_KEY: CANARY_KEY, NOVITA_API_BASE_URL: fake.url, REDIS_URL: requireRedisUrl(), REDIS_KEY_PREFIX: prefix },
+    snapshot: async () => JSON.stringify((await store.list()).sort((a, b) => a.id.localeCompare(b.id))),
+    record: (id) => store.get(id),
+  };
+}
+
+const dayOld = (): string => new Date(Date.now() - DAY).toISOString();
+const running = (id: string, novitaInstanceId: string): InstanceRecord => ({
+  id,
+  novitaInstanceId,
+  status: 'running',
+  novitaStatus: 'running',
+  timestamps: { created: dayOld(), started: dayOld() },
+});
+
+/** `stopped-at-novita` (Novita says exited), `still-running` (agrees), `vanished` (its instance is gone). */
+const mixedFleet = (fake: FakeNovita): InstanceRecord[] => {
+  const [exited, alive] = fake.addInstances(2, (index) => ({ status: index === 0 ? 'exited' : 'running', createdAtMs: Date.now() - DAY }));
+  return [running('stopped-at-novita', exited?.id ?? ''), running('still-running', alive?.id ?? ''), running('vanished', 'ffff000000000001')];
+};
+
+/** Runs the command and checks that the API key appears in none of its output. */
+async function run(argv: string[], env: Record<string, string | undefined>, signal?: AbortSignal) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, env, { stdout: { write: (text) => (stdout += text) }, stderr: { write: (text) => (stderr += text) } }, signal ? { signal } : {});
+  expect(stdout + stderr, 'the API key must never be printed').not.toContain(CANARY_KEY);
+  return { code, stdout, stderr };
+}
+
+describe('novita-reconcile: runs', () => {
+  it('a real run refreshes and terminates records in Redis and exits 0', async () => {
+    const { env, record } = await scene(mixedFleet);
+    const { code, stdout, stderr } = await run([], env);
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toMatch(/^Sync completed\./);
+    expect(stdout).toMatch(/applied\s+refresh\s+stopped-at-novita\s+running -> stopped/);
+    expect(stdout).toMatch(/applied\s+markTerminated\s+vanished\s+running -> terminated/);
+    expect((await record('stopped-at-novita'))?.status).toBe('stopped');
+    expect(await record('vanished')).toMatchObject({ status: 'terminated', terminationReason: 'instance-not-found' });
+    expect((await record('still-running'))?.status).toBe('running');
+  });
+
+  it('--dry-run prints the actions a real run would take and writes nothing', async () => {
+    const { env, snapshot } = await scene(mixedFleet);
+    const before = await snapshot();
+    const { code, stdout } = await run(['--dry-run'], env);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^Dry run: nothing written/);
+    expect(stdout).toMatch(/planned\s+markTerminated\s+vanished/);
+    expect(await snapshot()).toBe(before);
+  });
+
+  it('--no-obsolete refreshes statuses and leaves the obsolete record alone', async () => {
+    const { env, record } = await scene(mixedFleet);
+    expect((await run(['--no-obsolete'], env)).code).toBe(0);
+    expect((await record('stopped-at-novita'))?.status).toBe('stopped');
+    expect((await record('vanished'))?.status).toBe('running');
+  });
+
+  it('--json prints the full report as JSON that parses', async () => {
+    const { env } = await scene(mixedFleet);
+    const { code, stdout } = await run(['--dry-run', '--json'], env);
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout) as Record<string, unknown>;
+    expect(report).toMatchObject({ dryRun: true, beforeSync: 3, updated: 1, markedTerminated: 1, unchanged: 1, novitaInstances: 2, safety: { tripped: false } });
+    expect(report.actions).toHaveLength(2);
+  });
+
+  it('--list prints the merged view and writes nothing; with --json it parses', async () => {
+    const { env, fake, snapshot } = await scene(mixedFleet);
+    fake.addInstance({ id: 'c0ffee0000000001', name: 'console-notebook' });
+    const before = await snapshot();
+    const table = await run(['--list'], env);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^SOURCE\s+RECORD\s+NOVITA ID\s+STATUS\s+NOVITA STATUS\s+NAME/);
+    expect(table.stdout).toMatch(/novita\s+-\s+c0ffee0000000001\s+-\s+running\s+console-notebook/);
+    expect(table.stdout).toContain('4 rows: 2 merged, 1 local only, 1 Novita only');
+    const json = await run(['--list', '--json'], env);
+    expect(JSON.parse(json.stdout)).toMatchObject({ counts: { merged: 2, local: 1, novita: 1, total: 4 } });
+    expect(await snapshot()).toBe(before);
+  });
+});
+
+describe('novita-reconcile: failures and exit codes', () => {
+  it('a listing that fails on page 2 exits 1 and changes no record', async () => {
+    const { env, fake, snapshot } = await scene((novita) => {
+      const instances = novita.addInstances(120, () => ({ createdAtMs: Date.now() - DAY }));
+      return instances.slice(0, 5).map((instance, index) => running(`job-${index}`, instance.id));
+    });
+    fake.removeInstance(fake.listInstances()[0]?.id ?? '');
+    fake.fault({ endpoint: 'list', page: 2, kind: 'error', status: 400, reason: 'VALIDATOR_PARAM', times: Infinity });
+    const before = await snapshot();
+    const { code, stdout, stderr } = await run([], env);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^novita-reconcile: NOVITA_INCOMPLETE_LISTING: Novita listing incomplete: 100 of 119 instances/);
+    expect(stderr).toContain('nothing was written');
+    expect(await snapshot()).toBe(before);
+    expect(fake.requests.filter((request) => request.endpoint === 'get')).toHaveLength(0);
+  });
+
+  it('a candidate Novita cannot confirm is left alone, warned about on stderr, and the run exits 0', async () => {
+    const { env, fake, record } = await scene(mixedFleet);
+    fake.fault({ endpoint: 'get', kind: 'error', status: 400, reason: 'VALIDATOR_PARAM', times: Infinity });
+    const { code, stdout, stderr } = await run([], env);
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/unverified 1/);
+    expect(stderr).toMatch(/^novita-reconcile: warning: Could not confirm an obsolete candidate/);
+    expect((await record('vanished'))?.status).toBe('running');
+  });
+
+  it('a key Novita refuses exits 1 without printing the key', async () => {
+    const { env } = await scene(mixedFleet);
+    const wrongKey = 'sk_canary_wrong_key_0a9b8c7d';
+    const { code, stdout, stderr } = await run([], { ...env, NOVITA_API_KEY: wrongKey });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/NOVITA_AUTH/);
+    expect(stdout + stderr).not.toContain(wrongKey);
+  });
+
+  it('--json on a failure prints the error as JSON on stdout', async () => {
+    const { env, fake } = await scene(mixedFleet);
+    fake.fault({ endpoint: 'list', kind: 'error', status: 401, times: Infinity });
+    const { code, stdout } = await run(['--json'], env);
+    expect(code).toBe(1);
+    expect(JSON.parse(stdout)).toEqual({ error: { code: 'NOVITA_AUTH', message: expect.any(String) } });
+  });
+
+  it('an unreachable Redis exits 1 with STORE_UNAVAILABLE', async () => {
+    const { env } = await scene(mixedFleet);
+    const { code, stderr } = await run([], { ...env, REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/STORE_UNAVAILABLE/);
+  });
+
+  it('exits 3 when another replica holds the lock, and asks Novita nothing', async () => {
+    const { env, fake, store, snapshot } = await scene(mixedFleet);
+    await redis.set(store.keys.lock, 'another-replica', 'PX', 30_000);
+    const before = await snapshot();
+    const { code, stderr } = await run([], env);
+    expect(code).toBe(3);
+    expect(stderr).toMatch(/lock/);
+    expect(fake.requests).toHaveLength(0);
+    expect(await snapshot()).toBe(before);
+    expect(await redis.get(store.keys.lock)).toBe('another-replica');
+  });
+
+  it('a tripped safety limit exits 4 and holds obsolete handling back; --force proceeds and exits 0', async () => {
+    const { env, record, snapshot } = await scene((fake) => {
+      const [alive] = fake.addInstances(1, () => ({ createdAtMs: Date.now() - DAY }));
+      return [running('alive', alive?.id ?? ''), running('gone-1', 'ffff000000000001'), running('gone-2', 'ffff000000000002'), running('gone-3', 'ffff000000000003')];
+    });
+    const safetyEnv = { ...env, SYNC_SAFETY_MIN_RECORDS: '2' };
+    const before = await snapshot();
+    expect((await run(['--dry-run'], safetyEnv)).code, 'a dry run that would trip exits 4 too').toBe(4);
+    const held = await run([], safetyEnv);
+    expect(held.code).toBe(4);
+    expect(held.stderr).toMatch(/safety limit tripped: .*rerun with --force/);
+    expect(held.stdout).toContain('Safety limit: tripped, obsolete handling held back');
+    expect(await snapshot()).toBe(before);
+
+    const forced = await run(['--force'], safetyEnv);
+    expect(forced.code).toBe(0);
+    expect(forced.stdout).toContain('Safety limit: tripped, overridden by --force');
+    expect((await record('gone-2'))?.status).toBe('terminated');
+    expect((await record('alive'))?.status).toBe('running');
+  });
+
+  it('an abort through the signal exits 1 and releases the lock', async () => {
+    const { env, fake, store } = await scene(mixedFleet);
+    fake.fault({ endpoint: 'list', kind: 'hang', times: Infinity });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(new Error('SIGTERM')), 100);
+    const { code, stderr } = await run([], env, controller.signal);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/ABORTED/);
+    expect(await redis.exists(store.keys.lock)).toBe(0);
+  });
+});
+
+describe('novita-reconcile: usage and configuration (exit 2)', () => {
+  it.each([
+    ['REDIS_URL is missing', { REDIS_URL: undefined }, 'REDIS_URL'],
+    ['REDIS_URL is not a redis URL', { REDIS_URL: 'http://localhost:6379' }, 'REDIS_URL'],
+    ['NOVITA_API_KEY is missing', { NOVITA_API_KEY: '' }, 'NOVITA_API_KEY'],
+    ['NOVITA_API_BASE_URL is not a URL', { NOVITA_API_BASE_URL: 'novita' }, 'NOVITA_API_BASE_URL'],
+    ['REDIS_KEY_PREFIX holds a brace', { REDIS_KEY_PREFIX: 'app{1}' }, 'REDIS_KEY_PREFIX'],
+    ['SYNC_MAX_OBSOLETE_FRACTION is not a number', { SYNC_MAX_OBSOLETE_FRACTION: 'lots' }, 'SYNC_MAX_OBSOLETE_FRACTION'],
+    ['SYNC_REMOVE_OBSOLETE_INSTANCES is not a boolean', { SYNC_REMOVE_OBSOLETE_INSTANCES: 'sometimes' }, 'SYNC_REMOVE_OBSOLETE_INSTANCES'],
+    ['SYNC_STATUS_MAP is not JSON', { SYNC_STATUS_MAP: '{pulling:creating}' }, 'SYNC_STATUS_MAP'],
+  ])('%s: exits 2 naming the variable, before any request', async (_case, override, variable) => {
+    const { env, fake } = await scene(mixedFleet);
+    const { code, stdout, stderr } = await run([], { ...env, ...override });
+    expect(code).toBe(2);
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(new RegExp(`^novita-reconcile: configuration error: ${variable}\\b`));
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it.each([
+    [['--bogus'], 'unknown flag --bogus'],
+    [['-x'], 'unknown flag -x'],
+    [['--dry-run=yes'], '--dry-run takes no value'],
+    [['sync'], 'unexpected argument "sync"'],
+    [['--list', '--force'], '--force applies to a sync run and cannot be combined with --list'],
+  ])('%j is a usage error naming it (exit 2)', async (argv, message) => {
+    const { code, stderr } = await run(argv, {});
+    expect(code).toBe(2);
+    expect(stderr).toContain(message);
+  });
+
+  it('--help prints the flags, the variables and every exit code, and needs no configuration', async () => {
+    const { code, stdout } = await run(['--help'], {});
+    expect(code).toBe(0);
+    for (const text of ['--dry-run', '--force', '--no-obsolete', '--list', '--json', '--version', 'NOVITA_API_KEY', 'REDIS_URL', 'REDIS_KEY_PREFIX', 'SYNC_*']) expect(stdout).toContain(text);
+    for (const exit of [0, 1, 2, 3, 4]) expect(stdout).toMatch(new RegExp(`^  ${exit}  `, 'm'));
+  });
+
+  it('--version prints the package version', async () => {
+    const { code, stdout } = await run(['--version'], {});
+    expect({ code, stdout }).toEqual({ code: 0, stdout: `${PACKAGE_VERSION}\n` });
+  });
+});
