@@ -73,6 +73,15 @@ export function createRedisLock(options: RedisLockOptions): SyncLock {
     throw new ConfigError('renewIntervalMs', `must be a positive integer below ttlMs (${ttlMs})`, { received: renewIntervalMs });
   }
   defineScripts(redis);
+  // A command that fails while ioredis reconnects says only "max retries"; remember why it reconnects,
+  // so that a lock that cannot be taken names the real cause (for example ECONNREFUSED).
+  let connectionError: Error | undefined;
+  redis.on('error', (error: Error) => {
+    connectionError = error;
+  });
+  redis.on('ready', () => {
+    connectionError = undefined;
+  });
 
   async function acquire(acquireOptions: { signal?: AbortSignal } = {}): Promise<LockLease | null> {
     throwIfAborted(acquireOptions.signal);
@@ -80,7 +89,7 @@ export function createRedisLock(options: RedisLockOptions): SyncLock {
     const token = randomBytes(16).toString('hex');
     // Measured before sending, so the local idea of the expiry is never later than Redis's.
     const sentAt = Date.now();
-    const reply = await callRedis('lock acquire', () => redis.set(key, token, 'PX', ttlMs, 'NX'));
+    const reply = await callRedis('lock acquire', () => redis.set(key, token, 'PX', ttlMs, 'NX'), () => connectionError);
     if (reply !== 'OK') return null;
     return holdLease(token, sentAt + ttlMs);
   }

@@ -235,3 +235,16 @@ describe('Redis lock with the reconciler', () => {
     expect((await storeA.list()).every((record) => record.status === 'running')).toBe(true);
   });
 });
+
+describe('Redis lock when Redis is unreachable', () => {
+  it('a lock that cannot be taken rejects STORE_UNAVAILABLE naming the connection error, not only "max retries"', async () => {
+    const store = createRedisStore({ url: 'redis://127.0.0.1:1', commandTimeoutMs: 500, prefix: 'unreachable' });
+    try {
+      const error = await createRedisLock({ store }).acquire().catch((caught: unknown) => caught);
+      expect(isCode('STORE_UNAVAILABLE')(error)).toBe(true);
+      expect((error as Error).message).toMatch(/lock acquire failed: .*ECONNREFUSED/);
+    } finally {
+      await store.close().catch(() => undefined);
+    }
+  });
+});
