@@ -24,7 +24,11 @@ export interface SyncPolicy {
   syncIntervalMinutes: number;
   /** Minutes after `timestamps.created` during which a record is never treated as obsolete. @default 10 */
   creationGraceMinutes: number;
-  /** Confirm each record absent from the listing with `getInstance` before acting on it. @default true */
+  /**
+   * Confirm each record absent from the listing with `getInstance` before acting on it. Keep it on: a
+   * paged listing read while instances are created and deleted can, in rare interleavings, miss a live
+   * instance with every consistency check passing, and only the confirmation catches that. @default true
+   */
   confirmObsolete: boolean;
   /**
    * Above this fraction of obsolete candidates among the records that should be alive, nothing based

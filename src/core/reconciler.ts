@@ -241,12 +241,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       }
 
       const report = finish();
-      for (const action of report.actions) {
-        if (action.kind === 'markTerminated' || action.kind === 'remove') {
-          log('info', { runId, recordId: action.recordId, novitaInstanceId: action.novitaInstanceId, lastStatus: action.from, novitaStatus: action.novitaStatus, reason: action.reason, outcome: action.outcome, dryRun: runOptions.dryRun }, action.kind === 'remove' ? 'Obsolete instance record removed' : 'Obsolete instance record marked terminated');
-        }
-        emit({ type: 'action', runId, dryRun: runOptions.dryRun, action });
-      }
+      announceActions(report);
       log('info', summaryFields(report), 'Instance sync completed');
       emit({ type: 'run-finished', runId, report });
       return { report, instances };
@@ -254,7 +249,11 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       // Store and Novita failures arrive classified; anything else is a bug or a throwing callback
       // (adoptRecord, a scope predicate): never pass it off as a store or Novita outage.
       const failure = isReconcilerError(error) ? (error as ReconcilerError) : new ReconcilerError('INTERNAL_ERROR', `sync failed unexpectedly: ${describeError(error)}`, { cause: error });
-      if (partial) failure.report = partial;
+      if (partial) {
+        failure.report = partial;
+        // What a failed run did apply is announced like any action: "where did my record go" has an answer.
+        announceActions(partial);
+      }
       log('error', { runId, code: failure.code, err: failure.message, applied: partial?.actions.filter((action) => action.outcome === 'applied').length ?? 0 }, 'Instance sync failed');
       emit({ type: 'run-failed', runId, error: failure, ...(partial ? { report: partial } : {}) });
       throw failure;
@@ -266,6 +265,21 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
           log('warn', { runId, err: describeError(error) }, 'releasing the sync lock failed; it expires by itself');
         }
       }
+    }
+  }
+
+  /** Logs each obsolete action and emits each action that was planned or attempted (not the ones a failed run never reached). */
+  function announceActions(report: SyncReport): void {
+    for (const action of report.actions) {
+      if (action.outcome === 'not-applied') continue;
+      if (action.kind === 'markTerminated' || action.kind === 'remove') {
+        log(
+          'info',
+          { runId: report.runId, recordId: action.recordId, novitaInstanceId: action.novitaInstanceId, lastStatus: action.from, novitaStatus: action.novitaStatus, reason: action.reason, outcome: action.outcome, dryRun: report.dryRun },
+          action.kind === 'remove' ? 'Obsolete instance record removed' : 'Obsolete instance record marked terminated',
+        );
+      }
+      emit({ type: 'action', runId: report.runId, dryRun: report.dryRun, action });
     }
   }
 

@@ -173,9 +173,24 @@ describe('runs', () => {
         return inner.writeBatch(writes, options);
       },
     };
-    const error = await rejection(createReconciler({ store, novitaClient: createScriptedNovitaClient(), policy: { safetyMinRecords: 1000 }, writeBatchSize: 10 }).sync());
+    const lines: string[] = [];
+    const events: ReconcilerEvent[] = [];
+    const error = await rejection(
+      createReconciler({
+        store,
+        novitaClient: createScriptedNovitaClient(),
+        policy: { safetyMinRecords: 1000 },
+        writeBatchSize: 10,
+        logger: { info: (_fields, message) => lines.push(message) },
+        onEvent: (event) => events.push(event),
+      }).sync(),
+    );
     expect(error.code).toBe('STORE_UNAVAILABLE');
     expect(error.message).toMatch(/ECONNRESET/);
+    // The ten terminations that did land are logged and emitted; the fifteen never attempted are not.
+    expect(lines.filter((line) => line === 'Obsolete instance record marked terminated')).toHaveLength(10);
+    expect(events.filter((event) => event.type === 'action')).toHaveLength(10);
+    expect(events.at(-1)).toMatchObject({ type: 'run-failed', report: { markedTerminated: 10 } });
     expect(error.report?.markedTerminated).toBe(10);
     expect(error.report?.notApplied).toBe(15);
     expectConsistentReport(error.report!);
