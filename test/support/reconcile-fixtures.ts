@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { InstanceRecord, InstanceStore, NovitaInstance, SyncReport } from '../../src/index.js';
+import type { InstanceRecord, InstanceStore, NovitaInstance, SyncReport, WriteResult } from '../../src/index.js';
 
 export const NOW = new Date('2026-11-28T12:00:00.000Z');
 
@@ -36,23 +36,41 @@ export function expectConsistentReport(report: SyncReport): void {
   expect(report.dryRun).toBe(report.options.dryRun);
 }
 
-/** Wraps a store to count the writes that reach it. */
-export function countingStore(store: InstanceStore): InstanceStore & { writes: number; batches: number } {
-  const counted = {
-    writes: 0,
-    batches: 0,
+type WriteBatchArgs = Parameters<InstanceStore['writeBatch']>;
+
+/**
+ * Wraps a store so that every `writeBatch` goes through `intercept`, which gets the call number
+ * (from 1) and `next` to pass the batch on to the real store. Everything else reaches the store as is.
+ */
+export function interceptWrites(
+  store: InstanceStore,
+  intercept: (writes: WriteBatchArgs[0], options: WriteBatchArgs[1], call: number, next: InstanceStore['writeBatch']) => Promise<WriteResult[]>,
+): InstanceStore {
+  let calls = 0;
+  return {
     get: store.get.bind(store),
     put: store.put.bind(store),
     delete: store.delete.bind(store),
     list: store.list.bind(store),
     count: store.count.bind(store),
     readBatches: store.readBatches.bind(store),
-    writeBatch: async (...args: Parameters<InstanceStore['writeBatch']>) => {
-      counted.writes += args[0].length;
-      counted.batches += 1;
-      return store.writeBatch(...args);
+    writeBatch: async (writes, options) => {
+      calls += 1;
+      return intercept(writes, options, calls, store.writeBatch.bind(store));
     },
   };
+}
+
+/** Wraps a store to count the writes that reach it. */
+export function countingStore(store: InstanceStore): InstanceStore & { writes: number; batches: number } {
+  const counted = Object.assign(
+    interceptWrites(store, async (writes, options, _call, next) => {
+      counted.writes += writes.length;
+      counted.batches += 1;
+      return next(writes, options);
+    }),
+    { writes: 0, batches: 0 },
+  );
   return counted;
 }
 

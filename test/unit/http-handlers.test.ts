@@ -19,7 +19,7 @@ import {
 } from '../../src/index.js';
 import { createListHandler, createSyncHandler, httpStatusOf, type HttpFailureBody, type HttpResult } from '../../src/http/index.js';
 import { createScriptedNovitaClient } from '../../src/testing/scripted-novita-client.js';
-import { instance, NOW, record } from '../support/reconcile-fixtures.js';
+import { instance, interceptWrites, NOW, record } from '../support/reconcile-fixtures.js';
 
 /** r0 runs and Novita agrees, r1 runs but Novita says exited, r2's instance is gone; one Novita-only instance. */
 function setup(options: Partial<ReconcilerOptions> = {}) {
@@ -38,16 +38,10 @@ function failure(result: HttpResult<unknown>): HttpFailureBody['error'] {
 
 /** Wraps a memory store so that writeBatch fails from its `failFrom`-th call on (counted from 1). */
 function storeFailingWrites(inner: MemoryStore, failFrom: number): InstanceStore {
-  let calls = 0;
-  return {
-    ...inner,
-    readBatches: (options) => inner.readBatches(options),
-    writeBatch: async (writes, options) => {
-      calls += 1;
-      if (calls >= failFrom) throw new StoreUnavailableError('writing to the store failed: connect ECONNREFUSED 127.0.0.1:6379');
-      return inner.writeBatch(writes, options);
-    },
-  };
+  return interceptWrites(inner, async (writes, options, call, next) => {
+    if (call >= failFrom) throw new StoreUnavailableError('writing to the store failed: connect ECONNREFUSED 127.0.0.1:6379');
+    return next(writes, options);
+  });
 }
 
 const leaseOf = (lost = new AbortController()): LockLease => ({ token: 't', lost: lost.signal, release: async () => undefined });
@@ -228,15 +222,11 @@ describe('createSyncHandler: failures', () => {
   it('an abort between write batches answers 503 ABORTED with what had been applied', async () => {
     const { store: inner, novita } = setup();
     const controller = new AbortController();
-    const store: InstanceStore = {
-      ...inner,
-      readBatches: (options) => inner.readBatches(options),
-      writeBatch: async (writes, options) => {
-        const results = await inner.writeBatch(writes, options);
-        controller.abort();
-        return results;
-      },
-    };
+    const store = interceptWrites(inner, async (writes, options, _call, next) => {
+      const results = await next(writes, options);
+      controller.abort();
+      return results;
+    });
     const reconciler = createReconciler({ store, novitaClient: novita, clock: () => NOW, writeBatchSize: 1 });
     const result = await createSyncHandler(reconciler)({}, { signal: controller.signal });
     expect(result.status).toBe(503);

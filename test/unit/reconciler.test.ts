@@ -13,7 +13,7 @@ import {
   type WriteBatchOptions,
 } from '../../src/index.js';
 import { createScriptedNovitaClient } from '../../src/testing/scripted-novita-client.js';
-import { countingStore, daysAgo, expectConsistentReport, instance, NOW, record } from '../support/reconcile-fixtures.js';
+import { countingStore, daysAgo, expectConsistentReport, instance, interceptWrites, NOW, record } from '../support/reconcile-fixtures.js';
 
 const fleetOf = (count: number) => Array.from({ length: count }, (_, i) => record(`r${i}`));
 const rejection = async (promise: Promise<unknown>): Promise<ReconcilerError> => {
@@ -140,16 +140,12 @@ describe('runs', () => {
     const inner = createMemoryStore({ records: fleetOf(30) });
     const controller = new AbortController();
     let batches = 0;
-    const store: InstanceStore = {
-      ...inner,
-      readBatches: (options) => inner.readBatches(options),
-      writeBatch: async (writes, options) => {
-        batches += 1;
-        const results = await inner.writeBatch(writes, options);
-        if (batches === 1) controller.abort();
-        return results;
-      },
-    };
+    const store = interceptWrites(inner, async (writes, options, call, next) => {
+      batches = call;
+      const results = await next(writes, options);
+      if (call === 1) controller.abort();
+      return results;
+    });
     const reconciler = createReconciler({ store, novitaClient: createScriptedNovitaClient(), policy: { safetyMinRecords: 1000 }, writeBatchSize: 10 });
     const error = await rejection(reconciler.sync({ signal: controller.signal }));
     expect(error.code).toBe('ABORTED');
@@ -163,16 +159,10 @@ describe('runs', () => {
 
   it('a store failure midway rejects STORE_UNAVAILABLE with the report of what was applied', async () => {
     const inner = createMemoryStore({ records: fleetOf(25) });
-    let batches = 0;
-    const store: InstanceStore = {
-      ...inner,
-      readBatches: (options) => inner.readBatches(options),
-      writeBatch: async (writes, options) => {
-        batches += 1;
-        if (batches === 2) throw new Error('ECONNRESET');
-        return inner.writeBatch(writes, options);
-      },
-    };
+    const store = interceptWrites(inner, async (writes, options, call, next) => {
+      if (call === 2) throw new Error('ECONNRESET');
+      return next(writes, options);
+    });
     const lines: string[] = [];
     const events: ReconcilerEvent[] = [];
     const error = await rejection(
@@ -396,14 +386,10 @@ describe('the lock', () => {
     const { lease, release } = leaseFor();
     const inner = createMemoryStore({ records: fleetOf(3) });
     const fences: WriteBatchOptions['fence'][] = [];
-    const store: InstanceStore = {
-      ...inner,
-      readBatches: (options) => inner.readBatches(options),
-      writeBatch: async (writes, options) => {
-        fences.push(options?.fence);
-        return inner.writeBatch(writes, options);
-      },
-    };
+    const store = interceptWrites(inner, async (writes, options, _call, next) => {
+      fences.push(options?.fence);
+      return next(writes, options);
+    });
     await createReconciler({ store, novitaClient: createScriptedNovitaClient(), lock: { acquire: async () => lease } }).sync();
     expect(fences).toEqual([{ key: 'lock', token: 't1' }]);
     expect(release).toHaveBeenCalledTimes(1);
