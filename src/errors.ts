@@ -56,13 +56,16 @@ export class ConfigError extends ReconcilerError {
   readonly field: string;
   /** What was received, rendered for a person (never a secret). */
   readonly received: string;
+  /** For an unknown option key: the nearest valid option name, when one is close enough to be a typo. */
+  readonly suggestion?: string;
 
-  constructor(field: string, message: string, options: ReconcilerErrorOptions & { received?: unknown } = {}) {
+  constructor(field: string, message: string, options: ReconcilerErrorOptions & { received?: unknown; suggestion?: string } = {}) {
     const received = describeValue(options.received);
     super('CONFIG_INVALID', `${field}: ${message}${'received' in options ? ` (got ${received})` : ''}`, options);
     this.name = 'ConfigError';
     this.field = field;
     this.received = received;
+    if (options.suggestion !== undefined) this.suggestion = options.suggestion;
   }
 }
 
