@@ -33,6 +33,10 @@ export type {
   SafetyTrippedEvent,
   RunFinishedEvent,
   RunFailedEvent,
+  ProgressEvent,
+  ProgressPhase,
+  ListingRestartedEvent,
+  RunSkippedEvent,
 } from './core/events.js';
 export { createSyncHandler, createListHandler, httpStatusOf } from './http/index.js';
 export type {
@@ -69,7 +73,7 @@ export type {
   WriteBatchOptions,
 } from './core/store.js';
 export { GONE_STATUSES } from './core/novita-instance.js';
-export type { NovitaClient, NovitaInstance, NovitaListing, NovitaCallOptions } from './core/novita-instance.js';
+export type { NovitaClient, NovitaInstance, NovitaListing, NovitaCallOptions, ListInstancesCallOptions, ListingRestart, ListingProgress } from './core/novita-instance.js';
 export type { SyncLock, LockLease } from './core/lock.js';
 export { createMemoryStore } from './store/memory-store.js';
 export type { MemoryStore, MemoryStoreOptions } from './store/memory-store.js';

@@ -54,5 +54,52 @@ export interface RunFailedEvent {
   report?: SyncReport;
 }
 
+/** Which step of a run a {@link ProgressEvent} is about. */
+export type ProgressPhase = 'listing' | 'reading' | 'confirming' | 'writing';
+
+/**
+ * Emitted while a run works, so that a long run can be shown as it goes: pages read of total
+ * (`listing`), records read (`reading`, no total), confirmations done of total (`confirming`), writes
+ * applied of total (`writing`). Emitted at most about every 100 ms per phase, and always at a phase's end.
+ */
+export interface ProgressEvent {
+  type: 'progress';
+  runId: string;
+  phase: ProgressPhase;
+  /** Units done so far in this phase: pages, records, confirmations or writes. */
+  done: number;
+  /** Units this phase needs, when known. */
+  total?: number;
+}
+
+/** Emitted when a listing walk saw Novita's listing shift between page reads and starts again. */
+export interface ListingRestartedEvent {
+  type: 'listing-restarted';
+  runId: string;
+  /** The walk that was thrown away (1 for the first). */
+  walk: number;
+  reason: string;
+}
+
+/**
+ * Emitted by `start()`'s schedule when a turn is skipped because another replica sharing the lock
+ * completed a real run within the interval.
+ */
+export interface RunSkippedEvent {
+  type: 'run-skipped';
+  reason: 'recent-run-elsewhere';
+  /** When the last real run under the lock completed, ISO 8601. */
+  lastCompletedRun: string;
+  timestamp: string;
+}
+
 /** Every event `onEvent` receives. */
-export type ReconcilerEvent = RunStartedEvent | ActionEvent | SafetyTrippedEvent | RunFinishedEvent | RunFailedEvent;
+export type ReconcilerEvent =
+  | RunStartedEvent
+  | ActionEvent
+  | SafetyTrippedEvent
+  | RunFinishedEvent
+  | RunFailedEvent
+  | ProgressEvent
+  | ListingRestartedEvent
+  | RunSkippedEvent;

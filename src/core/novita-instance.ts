@@ -28,11 +28,42 @@ export interface NovitaListing {
   instances: NovitaInstance[];
   /** Novita's announced total; equals `instances.length` for a complete listing. */
   total: number;
+  /**
+   * How many walks over the pages this listing took: 1 when the first walk passed every check, more
+   * when the listing shifted between page reads and the walk was restarted. Optional for custom clients.
+   */
+  walks?: number;
 }
 
 /** Options every Novita call takes. */
 export interface NovitaCallOptions {
   signal?: AbortSignal;
+}
+
+/** Why a listing walk was thrown away and started again. */
+export interface ListingRestart {
+  /** The walk that saw the shift (1 for the first). */
+  walk: number;
+  /** What shifted, for a person: "total changed from 240 to 241 between pages", "page 3 repeated page 2". */
+  reason: string;
+}
+
+/** Progress of a listing, page by page. */
+export interface ListingProgress {
+  /** Pages read so far in the current walk. */
+  pagesRead: number;
+  /** Pages the current walk needs (known once page 1 told the total). */
+  pagesTotal?: number;
+  /** The current walk (1 for the first). */
+  walk: number;
+}
+
+/** Options of {@link NovitaClient.listInstances}. */
+export interface ListInstancesCallOptions extends NovitaCallOptions {
+  /** Called when a walk saw the listing shift and starts again. Errors it throws are ignored. */
+  onRestart?: (restart: ListingRestart) => void;
+  /** Called after each page read. Errors it throws are ignored. */
+  onProgress?: (progress: ListingProgress) => void;
 }
 
 /**
@@ -44,9 +75,11 @@ export interface NovitaClient {
    * Every instance of the account. Resolves only with a complete listing (all pages, distinct ids
    * equal to `total`); rejects otherwise. Never resolves a failed or partial listing as empty.
    */
-  listInstances(options?: NovitaCallOptions): Promise<NovitaListing>;
+  listInstances(options?: ListInstancesCallOptions): Promise<NovitaListing>;
   /**
-   * One instance, or `null` only when Novita said it does not exist. Any failure rejects.
+   * One instance, or `null` only when Novita said it does not exist in its documented way (HTTP 400
+   * with `reason: RESOURCE_NOT_FOUND`). Any other answer, a 404 from a route or gateway included,
+   * proves nothing and rejects.
    */
   getInstance(id: string, options?: NovitaCallOptions): Promise<NovitaInstance | null>;
   /** How many requests the client allows at once; the reconciler confirms candidates within this bound. */
