@@ -110,10 +110,12 @@ export function planSync(input: PlanInput): Plan {
   }
 
   const graceMs = policy.creationGraceMinutes * MINUTE;
+  // A record's age is never guessed: without a readable `created` it counts from `firstSeen`, and a
+  // record with neither is young (the app may be about to link it to an instance it is creating).
+  const bornAt = (record: InstanceRecord): number | undefined => parseTime(record.timestamps?.created) ?? parseTime(record.timestamps?.firstSeen);
   const inGrace = (record: InstanceRecord): boolean => {
-    const created = parseTime(record.timestamps?.created);
-    // A record without a readable creation time cannot be shown to be young; confirmation still guards it.
-    return created !== undefined && now.getTime() - created < graceMs;
+    const born = bornAt(record);
+    return born === undefined || now.getTime() - born < graceMs;
   };
   const neverStarted = (record: InstanceRecord): boolean =>
     NEVER_STARTED_STATUSES.has(record.status) && record.timestamps?.started === undefined;
@@ -162,7 +164,7 @@ export function planSync(input: PlanInput): Plan {
       continue;
     }
     if (young) {
-      pending.push({ type: 'done', decision: { recordId: record.id, category: 'skipped.grace', merged } });
+      pending.push({ type: 'done', decision: bornAt(record) === undefined ? stampFirstSeen(record, version, instance) : { recordId: record.id, category: 'skipped.grace', merged } });
       continue;
     }
     if (novitaId === undefined && !neverStarted(record)) {
@@ -331,6 +333,28 @@ export function planSync(input: PlanInput): Plan {
         to: verdict.status,
         reason: record.status === TERMINATED && reason === 'status-changed' ? 'instance-alive' : reason,
         novitaStatus: instance.status,
+        destructive: false,
+        write: { op: 'put', id: record.id, record: next, expectedVersion: version },
+      },
+    };
+  }
+
+  /** The run that first sees a record without a readable `created` stamps when; the record stays in grace. */
+  function stampFirstSeen(record: InstanceRecord, version: string, instance: NovitaInstance | undefined): RecordDecision {
+    const next = cloneForWrite(record, nowIso);
+    next.timestamps = { ...next.timestamps, firstSeen: nowIso };
+    return {
+      recordId: record.id,
+      category: 'skipped.grace',
+      merged: instance !== undefined,
+      action: {
+        kind: 'stampFirstSeen',
+        recordId: record.id,
+        novitaInstanceId: record.novitaInstanceId ?? null,
+        from: record.status,
+        to: record.status,
+        reason: 'created-timestamp-missing',
+        novitaStatus: instance?.status ?? null,
         destructive: false,
         write: { op: 'put', id: record.id, record: next, expectedVersion: version },
       },

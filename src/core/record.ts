@@ -16,6 +16,11 @@ export interface RecordTimestamps {
   stopped?: string;
   /** Set on every write the reconciler makes. */
   updated?: string;
+  /**
+   * Owned by the library: when it first saw a record whose `created` is missing. Written once, by a
+   * real run (never by a dry run), never into `created`; the record's age counts from it.
+   */
+  firstSeen?: string;
   [key: string]: unknown;
 }
 
@@ -55,6 +60,7 @@ const recordSchema = z
         started: isoString.optional(),
         stopped: isoString.optional(),
         updated: isoString.optional(),
+        firstSeen: isoString.optional(),
       })
       .loose()
       .optional(),

@@ -8,6 +8,11 @@ export type ActionKind =
   | 'remove'
   /** A terminated record without `timestamps.terminated` gets one, so that retention can count from it. */
   | 'stampTerminated'
+  /**
+   * A record without a readable `timestamps.created` gets `timestamps.firstSeen` (once), so that its
+   * age counts from when the library first saw it instead of being guessed.
+   */
+  | 'stampFirstSeen'
   /** A record is created for a Novita instance that no record named (`novitaOnly: 'adopt'`). */
   | 'adopt';
 
@@ -29,6 +34,8 @@ export type ActionReason =
   | 'retention-expired'
   /** A terminated record lacked `timestamps.terminated`. */
   | 'terminated-timestamp-missing'
+  /** A record lacked a readable `timestamps.created` and `timestamps.firstSeen`: its age starts now. */
+  | 'created-timestamp-missing'
   /** A Novita instance without a record. */
   | 'novita-only';
 
