@@ -60,6 +60,7 @@ export { decodeRecord, assertRecord } from './core/record.js';
 export type { InstanceRecord, RecordTimestamps, DecodeResult } from './core/record.js';
 export type {
   InstanceStore,
+  ReconcilerStore,
   StoreEntry,
   VersionedRecord,
   InvalidStoredRecord,

@@ -31,7 +31,7 @@ export function checkOptionKeys<T extends object>(
     const suggestion = nearestName(key, known);
     throw new ConfigError(
       path === '' ? key : `${path}.${key}`,
-      `is not an option of ${owner}${suggestion === undefined ? '' : `; did you mean "${suggestion}"?`} Known options: ${known.join(', ')}`,
+      `is not an option of ${owner}${suggestion === undefined ? '.' : `; did you mean "${suggestion}"?`} Known options: ${known.join(', ')}`,
       suggestion === undefined ? {} : { suggestion },
     );
   }
@@ -51,7 +51,9 @@ export function nearestName(name: string, candidates: readonly string[]): string
     }
   }
   const allowed = Math.max(2, Math.floor(name.length / 3));
-  return best !== undefined && bestDistance <= allowed ? best : undefined;
+  if (best !== undefined && bestDistance <= allowed) return best;
+  // A shortened name (`retentionDays` for `obsoleteRetentionDays`) is a typo of the longer one.
+  return lower.length >= 4 ? candidates.find((candidate) => candidate.toLowerCase().includes(lower)) : undefined;
 }
 
 function editDistance(a: string, b: string): number {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
+import { checkOptionKeys } from '../options.js';
 import { GONE_STATUSES } from './novita-instance.js';
 
 /**
@@ -16,13 +17,17 @@ export type NovitaOnlyPolicy = 'report' | 'ignore' | 'adopt';
 export interface SyncPolicy {
   /** Remove obsolete records instead of marking them `terminated`. @default false */
   removeObsoleteInstances: boolean;
-  /** Days a terminated record is kept before retention removes it. @default 7 */
+  /** Days a terminated record is kept before retention removes it; from 0 to 3650 (ten years). @default 7 */
   obsoleteRetentionDays: number;
   /** Whether `reconciler.start()` schedules runs. @default true */
   enableAutomaticSync: boolean;
-  /** Minutes between scheduled runs. @default 30 */
+  /** Minutes between scheduled runs; more than 0 and at most a week (10080). The schedule waits at least one second between runs. @default 30 */
   syncIntervalMinutes: number;
-  /** Minutes after `timestamps.created` during which a record is never treated as obsolete. @default 10 */
+  /**
+   * Minutes after `timestamps.created` (or, without it, `timestamps.firstSeen`) during which a record is
+   * never treated as obsolete; from 0 to 1440 (a day: a longer grace would quietly turn obsolete handling
+   * off). @default 10
+   */
   creationGraceMinutes: number;
   /**
    * Confirm each record absent from the listing with `getInstance` before acting on it. Keep it on: a
@@ -77,10 +82,10 @@ const statusMapEntrySchema = z.union([
 export const syncPolicySchema = z
   .object({
     removeObsoleteInstances: z.boolean().default(DEFAULT_POLICY.removeObsoleteInstances),
-    obsoleteRetentionDays: z.number().finite().min(0, 'must be 0 or more').default(DEFAULT_POLICY.obsoleteRetentionDays),
+    obsoleteRetentionDays: z.number().finite().min(0, 'must be 0 or more').max(3650, 'must be at most 3650 (ten years)').default(DEFAULT_POLICY.obsoleteRetentionDays),
     enableAutomaticSync: z.boolean().default(DEFAULT_POLICY.enableAutomaticSync),
     syncIntervalMinutes: z.number().finite().gt(0, 'must be more than 0').max(10_080, 'must be at most a week (10080)').default(DEFAULT_POLICY.syncIntervalMinutes),
-    creationGraceMinutes: z.number().finite().min(0, 'must be 0 or more').default(DEFAULT_POLICY.creationGraceMinutes),
+    creationGraceMinutes: z.number().finite().min(0, 'must be 0 or more').max(1440, 'must be at most a day (1440); a longer grace would turn obsolete handling off').default(DEFAULT_POLICY.creationGraceMinutes),
     confirmObsolete: z.boolean().default(DEFAULT_POLICY.confirmObsolete),
     maxObsoleteFraction: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').default(DEFAULT_POLICY.maxObsoleteFraction),
     safetyMinRecords: z.number().int('must be a whole number').min(0, 'must be 0 or more').default(DEFAULT_POLICY.safetyMinRecords),
@@ -121,7 +126,8 @@ export function resolvePolicy(input: unknown = {}, fieldPrefix = 'policy'): Sync
   let received: unknown = input;
   for (const key of path) received = typeof received === 'object' && received !== null ? (received as Record<string, unknown>)[key] : undefined;
   if (issue?.code === 'unrecognized_keys') {
-    throw new ConfigError(`${fieldPrefix}.${issue.keys.join(', ')}`, `unknown policy field; known fields: ${Object.keys(DEFAULT_POLICY).join(', ')}`);
+    // The shared option rule words it (and finds the nearest valid name), like every other option.
+    checkOptionKeys('the policy', input, Object.keys(DEFAULT_POLICY), fieldPrefix);
   }
   throw new ConfigError(field, issue?.message ?? 'invalid', { received });
 }

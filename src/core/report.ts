@@ -42,9 +42,12 @@ export type ActionReason =
 /**
  * What happened to an action: `planned` (dry run), `applied`, `conflict` (the record changed since
  * it was read: left for the next run), `missing` (the record was deleted meanwhile; for a removal, that
- * counts as done), `not-applied` (the run stopped before this write).
+ * counts as done), `not-applied` (the run stopped before this write was sent, or the store refused the
+ * batch before attempting it), `unknown` (the write was sent but its answer never came: the store did not
+ * answer within the deadline, or the run was aborted or lost its lease while waiting; the next run reads
+ * what happened).
  */
-export type ActionOutcome = 'planned' | 'applied' | 'conflict' | 'missing' | 'not-applied';
+export type ActionOutcome = 'planned' | 'applied' | 'conflict' | 'missing' | 'not-applied' | 'unknown';
 
 /** One action of a run, as reported, logged and emitted. Never carries Novita credentials. */
 export interface SyncAction {
@@ -92,6 +95,26 @@ export interface SafetyReport {
   overridden: boolean;
 }
 
+/**
+ * What the confirmations of a run did (step 5): each obsolete candidate absent from the listing is
+ * asked about with `getInstance`. A circuit breaker (too many failures in a row) or the time budget can
+ * stop the step early; the candidates not confirmed then are left `unverified` for the next run.
+ */
+export interface ConfirmationReport {
+  /** Candidates that needed a confirmation. */
+  requested: number;
+  /** Confirmed gone: Novita's documented not-found, or an instance in a deleting status. */
+  gone: number;
+  /** Found alive: the listing lagged; the record is refreshed instead. */
+  alive: number;
+  /** Asked, but the answer proved nothing (an error, a timeout, a 404): left unverified. */
+  failed: number;
+  /** Never asked, or abandoned in flight, because the step stopped early: left unverified. */
+  notAttempted: number;
+  /** Why the step stopped before asking about every candidate, or `null` when it did not. */
+  stoppedBy: 'circuit-breaker' | 'budget' | null;
+}
+
 /** A Novita instance without a record, as reported (no credentials). */
 export interface NovitaOnlyInstance {
   novitaInstanceId: string;
@@ -108,8 +131,8 @@ export interface SyncRunOptions {
 
 /**
  * The result of one sync run. Every record present before the run lands in exactly one of
- * `updated`, `markedTerminated`, `removed`, `unchanged`, `conflicts`, `unverified`, `notApplied`
- * and the `skipped` reasons; these add up to `beforeSync`.
+ * `updated`, `markedTerminated`, `removed`, `unchanged`, `conflicts`, `unverified`, `notApplied`,
+ * `unknown` and the `skipped` reasons; these add up to `beforeSync`.
  */
 export interface SyncReport {
   /** A unique id of this run. */
@@ -132,13 +155,22 @@ export interface SyncReport {
   unverified: number;
   /** Records whose write was planned but not attempted because the run stopped (only in `error.report`). */
   notApplied: number;
+  /**
+   * Records whose write was sent but whose answer never came (the store missed its deadline, or the run
+   * was aborted or lost its lease while waiting): it may or may not have landed (only in `error.report`).
+   */
+  unknown: number;
   /** Records left alone, per reason. */
   skipped: SkippedCounts;
   /** Obsolete candidates found (before the safety limit and confirmation). */
   obsoleteCandidates: number;
+  /** What the confirmations with `getInstance` did, and whether they stopped early. */
+  confirmations: ConfirmationReport;
+  /** Walks over Novita's listing pages this run took: more than 1 when the listing shifted while it was read. */
+  listingWalks: number;
   /** Instances in the Novita listing. */
   novitaInstances: number;
-  /** Records before the run (= `beforeSync`). */
+  /** Records before the run (= `beforeSync`; kept under this name too because the seed system's sync response had it). */
   localInstances: number;
   /** Records matched to an instance of the listing. */
   mergedInstances: number;

@@ -1,6 +1,9 @@
 import { isReconcilerError } from '../errors.js';
 import type { ReconcilerLogger } from './events.js';
 
+/** The default share of the interval each delay may move by, either way. */
+export const SCHEDULE_JITTER = 0.1;
+
 /** Options of {@link createSyncScheduler}. */
 export interface SyncSchedulerOptions {
   /** Runs one sync; its rejections are caught and logged here, never thrown into the process. */
@@ -35,7 +38,7 @@ export interface SyncScheduler {
  */
 export function createSyncScheduler(options: SyncSchedulerOptions): SyncScheduler {
   const intervalMs = options.intervalMinutes * 60_000;
-  const jitter = options.jitter ?? 0.1;
+  const jitter = options.jitter ?? SCHEDULE_JITTER;
   const random = options.random ?? Math.random;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let inFlight: Promise<void> | undefined;

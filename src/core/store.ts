@@ -22,7 +22,7 @@ export interface InvalidStoredRecord {
   invalid: string;
 }
 
-/** One entry of a batch read by {@link InstanceStore.readBatches}. */
+/** One entry of a batch read by {@link ReconcilerStore.readBatches}. */
 export type StoreEntry = VersionedRecord | InvalidStoredRecord;
 
 /** A conditional put: applies only if the stored record still has `expectedVersion` (or, when `null`, does not exist). */
@@ -45,7 +45,7 @@ export interface ConditionalDelete {
   reason?: string;
 }
 
-/** One write of a batch given to {@link InstanceStore.writeBatch}. */
+/** One write of a batch given to {@link ReconcilerStore.writeBatch}. */
 export type ConditionalWrite = ConditionalPut | ConditionalDelete;
 
 /**
@@ -75,14 +75,14 @@ export interface WriteFence {
   token: string;
 }
 
-/** Options of {@link InstanceStore.readBatches}. */
+/** Options of {@link ReconcilerStore.readBatches}. */
 export interface ReadBatchesOptions {
   /** Records per batch. @default 500 */
   batchSize?: number;
   signal?: AbortSignal;
 }
 
-/** Options of {@link InstanceStore.writeBatch}. */
+/** Options of {@link ReconcilerStore.writeBatch}. */
 export interface WriteBatchOptions {
   /** When given, a store that supports fencing writes nothing unless the fence still holds. */
   fence?: WriteFence;
@@ -92,11 +92,32 @@ export interface WriteBatchOptions {
 }
 
 /**
- * Where the backend keeps its instance records. The first five methods are what the application
- * uses; `readBatches` and `writeBatch` are what the reconciler uses. Every implementation must pass
- * the store contract suite exported from `novita-reconciler/testing`.
+ * What the reconciler needs from a store, and all it calls: every record read in batches, and
+ * conditional batch writes. A custom store (or a wrapper around one) implements these two; the
+ * app-facing methods of {@link InstanceStore} are optional extras.
  */
-export interface InstanceStore {
+export interface ReconcilerStore {
+  /**
+   * Every stored record, in batches, each with the version a conditional write must match. A value
+   * that cannot be decoded comes as an {@link InvalidStoredRecord}, never as a thrown error.
+   */
+  readBatches(options?: ReadBatchesOptions): AsyncIterable<StoreEntry[]>;
+  /**
+   * Applies each write on its own, only if its record is unchanged since it was read (a change by
+   * anyone, including code that does not use this library, must be detected). Resolves one result
+   * per write, in order, saying exactly what was applied. Rejects (with `STORE_UNAVAILABLE`, or
+   * `LOCK_LOST` when a fence no longer holds) only when the batch could not be attempted, so that
+   * nothing of it was applied.
+   */
+  writeBatch(writes: readonly ConditionalWrite[], options?: WriteBatchOptions): Promise<WriteResult[]>;
+}
+
+/**
+ * Where the backend keeps its instance records: what the reconciler needs ({@link ReconcilerStore})
+ * plus the methods the application uses. The built-in stores implement all of it, and every
+ * implementation must pass the store contract suite exported from `novita-reconciler/testing`.
+ */
+export interface InstanceStore extends ReconcilerStore {
   /** The record with this id, or `null`. Throws `RECORD_INVALID` when the stored value cannot be decoded. */
   get(id: string): Promise<InstanceRecord | null>;
   /** Creates or replaces a record unconditionally. Throws `RECORD_INVALID` for an invalid record. */
@@ -107,18 +128,6 @@ export interface InstanceStore {
   list(): Promise<InstanceRecord[]>;
   /** The number of stored records, valid or not. */
   count(): Promise<number>;
-  /**
-   * Every stored record, in batches, each with the version a conditional write must match. A value
-   * that cannot be decoded comes as an {@link InvalidStoredRecord}, never as a thrown error.
-   */
-  readBatches(options?: ReadBatchesOptions): AsyncIterable<StoreEntry[]>;
-  /**
-   * Applies each write on its own, only if its record is unchanged since it was read (a change by
-   * anyone, including code that does not use this library, must be detected). Resolves one result
-   * per write, in order. Rejects (with `STORE_UNAVAILABLE`, or `LOCK_LOST` when a fence no longer
-   * holds) only when the batch could not be attempted; writes already applied stay applied.
-   */
-  writeBatch(writes: readonly ConditionalWrite[], options?: WriteBatchOptions): Promise<WriteResult[]>;
   /** Releases what the store owns (a connection it opened itself). Optional. */
   close?(): Promise<void>;
 }

@@ -25,6 +25,12 @@ describe('the shared option rule', () => {
     const far = configError(() => checkOptionKeys('createReconciler', { banana: 1 }, ['store', 'logger']));
     expect(far.suggestion).toBeUndefined();
     expect(far.message).not.toContain('did you mean');
+    expect(far.message).toBe('banana: is not an option of createReconciler. Known options: store, logger');
+  });
+
+  it('takes a shortened name for the longer option it is part of', () => {
+    expect(nearestName('retentionDays', ['obsoleteRetentionDays', 'syncIntervalMinutes'])).toBe('obsoleteRetentionDays');
+    expect(nearestName('max', ['maxConcurrency'])).toBeUndefined();
   });
 
   it('prefixes nested option paths', () => {

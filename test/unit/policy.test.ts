@@ -47,7 +47,12 @@ describe('resolvePolicy', () => {
     ['a remap of a deleting status', { statusMap: { removed: 'stopped' } }, 'policy.statusMap.removed', /gone/],
     ['a map to terminated', { statusMap: { exited: 'terminated' } }, 'policy.statusMap.exited', /terminated/],
     ['an empty mapped status', { statusMap: { exited: '' } }, 'policy.statusMap.exited', /got ""/],
-    ['an unknown field', { retentionDays: 3 }, 'policy.retentionDays', /unknown policy field/],
+    ['an unknown field', { retentionDays: 3 }, 'policy.retentionDays', /is not an option of the policy; did you mean "obsoleteRetentionDays"\?/],
+    ['a grace that would turn obsolete handling off', { creationGraceMinutes: 1e308 }, 'policy.creationGraceMinutes', /at most a day \(1440\).*got 1e\+308/],
+    ['a grace of more than a day', { creationGraceMinutes: 1441 }, 'policy.creationGraceMinutes', /at most a day/],
+    ['a retention of more than ten years', { obsoleteRetentionDays: 3651 }, 'policy.obsoleteRetentionDays', /at most 3650/],
+    ['an interval of more than a week', { syncIntervalMinutes: 10_081 }, 'policy.syncIntervalMinutes', /at most a week/],
+    ['an unsafe safetyMinRecords', { safetyMinRecords: 2 ** 60 }, 'policy.safetyMinRecords', /whole number/],
   ];
   for (const [what, input, field, message] of bad) {
     it(`rejects ${what} with a ConfigError naming ${field}`, () => expectConfigError(() => resolvePolicy(input), field, message));

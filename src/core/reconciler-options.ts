@@ -1,0 +1,191 @@
+/**
+ * The options of {@link createReconciler} and of its methods, checked once with the shared option
+ * rule (src/options.ts) and resolved into the context every run works with.
+ */
+import { ConfigError } from '../errors.js';
+import { booleanOption, checkOptionKeys, functionOption, integerOption, requireMethods, signalOption } from '../options.js';
+import type { ReconcilerEvent, ReconcilerLogger } from './events.js';
+import type { SyncLock } from './lock.js';
+import type { NovitaClient, NovitaInstance } from './novita-instance.js';
+import { defaultAdoptRecord, type SyncScope } from './planner.js';
+import { resolvePolicy, type SyncPolicy, type SyncPolicyInput } from './policy.js';
+import type { InstanceRecord } from './record.js';
+import type { SyncRunOptions } from './report.js';
+import type { RunContext } from './run/run-sync.js';
+import type { StartOptions } from './scheduler.js';
+import type { ReconcilerStore } from './store.js';
+
+/** Options of {@link createReconciler}. */
+export interface ReconcilerOptions {
+  /** Where the records live: `createMemoryStore()`, `createRedisStore(...)` or your own (it needs only `readBatches` and `writeBatch`). */
+  store: ReconcilerStore;
+  /** How Novita is read: `createNovitaClient(...)` or your own. */
+  novitaClient: NovitaClient;
+  /** The policy; missing fields take their defaults. @default {} (all defaults) */
+  policy?: SyncPolicyInput;
+  /** A pino-compatible logger. @default silent */
+  logger?: ReconcilerLogger;
+  /**
+   * A lock shared by replicas (`createRedisLock`); without one, runs are serialised only within this
+   * process. A lock with `lastCompletedRun` also lets replicas share one schedule.
+   */
+  lock?: SyncLock;
+  /** The time source. @default () => new Date() */
+  clock?: () => Date;
+  /** Receives each run's start, progress, each action, a safety trip, and each run's end or failure. Errors it throws are logged and ignored. */
+  onEvent?: (event: ReconcilerEvent) => void;
+  /** Limits this reconciler to the records and instances it owns. @default everything */
+  scope?: SyncScope;
+  /** Builds the record for an adopted Novita-only instance. @default id = the Novita id, plus the instance name */
+  adoptRecord?: (instance: NovitaInstance) => InstanceRecord;
+  /** Confirmations with `getInstance` in flight at once. @default the client's `maxConcurrency`, else 4 */
+  confirmConcurrency?: number;
+  /**
+   * Failed confirmations in a row after which the run stops asking Novita (a circuit breaker); the
+   * remaining candidates are left `unverified` for the next run. @default 5
+   */
+  confirmFailureLimit?: number;
+  /**
+   * Milliseconds all confirmations of one run may take; then the calls in flight are abandoned and the
+   * remaining candidates are left `unverified`. @default 120000 (2 minutes)
+   */
+  confirmBudgetMs?: number;
+  /**
+   * The deadline of one store or lock call, in milliseconds. A call that does not answer in time fails
+   * the run with `STORE_UNAVAILABLE` (a write batch then counts as `unknown`), so a store client without
+   * a command timeout of its own (`new Redis(url)`) cannot keep a run pending. @default 30000
+   */
+  storeTimeoutMs?: number;
+  /** The deadline of the whole Novita listing (every page, every walk), in milliseconds. @default 600000 (10 minutes) */
+  listingTimeoutMs?: number;
+  /** Records per store read batch. @default 500 */
+  readBatchSize?: number;
+  /** Writes per store write batch. @default 100 */
+  writeBatchSize?: number;
+}
+
+/** Options of one {@link Reconciler.sync} run. */
+export interface SyncOptions {
+  /** Decide everything, write nothing, report the actions a real run would take. @default false */
+  dryRun?: boolean;
+  /** `false` still refreshes statuses but leaves obsolete records (and retention) alone. @default true */
+  handleObsoleteInstances?: boolean;
+  /** Proceed although the safety limit tripped. Overrides nothing else. @default false */
+  forceSync?: boolean;
+  /**
+   * Aborts this call: it rejects with `ABORTED`. When the run is shared with other callers (single
+   * flight), only this call rejects; the run itself stops (and `error.report` says what it had applied)
+   * only when every caller sharing it has aborted.
+   */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link Reconciler.listInstances}. */
+export interface ListInstancesOptions {
+  /** Include Novita instances that no record names. @default true */
+  includeNovitaOnly?: boolean;
+  /** Run a sync first and return its report beside the view. @default false */
+  syncLocalState?: boolean;
+  /** Aborts the call: it rejects with `ABORTED`. */
+  signal?: AbortSignal;
+}
+
+const RECONCILER_OPTIONS = [
+  'store',
+  'novitaClient',
+  'policy',
+  'logger',
+  'lock',
+  'clock',
+  'onEvent',
+  'scope',
+  'adoptRecord',
+  'confirmConcurrency',
+  'confirmFailureLimit',
+  'confirmBudgetMs',
+  'storeTimeoutMs',
+  'listingTimeoutMs',
+  'readBatchSize',
+  'writeBatchSize',
+] as const satisfies readonly (keyof ReconcilerOptions)[];
+
+const DEFAULT_CONFIRM_CONCURRENCY = 4;
+const HOUR_MS = 3_600_000;
+
+/** The resolved options, minus the two callbacks the reconciler wraps (`log` and `emit` are filled in by it). */
+export type ResolvedReconcilerOptions = Omit<RunContext, 'log' | 'emit'> & {
+  logger: ReconcilerLogger;
+  onEvent: ((event: ReconcilerEvent) => void) | undefined;
+};
+
+/** Checks every option of {@link createReconciler} up front; throws {@link ConfigError} naming the one at fault. */
+export function resolveReconcilerOptions(input: unknown): ResolvedReconcilerOptions {
+  if (typeof input !== 'object' || input === null) throw new ConfigError('options', 'createReconciler needs an options object with store and novitaClient', { received: input });
+  const options = checkOptionKeys<ReconcilerOptions>('createReconciler', input, RECONCILER_OPTIONS);
+  const store = requireMethods<ReconcilerStore>('store', options.store, ['readBatches', 'writeBatch']);
+  const novitaClient = requireMethods<NovitaClient>('novitaClient', options.novitaClient, ['listInstances', 'getInstance']);
+  const policy: SyncPolicy = resolvePolicy(options.policy ?? {}, 'policy');
+  const logger = options.logger ?? {};
+  if (typeof logger !== 'object' || logger === null) throw new ConfigError('logger', 'must be a pino-compatible logger object', { received: logger });
+  for (const level of ['debug', 'info', 'warn', 'error'] as const) functionOption(`logger.${level}`, logger[level]);
+  const lock = options.lock === undefined ? undefined : requireMethods<SyncLock>('lock', options.lock, ['acquire']);
+  if (lock !== undefined) functionOption('lock.lastCompletedRun', lock.lastCompletedRun);
+  const scope = options.scope;
+  if (scope !== undefined) {
+    if (typeof scope !== 'object' || scope === null) throw new ConfigError('scope', 'must be an object with optional record and instance predicates', { received: scope });
+    checkOptionKeys('createReconciler', scope, ['record', 'instance'], 'scope');
+    functionOption('scope.record', scope.record);
+    functionOption('scope.instance', scope.instance);
+  }
+  const clientBound = novitaClient.maxConcurrency;
+  const defaultConcurrency = typeof clientBound === 'number' && clientBound >= 1 ? Math.floor(clientBound) : DEFAULT_CONFIRM_CONCURRENCY;
+  return {
+    store,
+    novitaClient,
+    lock,
+    policy,
+    logger,
+    clock: functionOption<() => Date>('clock', options.clock) ?? (() => new Date()),
+    onEvent: functionOption<(event: ReconcilerEvent) => void>('onEvent', options.onEvent),
+    scope,
+    adoptRecord: functionOption<(instance: NovitaInstance) => InstanceRecord>('adoptRecord', options.adoptRecord) ?? defaultAdoptRecord,
+    storeTimeoutMs: integerOption('storeTimeoutMs', options.storeTimeoutMs, 30_000, 1, HOUR_MS),
+    listingTimeoutMs: integerOption('listingTimeoutMs', options.listingTimeoutMs, 600_000, 1, 24 * HOUR_MS),
+    readBatchSize: integerOption('readBatchSize', options.readBatchSize, 500, 1, 100_000),
+    writeBatchSize: integerOption('writeBatchSize', options.writeBatchSize, 100, 1, 100_000),
+    confirm: {
+      concurrency: integerOption('confirmConcurrency', options.confirmConcurrency, defaultConcurrency, 1, 1_000),
+      failureLimit: integerOption('confirmFailureLimit', options.confirmFailureLimit, 5, 1, 1_000_000),
+      budgetMs: integerOption('confirmBudgetMs', options.confirmBudgetMs, 120_000, 1, 24 * HOUR_MS),
+    },
+  };
+}
+
+/** Checks the options of one `sync()` call. */
+export function resolveSyncOptions(input: unknown): { runOptions: SyncRunOptions; signal: AbortSignal | undefined } {
+  const options = checkOptionKeys<SyncOptions>('sync', input, ['dryRun', 'handleObsoleteInstances', 'forceSync', 'signal']);
+  return {
+    runOptions: {
+      dryRun: booleanOption('dryRun', options.dryRun, false),
+      handleObsoleteInstances: booleanOption('handleObsoleteInstances', options.handleObsoleteInstances, true),
+      forceSync: booleanOption('forceSync', options.forceSync, false),
+    },
+    signal: signalOption('signal', options.signal),
+  };
+}
+
+/** Checks the options of one `listInstances()` call. */
+export function resolveListOptions(input: unknown): { includeNovitaOnly: boolean; syncLocalState: boolean; signal: AbortSignal | undefined } {
+  const options = checkOptionKeys<ListInstancesOptions>('listInstances', input, ['includeNovitaOnly', 'syncLocalState', 'signal']);
+  return {
+    includeNovitaOnly: booleanOption('includeNovitaOnly', options.includeNovitaOnly, true),
+    syncLocalState: booleanOption('syncLocalState', options.syncLocalState, false),
+    signal: signalOption('signal', options.signal),
+  };
+}
+
+/** Checks the options of `start()`. */
+export function resolveStartOptions(input: unknown): { runImmediately: boolean } {
+  const options = checkOptionKeys<StartOptions>('start', input, ['runImmediately']);
+  return { runImmediately: booleanOption('runImmediately', options.runImmediately, false) };
+}
