@@ -8,6 +8,7 @@ import type {
   WriteResult,
 } from '../core/store.js';
 import { ConfigError, RecordInvalidError, throwIfAborted } from '../errors.js';
+import { checkOptionKeys } from '../options.js';
 
 /** Options of {@link createMemoryStore}. */
 export interface MemoryStoreOptions {
@@ -45,7 +46,9 @@ const DEFAULT_BATCH_SIZE = 500;
  * const store = createMemoryStore({ records: [{ id: 'a', novitaInstanceId: '3560b7fec915bbf9', status: 'running' }] });
  * ```
  */
-export function createMemoryStore(options: MemoryStoreOptions = {}): MemoryStore {
+export function createMemoryStore(input: MemoryStoreOptions = {}): MemoryStore {
+  const options = checkOptionKeys<MemoryStoreOptions>('createMemoryStore', input, ['records']);
+  if (options.records !== undefined && !Array.isArray(options.records)) throw new ConfigError('records', 'must be an array of records', { received: options.records });
   const slots = new Map<string, Slot>();
   let clock = 0;
   const nextVersion = (): string => `m${(clock += 1).toString(36)}`;

@@ -420,6 +420,13 @@ describe('options are validated up front', () => {
     ['a logger method that is not a function', () => createReconciler({ store, novitaClient, logger: { info: 1 } as never }), 'logger.info'],
     ['a lock without acquire', () => createReconciler({ store, novitaClient, lock: {} as never }), 'lock.acquire'],
     ['a zero confirmConcurrency', () => createReconciler({ store, novitaClient, confirmConcurrency: 0 }), 'confirmConcurrency'],
+    ['a misspelt option (loger)', () => createReconciler({ store, novitaClient, loger: {} } as never), 'loger'],
+    ['a misspelt scope predicate', () => createReconciler({ store, novitaClient, scope: { records: () => true } } as never), 'scope.records'],
+    ['a zero storeTimeoutMs', () => createReconciler({ store, novitaClient, storeTimeoutMs: 0 }), 'storeTimeoutMs'],
+    ['a zero confirmBudgetMs', () => createReconciler({ store, novitaClient, confirmBudgetMs: 0 }), 'confirmBudgetMs'],
+    ['a store without writeBatch', () => createReconciler({ store: { readBatches: store.readBatches }, novitaClient } as never), 'store.writeBatch'],
+    ['a misspelt start option', () => createReconciler({ store, novitaClient }).start({ runImmediatly: true } as never), 'runImmediatly'],
+    ['a misspelt memory store option', () => createMemoryStore({ record: [] } as never), 'record'],
     ['a scope predicate that is not a function', () => createReconciler({ store, novitaClient, scope: { record: true } as never }), 'scope.record'],
     ['a non-boolean dryRun', () => createReconciler({ store, novitaClient }).sync({ dryRun: 'yes' as never }), 'dryRun'],
     ['an unknown sync option', () => createReconciler({ store, novitaClient }).sync({ force: true } as never), 'force'],
@@ -437,6 +444,13 @@ describe('options are validated up front', () => {
       expect((caught as { field: string }).field).toBe(field);
     });
   }
+});
+
+describe('listInstances options', () => {
+  it('rejects a misspelt option with a ConfigError naming it and the option meant', async () => {
+    const reconciler = createReconciler({ store: createMemoryStore(), novitaClient: createScriptedNovitaClient() });
+    await expect(reconciler.listInstances({ includeNovitaOnyl: false } as never)).rejects.toMatchObject({ code: 'CONFIG_INVALID', field: 'includeNovitaOnyl', suggestion: 'includeNovitaOnly' });
+  });
 });
 
 describe('errors', () => {
