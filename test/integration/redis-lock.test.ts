@@ -217,21 +217,23 @@ describe('Redis lock with the reconciler', () => {
     const reconcilerB = createReconciler({ store: storeB, novitaClient: novitaB, lock: createRedisLock({ store: storeB, ttlMs: 5_000 }) });
     // A sees every instance exited; while A is frozen, the instances run again and B records that.
     const novitaA = createScriptedNovitaClient({ instances: fleet });
-    let reportB: Awaited<ReturnType<typeof reconcilerB.sync>> | undefined;
+    let syncB: ReturnType<typeof reconcilerB.sync> | undefined;
     const stallingNovita = {
       ...novitaA,
       listInstances: async (options?: Parameters<typeof novitaA.listInstances>[0]) => {
         const listing = await novitaA.listInstances(options);
         stall(500);
-        reportB = await reconcilerB.sync();
+        syncB = reconcilerB.sync();
+        await syncB;
         return listing;
       },
       getInstance: novitaA.getInstance.bind(novitaA),
     };
     const reconcilerA = createReconciler({ store: storeA, novitaClient: stallingNovita, lock: createRedisLock({ store: storeA, ttlMs: 200 }) });
 
+    // A's lost lease settles A at once, even while its listing call is still busy with B's run.
     await expect(reconcilerA.sync()).rejects.toSatisfy(isCode('LOCK_LOST'));
-    expect(reportB?.unchanged).toBe(10);
+    expect((await syncB)?.unchanged).toBe(10);
     expect((await storeA.list()).every((record) => record.status === 'running')).toBe(true);
   });
 });
