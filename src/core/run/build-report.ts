@@ -33,8 +33,8 @@ export function buildReport(input: ReportInput): SyncReport {
     else if (outcome === 'unknown') counts.unknown += 1;
     else if (outcome === 'conflict' || (outcome === 'missing' && decision.action?.write.op === 'put')) counts.conflicts += 1;
     else if (decision.category === 'pending' || decision.category === 'unverified') counts.unverified += 1;
-    else if (decision.category.startsWith('skipped.')) skipped[decision.category.slice('skipped.'.length) as keyof SkippedCounts] += 1;
-    else counts[decision.category as 'updated' | 'markedTerminated' | 'removed' | 'unchanged'] += 1;
+    else if (decision.category === 'skipped') skipped[decision.skipped ?? 'invalid'] += 1;
+    else counts[decision.category] += 1;
   }
   let adopted = 0;
   let failedAdoptions = 0;
