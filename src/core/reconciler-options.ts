@@ -42,7 +42,7 @@ export interface ReconcilerOptions {
   confirmConcurrency?: number;
   /**
    * Failed confirmations in a row after which the run stops asking Novita (a circuit breaker); the
-   * remaining candidates are left `unverified` for the next run. @default 5
+   * remaining candidates are left `unverified` for the next run. @default 3 (the first wave of confirmations at the default concurrency of 4 failing is enough)
    */
   confirmFailureLimit?: number;
   /**
@@ -155,7 +155,7 @@ export function resolveReconcilerOptions(input: unknown): ResolvedReconcilerOpti
     writeBatchSize: integerOption('writeBatchSize', options.writeBatchSize, 100, 1, 100_000),
     confirm: {
       concurrency: integerOption('confirmConcurrency', options.confirmConcurrency, defaultConcurrency, 1, 1_000),
-      failureLimit: integerOption('confirmFailureLimit', options.confirmFailureLimit, 5, 1, 1_000_000),
+      failureLimit: integerOption('confirmFailureLimit', options.confirmFailureLimit, 3, 1, 1_000_000),
       budgetMs: integerOption('confirmBudgetMs', options.confirmBudgetMs, 120_000, 1, 24 * HOUR_MS),
     },
   };

@@ -40,7 +40,7 @@ describe('confirmations against a get endpoint that hangs', () => {
     expect(report.unverified).toBe(150);
     expect(report.markedTerminated + report.removed).toBe(0);
     expect(report.confirmations).toMatchObject({ requested: 150, stoppedBy: 'circuit-breaker', gone: 0, alive: 0 });
-    expect(report.confirmations.failed).toBeGreaterThanOrEqual(5);
+    expect(report.confirmations.failed).toBeGreaterThanOrEqual(3);
     expect((await store.list()).every((record) => record.status === 'running')).toBe(true);
     // Far fewer get requests than 150 x 4 attempts: the breaker stopped asking.
     const gets = fake.requests.filter((request) => request.path.endsWith('/gpu/instance')).length;
