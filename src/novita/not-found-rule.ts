@@ -4,7 +4,7 @@
  * terminated or removed: it holds only for what Novita documents, unless the client was explicitly
  * told to widen it.
  */
-import { NovitaApiError } from '../errors.js';
+import { isReconcilerError, type NovitaApiError } from '../errors.js';
 import type { NovitaNotFoundResponses } from './client-options.js';
 
 /** Novita's documented "no such resource" reason. */
@@ -22,7 +22,12 @@ export function isNotFoundAnswer(status: number | undefined, reason: string | un
   return status === 404 && rule === 'documented-or-enveloped-404';
 }
 
-/** {@link isNotFoundAnswer} for a rejection: only a {@link NovitaApiError} with that status and reason counts. */
+/**
+ * {@link isNotFoundAnswer} for a rejection: only a `NOVITA_API` {@link NovitaApiError} with that status
+ * and reason counts (for the listing's `notFoundListingIsEmpty`).
+ */
 export function isNotFoundError(error: unknown, rule: NovitaNotFoundResponses): boolean {
-  return error instanceof NovitaApiError && error.code === 'NOVITA_API' && isNotFoundAnswer(error.status, error.reason, rule);
+  if (!isReconcilerError(error, 'NOVITA_API')) return false;
+  const { status, reason } = error as NovitaApiError;
+  return isNotFoundAnswer(status, reason, rule);
 }
