@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import { booleanOption, checkOptionKeys, functionOption, integerOption, readEnv } from '../options.js';
 import type { NovitaLogger } from './logger.js';
 import { silentLogger } from './logger.js';
 
@@ -30,6 +31,9 @@ export interface NovitaRetryOptions {
    */
   maxRetryAfterMs?: number;
 }
+
+/** Which Novita answers prove an instance does not exist; see {@link NovitaClientOptions.notFoundResponses}. */
+export type NovitaNotFoundResponses = 'documented' | 'documented-or-enveloped-404';
 
 /** Options of {@link createNovitaClient}. */
 export interface NovitaClientOptions {
@@ -83,6 +87,27 @@ export interface NovitaClientOptions {
    */
   notFoundListingIsEmpty?: boolean;
   /**
+   * Which answers prove that an instance does not exist, for `getInstance` (`null`), `deleteInstance`
+   * (`alreadyGone`) and, with `notFoundListingIsEmpty`, the empty listing.
+   *
+   * - `'documented'`: only what Novita documents, HTTP 400 whose error body has
+   *   `reason: "RESOURCE_NOT_FOUND"`. Every 404 rejects, whatever its body: a route, a proxy or a
+   *   gateway answers 404 too, sometimes in Novita's own error format, and taking that for "gone" lets
+   *   the reconciler terminate records of live instances.
+   * - `'documented-or-enveloped-404'`: also HTTP 404 whose body is Novita's error envelope with
+   *   `reason: "RESOURCE_NOT_FOUND"` (a bare 404 or another reason still rejects). Only for an account
+   *   where Novita has been seen answering a missing instance that way, and with the risk above.
+   * @default 'documented'
+   */
+  notFoundResponses?: NovitaNotFoundResponses;
+  /**
+   * Keep a redacted copy of every field Novita sent on each instance's `raw`. Off by default: a
+   * listing of a large account would hold a second copy of every instance, and the typed fields
+   * already carry every documented one. Even when on, credentials are redacted (see docs/novita.md).
+   * @default false
+   */
+  keepRaw?: boolean;
+  /**
    * The `fetch` implementation, for proxies or instrumentation.
    * @default globalThis.fetch
    */
@@ -114,20 +139,49 @@ export interface ResolvedNovitaClientOptions {
   maxConcurrency: number;
   maxPages: number;
   notFoundListingIsEmpty: boolean;
+  notFoundResponses: NovitaNotFoundResponses;
+  keepRaw: boolean;
   fetch: typeof globalThis.fetch;
   userAgent: string;
   logger: NovitaLogger;
 }
 
+/** Every key of {@link NovitaClientOptions}: anything else is a typo and refused. */
+const CLIENT_OPTION_KEYS = [
+  'apiKey',
+  'baseUrl',
+  'pageSize',
+  'firstPageNum',
+  'timeoutMs',
+  'retry',
+  'maxConcurrency',
+  'maxPages',
+  'notFoundListingIsEmpty',
+  'notFoundResponses',
+  'keepRaw',
+  'fetch',
+  'userAgent',
+  'logger',
+] as const;
+
+const RETRY_OPTION_KEYS = ['retries', 'baseDelayMs', 'maxDelayMs', 'maxRetryAfterMs'] as const;
+
+const NOT_FOUND_RESPONSES: readonly NovitaNotFoundResponses[] = ['documented', 'documented-or-enveloped-404'];
+
 /**
  * Applies defaults, then the environment, then validates. Every failure is a {@link ConfigError} naming
- * the option; the API key is never echoed back.
+ * the option (an unknown key included, with the nearest valid name); the API key is never echoed back.
+ * An empty `NOVITA_API_KEY` or `NOVITA_API_BASE_URL` counts as unset.
  */
 export function resolveNovitaClientOptions(
-  options: NovitaClientOptions,
+  input: NovitaClientOptions | undefined,
   env: Record<string, string | undefined> = process.env,
 ): ResolvedNovitaClientOptions {
-  const apiKey = options.apiKey ?? env.NOVITA_API_KEY;
+  const options = checkOptionKeys<NovitaClientOptions>('createNovitaClient', input, CLIENT_OPTION_KEYS);
+  const retry = checkOptionKeys<NovitaRetryOptions>('createNovitaClient', options.retry, RETRY_OPTION_KEYS, 'retry');
+  const apiKey = options.apiKey ?? readEnv(env, 'NOVITA_API_KEY');
+  // Never `received`: whatever was passed as the key may be the key.
+  if (apiKey !== undefined && typeof apiKey !== 'string') throw new ConfigError('apiKey', 'must be a string');
   if (apiKey === undefined || apiKey.trim() === '') {
     throw new ConfigError('apiKey', 'a Novita API key is required: pass the apiKey option or set NOVITA_API_KEY');
   }
@@ -136,8 +190,7 @@ export function resolveNovitaClientOptions(
     throw new ConfigError('apiKey', 'the Novita API key contains whitespace or characters a header cannot carry (from the apiKey option or NOVITA_API_KEY)');
   }
 
-  const baseUrl = resolveBaseUrl(options.baseUrl, env.NOVITA_API_BASE_URL);
-  const retry = options.retry ?? {};
+  const baseUrl = resolveBaseUrl(options.baseUrl, readEnv(env, 'NOVITA_API_BASE_URL'));
   const resolved: ResolvedNovitaClientOptions = {
     apiKey,
     baseUrl,
@@ -150,18 +203,19 @@ export function resolveNovitaClientOptions(
     maxRetryAfterMs: integerOption('retry.maxRetryAfterMs', retry.maxRetryAfterMs, 60_000, 0, 3_600_000),
     maxConcurrency: integerOption('maxConcurrency', options.maxConcurrency, 4, 1, 64),
     maxPages: integerOption('maxPages', options.maxPages, 1_000, 1, 1_000_000),
-    notFoundListingIsEmpty: options.notFoundListingIsEmpty ?? false,
-    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    notFoundListingIsEmpty: booleanOption('notFoundListingIsEmpty', options.notFoundListingIsEmpty, false),
+    notFoundResponses: options.notFoundResponses ?? 'documented',
+    keepRaw: booleanOption('keepRaw', options.keepRaw, false),
+    fetch: functionOption<typeof globalThis.fetch>('fetch', options.fetch) ?? ((url, init) => globalThis.fetch(url, init)),
     userAgent: options.userAgent ?? 'novita-reconciler',
     logger: options.logger ?? silentLogger,
   };
   if (resolved.firstPageNum !== 0 && resolved.firstPageNum !== 1 && resolved.firstPageNum !== 'auto') {
     throw new ConfigError('firstPageNum', "must be 0, 1 or 'auto'", { received: resolved.firstPageNum });
   }
-  if (typeof resolved.notFoundListingIsEmpty !== 'boolean') {
-    throw new ConfigError('notFoundListingIsEmpty', 'must be a boolean', { received: resolved.notFoundListingIsEmpty });
+  if (!NOT_FOUND_RESPONSES.includes(resolved.notFoundResponses)) {
+    throw new ConfigError('notFoundResponses', `must be ${NOT_FOUND_RESPONSES.map((value) => `'${value}'`).join(' or ')}`, { received: resolved.notFoundResponses });
   }
-  if (typeof resolved.fetch !== 'function') throw new ConfigError('fetch', 'must be a fetch function', { received: resolved.fetch });
   if (typeof resolved.userAgent !== 'string' || !/^[\x20-\x7e]*$/.test(resolved.userAgent)) {
     throw new ConfigError('userAgent', 'must be a printable ASCII string', { received: resolved.userAgent });
   }
@@ -172,9 +226,10 @@ export function resolveNovitaClientOptions(
   return resolved;
 }
 
-function resolveBaseUrl(option: string | undefined, fromEnv: string | undefined): string {
-  const field = option !== undefined ? 'baseUrl' : fromEnv !== undefined && fromEnv !== '' ? 'NOVITA_API_BASE_URL' : undefined;
-  const text = option ?? (fromEnv || DEFAULT_NOVITA_BASE_URL);
+function resolveBaseUrl(option: unknown, fromEnv: string | undefined): string {
+  const field = option !== undefined ? 'baseUrl' : fromEnv !== undefined ? 'NOVITA_API_BASE_URL' : undefined;
+  if (option !== undefined && typeof option !== 'string') throw new ConfigError('baseUrl', 'must be a URL string', { received: option });
+  const text = option ?? fromEnv ?? DEFAULT_NOVITA_BASE_URL;
   let url: URL;
   try {
     url = new URL(text);
@@ -189,12 +244,4 @@ function resolveBaseUrl(option: string | undefined, fromEnv: string | undefined)
     throw new ConfigError(field ?? 'baseUrl', 'must not contain user or password; pass the key as apiKey');
   }
   return url.href.replace(/\/+$/, '');
-}
-
-function integerOption(field: string, value: number | undefined, fallback: number, min: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(field, `must be an integer from ${min} to ${max}`, { received: value });
-  }
-  return value;
 }

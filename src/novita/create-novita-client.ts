@@ -8,6 +8,7 @@ import { createHttpTransport, describeStatus } from './http-transport.js';
 import type { NovitaInstanceDetail, NovitaInstanceListing } from './instance-detail.js';
 import type { NovitaCreatedInstance, NovitaCreateInstanceInput, NovitaLifecycleResult } from './lifecycle.js';
 import { walkListing } from './list-walk.js';
+import { isNotFoundAnswer, RESOURCE_NOT_FOUND } from './not-found-rule.js';
 import { scrubSecrets } from './redact.js';
 import { createRequestGate } from './request-gate.js';
 import { parseV1Created, parseV1ErrorEnvelope, parseV1Instance, parseV1LifecycleAnswer, parseV1ListPage } from './v1-schemas.js';
@@ -24,9 +25,10 @@ export interface NovitaApiClient extends NovitaClient {
    */
   listInstances(options?: NovitaCallOptions): Promise<NovitaInstanceListing>;
   /**
-   * One instance, or `null` only when Novita said it does not exist (`RESOURCE_NOT_FOUND`, or a 404
-   * with Novita's error body). An instance in `removed` state resolves as an instance. Any other
-   * failure rejects.
+   * One instance, or `null` only when Novita said it does not exist in its documented way: HTTP 400
+   * with `reason: RESOURCE_NOT_FOUND` (widened only by the `notFoundResponses` option). Every 404
+   * rejects, whatever its body, as does any other failure. An instance in `removed` state resolves as
+   * an instance.
    */
   getInstance(id: string, options?: NovitaCallOptions): Promise<NovitaInstanceDetail | null>;
   /**
@@ -42,8 +44,8 @@ export interface NovitaApiClient extends NovitaClient {
   /** Restarts an instance. */
   restartInstance(id: string, options?: NovitaCallOptions): Promise<NovitaLifecycleResult>;
   /**
-   * Deletes an instance. Resolves as done, with `alreadyGone: true`, when the instance no longer exists
-   * or is already being removed.
+   * Deletes an instance. Resolves as done, with `alreadyGone: true`, when Novita said the instance does
+   * not exist (the same rule as {@link NovitaApiClient.getInstance}) or it is already being removed.
    */
   deleteInstance(id: string, options?: NovitaCallOptions): Promise<NovitaLifecycleResult>;
   /** The bound on requests in flight; the reconciler confirms candidates within it. */
@@ -71,6 +73,8 @@ export function createNovitaClient(options: NovitaClientOptions = {}): NovitaApi
   const transport: Transport = createHttpTransport(resolved, gate, parseV1ErrorEnvelope);
   const scrub = (text: string): string => scrubSecrets(text, [resolved.apiKey]);
   let firstPageNum: 0 | 1 | undefined = resolved.firstPageNum === 'auto' ? undefined : resolved.firstPageNum;
+  const parseOptions = { keepRaw: resolved.keepRaw };
+  const isNotFound = (response: TransportResponse): boolean => isNotFoundAnswer(response.status, response.envelope?.reason, resolved.notFoundResponses);
 
   const readPage = async (pageNum: number, signal: AbortSignal) => {
     const response = await transport.send({
@@ -80,7 +84,7 @@ export function createNovitaClient(options: NovitaClientOptions = {}): NovitaApi
       signal,
     });
     if (response.status < 200 || response.status >= 300) throw apiError(response);
-    return parseV1ListPage(response.body);
+    return parseV1ListPage(response.body, parseOptions);
   };
 
   const lifecycle = async (action: 'start' | 'stop' | 'restart', id: string, signal: AbortSignal | undefined): Promise<NovitaLifecycleResult> => {
@@ -119,12 +123,12 @@ export function createNovitaClient(options: NovitaClientOptions = {}): NovitaApi
       throwIfAborted(call.signal);
       const response = await transport.send({ method: 'GET', path: '/gpu/instance', query: { instanceId: id }, signal: call.signal });
       if (response.status >= 200 && response.status < 300) {
-        const instance = parseV1Instance(response.body);
+        const instance = parseV1Instance(response.body, parseOptions);
         // An answer about another instance (a confused cache or proxy) must not stand for this one.
         if (instance.id !== id) throw new NovitaInvalidResponseError('id', `asked for instance ${id}, Novita answered about ${instance.id}`);
         return instance;
       }
-      if (isDefinitelyNotFound(response)) return null;
+      if (isNotFound(response)) return null;
       throw apiError(response, id);
     },
 
@@ -145,7 +149,7 @@ export function createNovitaClient(options: NovitaClientOptions = {}): NovitaApi
       throwIfAborted(call.signal);
       const response = await transport.send({ method: 'POST', path: '/gpu/instance/delete', body: { instanceId: id }, signal: call.signal });
       if (response.status >= 200 && response.status < 300) return { instanceId: id, ...parseV1LifecycleAnswer(response.body) };
-      if (isDefinitelyNotFound(response)) return { instanceId: id, alreadyGone: true };
+      if (isNotFound(response)) return { instanceId: id, alreadyGone: true };
       const refusal = apiError(response, id);
       if (response.status === 400) {
         // Novita refuses to delete what is already being removed ("invalid state change"); that is done.
@@ -165,23 +169,18 @@ export function createNovitaClient(options: NovitaClientOptions = {}): NovitaApi
 
   function apiError(response: TransportResponse, instanceId?: string): NovitaApiError {
     const about = instanceId === undefined ? '' : ` for instance ${instanceId}`;
-    return new NovitaApiError(`Novita answered ${response.endpoint}${about} with ${describeStatus(response.status, response.envelope, scrub)}`, {
+    // Say why a "not found" was not believed, so nobody reads the rejection as a bug of the client.
+    const unproven =
+      response.envelope?.reason === RESOURCE_NOT_FOUND && !isNotFound(response)
+        ? `; not taken as "does not exist": Novita documents that as HTTP 400${response.status === 404 ? ', and a route, proxy or gateway answers 404 too (see the notFoundResponses option)' : ''}`
+        : '';
+    return new NovitaApiError(`Novita answered ${response.endpoint}${about} with ${describeStatus(response.status, response.envelope, scrub)}${unproven}`, {
       status: response.status,
       ...(response.envelope ? { reason: response.envelope.reason } : {}),
       retryable: false,
       endpoint: response.endpoint,
     });
   }
-}
-
-/**
- * Novita says "no such instance" with 400 `RESOURCE_NOT_FOUND` (any status counts, for the reason
- * is unambiguous), or, behind some gateways, with a 404 that carries Novita's own error body. A bare
- * 404 (a proxy, a wrong base URL) says nothing about the instance.
- */
-function isDefinitelyNotFound(response: TransportResponse): boolean {
-  if (response.envelope?.reason === 'RESOURCE_NOT_FOUND') return true;
-  return response.status === 404 && response.envelope !== undefined;
 }
 
 function checkId(id: unknown): asserts id is string {

@@ -6,8 +6,12 @@
 export { createNovitaClient } from './create-novita-client.js';
 export type { NovitaApiClient } from './create-novita-client.js';
 export { DEFAULT_NOVITA_BASE_URL } from './client-options.js';
-export type { NovitaClientOptions, NovitaRetryOptions } from './client-options.js';
+export type { NovitaClientOptions, NovitaNotFoundResponses, NovitaRetryOptions } from './client-options.js';
 export type {
+  NovitaConnectJupyter,
+  NovitaConnectLog,
+  NovitaConnectSsh,
+  NovitaConnectWebTerminal,
   NovitaEnv,
   NovitaInstanceDetail,
   NovitaInstanceListing,
@@ -18,5 +22,5 @@ export type {
 export type { NovitaCreatedInstance, NovitaCreateInstanceInput, NovitaLifecycleResult } from './lifecycle.js';
 export type { NovitaLogger } from './logger.js';
 export { parseV1Instance, parseV1ListPage } from './v1-schemas.js';
-export type { V1ListPage } from './v1-schemas.js';
+export type { V1ListPage, V1ParseOptions } from './v1-schemas.js';
 export type { NovitaCallOptions, NovitaClient, NovitaInstance, NovitaListing } from '../core/novita-instance.js';

@@ -56,18 +56,52 @@ export interface NovitaVolumeMount {
   mountPath?: string;
 }
 
+/** The SSH access of an instance (get-one only). Its `password` is never kept. */
+export interface NovitaConnectSsh {
+  /** For example `ssh root@ssh.example -p 31022`. */
+  sshCommand?: string;
+  isRunning?: boolean;
+}
+
+/** The web terminal of an instance (get-one only). Its `password` is never kept. */
+export interface NovitaConnectWebTerminal {
+  /** The terminal's URL. */
+  address?: string;
+  /** The login name, for example `root`. */
+  username?: string;
+  isRunning?: boolean;
+}
+
+/** The Jupyter server of an instance (get-one only). A `password` or `token` is never kept. */
+export interface NovitaConnectJupyter {
+  port?: number;
+  /** The Jupyter URL (a `token` query parameter redacted). */
+  address?: string;
+  isRunning?: boolean;
+}
+
+/** Where an instance's logs are read (get-one only). */
+export interface NovitaConnectLog {
+  systemLogAddress?: string;
+  instanceLogAddress?: string;
+  isRunning?: boolean;
+}
+
 /**
- * A Novita instance as the built-in client returns it: the core {@link NovitaInstance} fields, Novita's
- * descriptive fields normalised (numbers sent as strings become numbers, Unix-second timestamps become
- * ISO 8601 strings, `"0"`/`"-1"` timestamps and `""` enum values become absent), and every field Novita
- * sent on {@link NovitaInstanceDetail.raw}.
+ * A Novita instance as the built-in client returns it: the core {@link NovitaInstance} fields and every
+ * other documented field of Novita's instance, normalised (numbers sent as strings become numbers,
+ * Unix-second timestamps become ISO 8601 strings, `"0"`/`"-1"` timestamps and `""` enum values become
+ * absent).
  *
- * Credentials never reach this object: `sshPassword`, passwords inside connect components and `envs`
- * values are replaced by `"[redacted]"`, on `raw` too.
+ * Kept by allowlist: exactly the fields typed here, and nothing else Novita sends (an unknown field is
+ * dropped, so a credential Novita adds one day is never held). Credentials are never kept: `envs`
+ * values are replaced by `"[redacted]"` (keys kept); `sshPassword`, `imageAuth`, `authorization`, and
+ * passwords and tokens inside the connect components are dropped; a password or token in a URL
+ * (`user:pass@`, `?token=`) is replaced by `[redacted]`.
  *
- * Descriptive fields (`cpuNum`, `portMappings`, ...) that arrive in an undocumented shape are left out
- * of the typed view (they stay on `raw`); the fields the reconciler relies on (`id`, `status`, `name`,
- * `clusterId`, `productName`, timestamps) make the response invalid instead.
+ * Descriptive fields (`cpuNum`, `portMappings`, ...) that arrive in an undocumented shape are left out;
+ * the fields the reconciler relies on (`id`, `status`, `name`, `clusterId`, `productName`, timestamps)
+ * make the response invalid instead.
  */
 export interface NovitaInstanceDetail extends NovitaInstance {
   /** Novita's instance id (opaque; seen as 16 lowercase hex characters). */
@@ -124,8 +158,27 @@ export interface NovitaInstanceDetail extends NovitaInstance {
   freeStorageSize?: number;
   /** Days the data is kept after the instance stops (get-one only). */
   keepDataDay?: number;
-  /** Every field Novita sent, credentials redacted, for fields this type does not name. */
-  raw: Record<string, unknown>;
+  /** The id of the registry credentials the image is pulled with (an id, not the credentials); absent when Novita sent `""`. */
+  imageAuthId?: string;
+  /** The container command, as given at create; absent when Novita sent `""`. */
+  command?: string;
+  /** The container entrypoint, as given at create; absent when Novita sent `""`. */
+  entrypoint?: string;
+  /** The node the instance runs on (get-one only). */
+  node?: Array<{ maxRootfsSize?: number }>;
+  /** SSH access (get-one only), without its password. */
+  connectComponentSSH?: NovitaConnectSsh;
+  /** Web terminal (get-one only), without its password. */
+  connectComponentWebTerminal?: NovitaConnectWebTerminal;
+  /** Jupyter (get-one only), without password or token. */
+  connectComponentJupyter?: NovitaConnectJupyter;
+  /** Log addresses (get-one only). */
+  connectComponentLog?: NovitaConnectLog;
+  /**
+   * Every field Novita sent, credentials redacted, only when the client was created with
+   * `keepRaw: true` (a second copy of each instance, so off by default).
+   */
+  raw?: Record<string, unknown>;
 }
 
 /** A complete listing from the built-in client. */

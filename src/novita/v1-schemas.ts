@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { NovitaInvalidResponseError } from '../errors.js';
-import type { NovitaInstanceDetail } from './instance-detail.js';
-import { redactCredentials } from './redact.js';
+import type { NovitaInstanceDetail, NovitaPortMapping } from './instance-detail.js';
+import { REDACTED, redactCredentials, redactUrlSecrets } from './redact.js';
 
 const INTEGER_TEXT = /^\s*-?\d+\s*$/;
 
@@ -65,14 +65,24 @@ const timestamp = z.union([z.number(), z.string(), z.null()]).optional().transfo
 
 const lenientTimestamp = timestamp.catch(undefined);
 
-const portMapping = z.looseObject({ port: integer, type: optionalText, endpoint: optionalText });
-const volumeMount = z.looseObject({ type: optionalText, size: lenientInteger, id: optionalText, mountPath: optionalText });
-const env = z.looseObject({ key: z.string() });
-const statusError = z.looseObject({ state: z.string().nullish(), message: z.string().nullish() });
-const network = z.looseObject({ id: lenientText, ip: lenientText });
+const lenientBoolean = z.boolean().nullish().catch(undefined);
 
-/** One v1 instance, as a list item or as the get-one body. */
-const instanceSchema = z.looseObject({
+// Nested objects are z.object (unknown keys stripped): an allowlist, so a password or token Novita
+// sends inside them is never carried along.
+const portMapping = z.object({ port: integer, type: optionalText, endpoint: optionalText });
+const volumeMount = z.object({ type: optionalText, size: lenientInteger, id: optionalText, mountPath: optionalText });
+const env = z.object({ key: z.string() });
+const statusError = z.object({ state: z.string().nullish(), message: z.string().nullish() });
+const network = z.object({ id: lenientText, ip: lenientText });
+const node = z.object({ maxRootfsSize: lenientInteger });
+const lenient = <S extends z.ZodType>(schema: S) => schema.nullish().catch(undefined);
+
+/**
+ * One v1 instance, as a list item or as the get-one body: the allowlist of what the client keeps.
+ * `sshPassword`, `imageAuth`, `authorization`, `jobs` (shape undocumented) and any field Novita adds
+ * are stripped here, before anything else sees the instance.
+ */
+const instanceSchema = z.object({
   id: z.string().min(1, 'expected a non-empty instance id'),
   status: z.string().min(1, 'expected a non-empty status'),
   name: optionalText,
@@ -81,6 +91,9 @@ const instanceSchema = z.looseObject({
   productId: lenientText,
   productName: optionalText,
   imageUrl: lenientText,
+  imageAuthId: lenientEnumText,
+  command: lenientEnumText,
+  entrypoint: lenientEnumText,
   kind: lenientEnumText,
   cpuNum: lenientInteger,
   memory: lenientInteger,
@@ -89,20 +102,25 @@ const instanceSchema = z.looseObject({
   createdAt: timestamp,
   lastStartedAt: timestamp,
   lastStoppedAt: timestamp,
-  portMappings: z.array(portMapping).nullish().catch(undefined),
-  envs: z.array(env).nullish().catch(undefined),
-  volumeMounts: z.array(volumeMount).nullish().catch(undefined),
-  statusError: statusError.nullish().catch(undefined),
+  portMappings: lenient(z.array(portMapping)),
+  envs: lenient(z.array(env)),
+  volumeMounts: lenient(z.array(volumeMount)),
+  statusError: lenient(statusError),
   billingMode: lenientEnumText,
   endTime: lenientTimestamp,
   spotStatus: lenientEnumText,
   spotReclaimTime: lenientTimestamp,
-  network: network.nullish().catch(undefined),
+  network: lenient(network),
+  node: lenient(z.array(node)),
   freeStorageSize: lenientInteger,
   keepDataDay: lenientInteger,
+  connectComponentSSH: lenient(z.object({ sshCommand: lenientText, isRunning: lenientBoolean })),
+  connectComponentWebTerminal: lenient(z.object({ address: lenientText, username: lenientText, isRunning: lenientBoolean })),
+  connectComponentJupyter: lenient(z.object({ port: lenientInteger, address: lenientText, isRunning: lenientBoolean })),
+  connectComponentLog: lenient(z.object({ systemLogAddress: lenientText, instanceLogAddress: lenientText, isRunning: lenientBoolean })),
 });
 
-const listPageSchema = z.looseObject({
+const listPageSchema = z.object({
   // Go encodes an empty slice as null; an empty page is still a page.
   instances: z
     .array(instanceSchema)
@@ -150,12 +168,19 @@ export interface V1ErrorEnvelope {
   message: string;
 }
 
+/** How a parse treats what the allowlist leaves out. */
+export interface V1ParseOptions {
+  /** Also keep a redacted copy of every field Novita sent on `raw`. @default false */
+  keepRaw?: boolean;
+}
+
 /** Parses a list page. Rejects with `NOVITA_INVALID_RESPONSE` naming the first bad field. */
-export function parseV1ListPage(body: unknown): V1ListPage {
+export function parseV1ListPage(body: unknown, options: V1ParseOptions = {}): V1ListPage {
   const parsed = parseWith(listPageSchema, body, 'list');
-  const rawItems = (body as { instances?: unknown[] | null }).instances ?? [];
+  const rawItems = options.keepRaw ? ((body as { instances?: unknown[] | null }).instances ?? []) : [];
+  const intern = createIntern();
   return {
-    instances: parsed.instances.map((item, index) => toDetail(item, rawItems[index])),
+    instances: parsed.instances.map((item, index) => toDetail(item, options.keepRaw ? rawItems[index] : undefined, intern)),
     total: parsed.total,
     ...(parsed.pageSize === undefined ? {} : { pageSize: parsed.pageSize }),
     ...(parsed.pageNum === undefined ? {} : { pageNum: parsed.pageNum }),
@@ -163,8 +188,8 @@ export function parseV1ListPage(body: unknown): V1ListPage {
 }
 
 /** Parses the get-one body. Rejects with `NOVITA_INVALID_RESPONSE` naming the first bad field. */
-export function parseV1Instance(body: unknown): NovitaInstanceDetail {
-  return toDetail(parseWith(instanceSchema, body, 'instance'), body);
+export function parseV1Instance(body: unknown, options: V1ParseOptions = {}): NovitaInstanceDetail {
+  return toDetail(parseWith(instanceSchema, body, 'instance'), options.keepRaw ? body : undefined, (text) => text);
 }
 
 /** Parses the create answer `{id}`. */
@@ -196,64 +221,90 @@ function parseWith<S extends z.ZodType>(schema: S, body: unknown, what: string):
   throw new NovitaInvalidResponseError(field, issue?.message ?? 'invalid');
 }
 
-function toDetail(item: ParsedInstance, rawItem: unknown): NovitaInstanceDetail {
-  const detail: NovitaInstanceDetail = {
-    id: item.id,
-    status: item.status,
-    raw: redactCredentials(rawItem) as Record<string, unknown>,
+/** A copy of `value` without its `undefined` fields, and `undefined` when nothing is left. */
+function compact<T extends object>(value: T | null | undefined): { [K in keyof T]?: Exclude<T[K], null | undefined> } | undefined {
+  if (!value) return undefined;
+  const copy: Record<string, unknown> = {};
+  let kept = 0;
+  for (const [key, inner] of Object.entries(value)) {
+    if (inner === undefined || inner === null) continue;
+    copy[key] = typeof inner === 'string' ? redactUrlSecrets(inner) : inner;
+    kept += 1;
+  }
+  return kept === 0 ? undefined : (copy as { [K in keyof T]?: Exclude<T[K], null | undefined> });
+}
+
+/**
+ * One copy of each repeated string of a page (image, product, cluster, env keys): a large account's
+ * instances mostly share them, and a listing of 50,000 instances would otherwise hold 50,000 copies.
+ */
+type Intern = <T extends string | undefined>(text: T) => T;
+
+function createIntern(): Intern {
+  const seen = new Map<string, string>();
+  return <T extends string | undefined>(text: T): T => {
+    if (text === undefined) return text;
+    const known = seen.get(text);
+    if (known !== undefined) return known as T;
+    seen.set(text, text);
+    return text;
   };
-  const copy = <K extends keyof NovitaInstanceDetail>(key: K, value: NovitaInstanceDetail[K] | undefined): void => {
-    if (value !== undefined) detail[key] = value;
-  };
-  copy('name', item.name);
-  copy('clusterId', item.clusterId);
-  copy('clusterName', item.clusterName);
-  copy('productId', item.productId);
-  copy('productName', item.productName);
-  copy('imageUrl', item.imageUrl);
-  copy('kind', item.kind);
-  copy('cpuNum', item.cpuNum);
-  copy('memory', item.memory);
-  copy('gpuNum', item.gpuNum);
-  copy('rootfsSize', item.rootfsSize);
-  copy('createdAt', item.createdAt);
-  copy('lastStartedAt', item.lastStartedAt);
-  copy('lastStoppedAt', item.lastStoppedAt);
-  copy(
-    'portMappings',
-    item.portMappings?.map((mapping) => ({
-      port: mapping.port,
-      ...(mapping.type === undefined ? {} : { type: mapping.type }),
-      ...(mapping.endpoint === undefined ? {} : { endpoint: mapping.endpoint }),
-    })),
-  );
-  copy('envs', item.envs?.map((variable) => ({ key: variable.key, value: '[redacted]' })));
-  copy(
-    'volumeMounts',
-    item.volumeMounts?.map((mount) => {
-      const typed: NonNullable<NovitaInstanceDetail['volumeMounts']>[number] = {};
-      if (mount.type !== undefined) typed.type = mount.type;
-      if (mount.size !== undefined) typed.size = mount.size;
-      if (mount.id !== undefined) typed.id = mount.id;
-      if (mount.mountPath !== undefined) typed.mountPath = mount.mountPath;
-      return typed;
-    }),
-  );
+}
+
+/**
+ * The client's instance: the allowlisted fields only, in one fixed order (so instances share one
+ * shape in memory), strings from Novita copied as they are except URLs, whose embedded secrets are
+ * redacted.
+ */
+function toDetail(item: ParsedInstance, rawItem: unknown, intern: Intern): NovitaInstanceDetail {
+  const detail: NovitaInstanceDetail = { id: item.id, status: item.status };
+  // Named stores only: V8 turns an object that gains more than a dozen properties through keyed
+  // stores (`detail[key] = ...`) into a hash table, six times the size.
+  if (item.name !== undefined) detail.name = item.name;
+  if (item.clusterId !== undefined) detail.clusterId = intern(item.clusterId);
+  if (item.clusterName !== undefined) detail.clusterName = intern(item.clusterName);
+  if (item.productId !== undefined) detail.productId = intern(item.productId);
+  if (item.productName !== undefined) detail.productName = intern(item.productName);
+  if (item.imageUrl !== undefined) detail.imageUrl = intern(redactUrlSecrets(item.imageUrl));
+  if (item.imageAuthId !== undefined) detail.imageAuthId = intern(item.imageAuthId);
+  if (item.command !== undefined) detail.command = intern(item.command);
+  if (item.entrypoint !== undefined) detail.entrypoint = intern(item.entrypoint);
+  if (item.kind !== undefined) detail.kind = intern(item.kind);
+  if (item.cpuNum !== undefined) detail.cpuNum = item.cpuNum;
+  if (item.memory !== undefined) detail.memory = item.memory;
+  if (item.gpuNum !== undefined) detail.gpuNum = item.gpuNum;
+  if (item.rootfsSize !== undefined) detail.rootfsSize = item.rootfsSize;
+  if (item.createdAt !== undefined) detail.createdAt = item.createdAt;
+  if (item.lastStartedAt !== undefined) detail.lastStartedAt = item.lastStartedAt;
+  if (item.lastStoppedAt !== undefined) detail.lastStoppedAt = item.lastStoppedAt;
+  const portMappings = item.portMappings?.map((mapping) => compact(mapping) as NovitaPortMapping);
+  if (portMappings !== undefined) detail.portMappings = portMappings;
+  const envs = item.envs?.map((variable) => ({ key: intern(variable.key), value: REDACTED }));
+  if (envs !== undefined) detail.envs = envs;
+  const volumeMounts = item.volumeMounts?.map((mount) => compact(mount) ?? {});
+  if (volumeMounts !== undefined) detail.volumeMounts = volumeMounts;
   if (item.statusError && (item.statusError.state || item.statusError.message)) {
     detail.statusError = { state: item.statusError.state ?? '', message: item.statusError.message ?? '' };
   }
-  copy('billingMode', item.billingMode);
-  copy('endTime', item.endTime);
-  copy('spotStatus', item.spotStatus);
-  copy('spotReclaimTime', item.spotReclaimTime);
-  if (item.network) {
-    detail.network = {
-      ...(item.network.id === undefined ? {} : { id: item.network.id }),
-      ...(item.network.ip === undefined ? {} : { ip: item.network.ip }),
-    };
-  }
-  copy('freeStorageSize', item.freeStorageSize);
-  copy('keepDataDay', item.keepDataDay);
+  if (item.billingMode !== undefined) detail.billingMode = intern(item.billingMode);
+  if (item.endTime !== undefined) detail.endTime = item.endTime;
+  if (item.spotStatus !== undefined) detail.spotStatus = intern(item.spotStatus);
+  if (item.spotReclaimTime !== undefined) detail.spotReclaimTime = item.spotReclaimTime;
+  const network = item.network ? (compact(item.network) ?? {}) : undefined;
+  if (network !== undefined) detail.network = network;
+  const node = item.node?.map((entry) => compact(entry) ?? {});
+  if (node !== undefined) detail.node = node;
+  if (item.freeStorageSize !== undefined) detail.freeStorageSize = item.freeStorageSize;
+  if (item.keepDataDay !== undefined) detail.keepDataDay = item.keepDataDay;
+  const connectComponentSSH = compact(item.connectComponentSSH);
+  if (connectComponentSSH !== undefined) detail.connectComponentSSH = connectComponentSSH;
+  const connectComponentWebTerminal = compact(item.connectComponentWebTerminal);
+  if (connectComponentWebTerminal !== undefined) detail.connectComponentWebTerminal = connectComponentWebTerminal;
+  const connectComponentJupyter = compact(item.connectComponentJupyter);
+  if (connectComponentJupyter !== undefined) detail.connectComponentJupyter = connectComponentJupyter;
+  const connectComponentLog = compact(item.connectComponentLog);
+  if (connectComponentLog !== undefined) detail.connectComponentLog = connectComponentLog;
+  if (rawItem !== undefined) detail.raw = redactCredentials(rawItem) as Record<string, unknown>;
   return detail;
 }
 

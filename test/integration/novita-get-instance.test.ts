@@ -15,16 +15,46 @@ describe('getInstance', () => {
     expect(fake.requests[0]?.status).toBe(400);
   });
 
-  it('resolves null for a 404 carrying RESOURCE_NOT_FOUND (404 mode)', async () => {
+  it("rejects, never null, on a route-style 404 in Novita's own envelope (RESOURCE_NOT_FOUND included)", async () => {
+    const fake = await fakeNovita();
+    fake.addInstance({ id: 'aaaa000000000001', status: 'running' });
+    fake.fault({ endpoint: 'get', kind: 'route-404', times: Infinity });
+    const error = await rejectionOf(clientFor(fake).getInstance('aaaa000000000001'));
+    expect(error).toMatchObject({ code: 'NOVITA_API', status: 404, reason: 'RESOURCE_NOT_FOUND', retryable: false });
+    expect(error.message).toContain('not taken as "does not exist"');
+    expect(fake.requests.map((request) => request.status)).toEqual([404]);
+  });
+
+  it('rejects a 404 carrying RESOURCE_NOT_FOUND from an API that answers not-found that way (404 mode), by default', async () => {
     const fake = await fakeNovita({ notFoundStatus: 404 });
-    await expect(clientFor(fake).getInstance('aaaa0000000000ff')).resolves.toBeNull();
+    const error = await rejectionOf(clientFor(fake).getInstance('aaaa0000000000ff'));
+    expect(error).toMatchObject({ code: 'NOVITA_API', status: 404, reason: 'RESOURCE_NOT_FOUND' });
     expect(fake.requests[0]?.status).toBe(404);
   });
 
-  it("resolves null for a 404 carrying Novita's error body with another reason", async () => {
+  it("resolves null for an enveloped 404 RESOURCE_NOT_FOUND only when notFoundResponses widens the rule explicitly", async () => {
+    const fake = await fakeNovita({ notFoundStatus: 404 });
+    const widened = clientFor(fake, { notFoundResponses: 'documented-or-enveloped-404' });
+    await expect(widened.getInstance('aaaa0000000000ff')).resolves.toBeNull();
+    // Still only Novita's own reason: a 404 with another reason, or a bare 404, proves nothing.
+    fake.fault({ endpoint: 'get', kind: 'route-404', reason: 'NOT_FOUND' });
+    expect(await rejectionOf(widened.getInstance('aaaa0000000000ff'))).toMatchObject({ status: 404, reason: 'NOT_FOUND' });
+    fake.fault({ endpoint: 'get', kind: 'error', status: 404, body: '404 page not found' });
+    expect(await rejectionOf(widened.getInstance('aaaa0000000000ff'))).toMatchObject({ status: 404, reason: undefined });
+  });
+
+  it("rejects a 404 carrying Novita's error body with another reason", async () => {
     const fake = await fakeNovita();
     fake.fault({ endpoint: 'get', kind: 'error', status: 404, reason: 'NOT_FOUND', message: 'instance not found' });
-    await expect(clientFor(fake).getInstance('aaaa0000000000ff')).resolves.toBeNull();
+    expect(await rejectionOf(clientFor(fake).getInstance('aaaa0000000000ff'))).toMatchObject({ code: 'NOVITA_API', status: 404, reason: 'NOT_FOUND' });
+  });
+
+  it('rejects RESOURCE_NOT_FOUND under any status but 400', async () => {
+    const fake = await fakeNovita();
+    for (const status of [409, 410, 422]) {
+      fake.fault({ endpoint: 'get', kind: 'error', status, reason: 'RESOURCE_NOT_FOUND', message: 'instance not found' });
+      expect(await rejectionOf(clientFor(fake).getInstance('aaaa0000000000ff')), String(status)).toMatchObject({ code: 'NOVITA_API', status, reason: 'RESOURCE_NOT_FOUND' });
+    }
   });
 
   it('rejects, never null, on a bare 404 from something that is not Novita', async () => {

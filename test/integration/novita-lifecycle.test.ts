@@ -69,6 +69,31 @@ describe('lifecycle calls', () => {
     await expect(clientFor(fake).deleteInstance('aaaa0000000000ff')).resolves.toEqual({ instanceId: 'aaaa0000000000ff', alreadyGone: true });
   });
 
+  it('never takes a 404 for "already gone": a route-style 404 in Novita\'s envelope rejects the delete', async () => {
+    const fake = await fakeNovita();
+    fake.addInstance({ id: 'aaaa000000000001', status: 'running' });
+    fake.fault({ endpoint: 'delete', kind: 'route-404' });
+    const error = await rejectionOf(clientFor(fake).deleteInstance('aaaa000000000001'));
+    expect(error).toMatchObject({ code: 'NOVITA_API', status: 404, reason: 'RESOURCE_NOT_FOUND', retryable: false });
+  });
+
+  it('takes an enveloped 404 RESOURCE_NOT_FOUND for "already gone" only under notFoundResponses: documented-or-enveloped-404', async () => {
+    const fake = await fakeNovita({ notFoundStatus: 404 });
+    expect(await rejectionOf(clientFor(fake).deleteInstance('aaaa0000000000ff'))).toMatchObject({ status: 404 });
+    await expect(clientFor(fake, { notFoundResponses: 'documented-or-enveloped-404' }).deleteInstance('aaaa0000000000ff')).resolves.toEqual({
+      instanceId: 'aaaa0000000000ff',
+      alreadyGone: true,
+    });
+  });
+
+  it('logs a create body without imageAuth, env values or passwords', async () => {
+    const fake = await fakeNovita();
+    await clientFor(fake).createInstance({ ...CREATE, imageAuth: 'user:secretpass', envs: [{ key: 'HF_TOKEN', value: 'hf_canary_env' }], password: 'root-canary-pw' });
+    const logged = fake.requests[0]?.body as Record<string, unknown>;
+    expect(logged).toMatchObject({ ...CREATE, imageAuth: '[redacted]', envs: [{ key: 'HF_TOKEN', value: '[redacted]' }], password: '[redacted]' });
+    expect(JSON.stringify(fake.requests)).not.toMatch(/secretpass|hf_canary_env|root-canary-pw/);
+  });
+
   for (const [name, fault] of [
     ['a 5xx', { kind: 'error', status: 503 }],
     ['a dropped connection', { kind: 'drop' }],

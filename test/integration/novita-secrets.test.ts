@@ -78,3 +78,45 @@ describe('secrets', () => {
     expect(logger.lines.some((line) => line.level === 'warn')).toBe(true);
   });
 });
+
+describe('instance credentials, by allowlist', () => {
+  const IMAGE_AUTH = 'user:secretpass';
+  const AUTHORIZATION = 'Bearer canary-instance-authorization-55cc';
+  const JUPYTER_TOKEN = 'canary-jupyter-token-66dd';
+  const CANARIES = [IMAGE_AUTH, 'secretpass', AUTHORIZATION, 'canary-instance-authorization-55cc', SSH_PASSWORD, ENV_SECRET, JUPYTER_TOKEN];
+
+  it('keeps none of imageAuth, authorization, env values or connect-component secrets in listings, getInstance (raw too) or the fake log', async () => {
+    const fake = await fakeNovita();
+    const seeded = fake.addInstances(3, (index) => ({
+      sshPassword: SSH_PASSWORD,
+      envs: [{ key: 'HF_TOKEN', value: ENV_SECRET }],
+      extra: {
+        imageAuth: IMAGE_AUTH,
+        authorization: AUTHORIZATION,
+        imageAuthId: `auth-${index}`,
+        connectComponentJupyter: { port: 8888, address: `https://jupyter.fake/lab?token=${JUPYTER_TOKEN}`, token: JUPYTER_TOKEN, isRunning: true },
+      },
+    }));
+    const id = seeded[0]?.id ?? '';
+    const returned: unknown[] = [];
+    for (const keepRaw of [false, true]) {
+      const client = clientFor(fake, { keepRaw });
+      const listing = await client.listInstances();
+      const one = await client.getInstance(id);
+      returned.push(listing, one);
+      // The allowlist keeps what scope.instance and adoptRecord need, credentials aside.
+      expect(one).toMatchObject({ id, status: 'running', imageAuthId: 'auth-0', envs: [{ key: 'HF_TOKEN', value: '[redacted]' }], connectComponentJupyter: { port: 8888, isRunning: true } });
+      expect(one).not.toHaveProperty('imageAuth');
+      expect(one).not.toHaveProperty('authorization');
+      expect(one?.raw === undefined).toBe(!keepRaw);
+    }
+    await clientFor(fake).createInstance({ productId: 'p', gpuNum: 1, rootfsSize: 10, imageUrl: 'i', kind: 'gpu', imageAuth: IMAGE_AUTH, authorization: AUTHORIZATION, envs: [{ key: 'T', value: ENV_SECRET }] });
+    await fetch(`${fake.url}/gpu/instance?instanceId=${id}`, { headers: { authorization: AUTHORIZATION, cookie: `session=${JUPYTER_TOKEN}`, 'x-api-key': IMAGE_AUTH } });
+
+    const haystack = `${JSON.stringify(returned)}\n${JSON.stringify(fake.requests)}\n${inspect(fake.requests, { depth: 10 })}`;
+    for (const canary of CANARIES) expect(haystack, canary).not.toContain(canary);
+    // The log still shows that these were sent, and what else was in them.
+    expect(fake.requests.at(-2)?.body).toMatchObject({ imageAuth: '[redacted]', authorization: '[redacted]', productId: 'p' });
+    expect(fake.requests.at(-1)?.headers).toMatchObject({ authorization: 'Bearer [redacted]', cookie: '[redacted]', 'x-api-key': '[redacted]' });
+  });
+});

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, isReconcilerError } from '../../src/errors.js';
 import { DEFAULT_NOVITA_BASE_URL, resolveNovitaClientOptions } from '../../src/novita/client-options.js';
+import { createNovitaClient } from '../../src/novita/index.js';
+import type { NovitaClientOptions } from '../../src/novita/index.js';
 
 const KEY = 'sk_canary_options_0123456789';
 
@@ -40,7 +42,7 @@ describe('client options', () => {
   it('names the option, what it got and what it wants for a bad value', () => {
     const error = configError(() => resolveNovitaClientOptions({ apiKey: KEY, maxConcurrency: 0 }, {}));
     expect(error.field).toBe('maxConcurrency');
-    expect(error.message).toMatch(/integer from 1 to 64.*got 0/);
+    expect(error.message).toBe('maxConcurrency: must be a whole number from 1 to 64 (got 0)');
     expect(configError(() => resolveNovitaClientOptions({ apiKey: KEY, retry: { retries: -1 } }, {})).field).toBe('retry.retries');
     expect(configError(() => resolveNovitaClientOptions({ apiKey: KEY, firstPageNum: 2 as 0 }, {})).field).toBe('firstPageNum');
     expect(configError(() => resolveNovitaClientOptions({ apiKey: KEY }, { NOVITA_API_BASE_URL: 'not a url' })).field).toBe('NOVITA_API_BASE_URL');
@@ -52,5 +54,37 @@ describe('client options', () => {
     expect(JSON.stringify({ ...keyError, message: keyError.message })).not.toContain(KEY);
     const urlError = configError(() => resolveNovitaClientOptions({ apiKey: KEY, baseUrl: `https://user:${KEY}@api.novita.ai/v1` }, {}));
     expect(`${urlError.message} ${urlError.received}`).not.toContain(KEY);
+  });
+
+  it('refuses an unknown key, naming it and the nearest valid name: createNovitaClient({ timeoutMS })', () => {
+    const error = configError(() => createNovitaClient({ apiKey: KEY, timeoutMS: 5 } as NovitaClientOptions));
+    expect(error.field).toBe('timeoutMS');
+    expect(error.suggestion).toBe('timeoutMs');
+    expect(error.message).toContain('is not an option of createNovitaClient');
+    expect(configError(() => createNovitaClient({ apiKey: KEY, notFoundResponse: 'documented' } as NovitaClientOptions)).suggestion).toBe('notFoundResponses');
+  });
+
+  it('refuses an unknown key inside retry, with its path', () => {
+    const error = configError(() => createNovitaClient({ apiKey: KEY, retry: { retries: 1, maxDelay: 10 } as NovitaClientOptions['retry'] }));
+    expect(error.field).toBe('retry.maxDelay');
+    expect(error.suggestion).toBe('maxDelayMs');
+    expect(configError(() => createNovitaClient({ apiKey: KEY, retry: 3 as unknown as NovitaClientOptions['retry'] })).field).toBe('retry');
+  });
+
+  it('counts an empty NOVITA_API_KEY or NOVITA_API_BASE_URL as unset', () => {
+    expect(configError(() => resolveNovitaClientOptions({}, { NOVITA_API_KEY: '' })).field).toBe('apiKey');
+    expect(configError(() => resolveNovitaClientOptions({}, { NOVITA_API_KEY: '   ' })).message).toContain('a Novita API key is required');
+    expect(resolveNovitaClientOptions({}, { NOVITA_API_KEY: KEY, NOVITA_API_BASE_URL: '' }).baseUrl).toBe(DEFAULT_NOVITA_BASE_URL);
+    expect(resolveNovitaClientOptions({}, { NOVITA_API_KEY: KEY, NOVITA_API_BASE_URL: '  ' }).baseUrl).toBe(DEFAULT_NOVITA_BASE_URL);
+  });
+
+  it('takes not-found only as documented and keeps no raw copy, unless told otherwise', () => {
+    expect(resolveNovitaClientOptions({ apiKey: KEY }, {})).toMatchObject({ notFoundResponses: 'documented', keepRaw: false });
+    expect(resolveNovitaClientOptions({ apiKey: KEY, notFoundResponses: 'documented-or-enveloped-404', keepRaw: true }, {})).toMatchObject({
+      notFoundResponses: 'documented-or-enveloped-404',
+      keepRaw: true,
+    });
+    expect(configError(() => resolveNovitaClientOptions({ apiKey: KEY, notFoundResponses: 'any-404' as 'documented' }, {})).field).toBe('notFoundResponses');
+    expect(configError(() => resolveNovitaClientOptions({ apiKey: KEY, keepRaw: 'yes' as unknown as boolean }, {})).field).toBe('keepRaw');
   });
 });

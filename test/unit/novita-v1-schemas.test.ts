@@ -35,14 +35,24 @@ describe('v1 list page parsing', () => {
     expect(exited?.lastStoppedAt).toBe(new Date(1732720000 * 1000).toISOString());
   });
 
-  it('keeps every field Novita sent on raw, including unknown ones', () => {
+  it('keeps only allowlisted fields: an unknown field is dropped and there is no raw copy by default', () => {
     const body = fixture('list-instances.page2.json') as { instances: Array<Record<string, unknown>> };
     const item = body.instances[0];
     if (item) item.brandNewField = { nested: true };
     const [instance] = parseV1ListPage(body).instances;
-    expect(instance?.raw.brandNewField).toEqual({ nested: true });
-    expect(instance?.raw.clusterName).toBe('US-CA-06');
+    expect(instance).not.toHaveProperty('brandNewField');
+    expect(instance).not.toHaveProperty('raw');
+    expect(instance?.clusterName).toBe('US-CA-06');
     expect(instance?.spotReclaimTime).toBe(new Date(1732790000 * 1000).toISOString());
+  });
+
+  it('keeps every field Novita sent on raw, unknown ones included, only with keepRaw', () => {
+    const body = fixture('list-instances.page2.json') as { instances: Array<Record<string, unknown>> };
+    const item = body.instances[0];
+    if (item) item.brandNewField = { nested: true };
+    const [instance] = parseV1ListPage(body, { keepRaw: true }).instances;
+    expect(instance?.raw?.brandNewField).toEqual({ nested: true });
+    expect(instance?.raw?.clusterName).toBe('US-CA-06');
   });
 
   it('passes an unknown status through as a string', () => {
@@ -70,10 +80,10 @@ describe('v1 list page parsing', () => {
   });
 
   it('drops a descriptive field of an undocumented shape instead of failing the listing', () => {
-    const [instance] = parseV1ListPage({ total: 1, instances: [{ id: 'a', status: 'running', cpuNum: 'lots', portMappings: 'none' }] }).instances;
+    const [instance] = parseV1ListPage({ total: 1, instances: [{ id: 'a', status: 'running', cpuNum: 'lots', portMappings: 'none' }] }, { keepRaw: true }).instances;
     expect(instance).not.toHaveProperty('cpuNum');
     expect(instance).not.toHaveProperty('portMappings');
-    expect(instance?.raw.cpuNum).toBe('lots');
+    expect(instance?.raw?.cpuNum).toBe('lots');
   });
 
   it('rejects an item without an id, naming the field', () => {
@@ -107,7 +117,64 @@ describe('v1 get-instance parsing', () => {
     for (const secret of ['ssh-password-never-log', 'web-password-never-log', 'hf_secret_value_never_log', 'top-level-ssh-password-never-log']) {
       expect(text).not.toContain(secret);
     }
-    expect((instance.raw.connectComponentSSH as Record<string, unknown>).sshCommand).toBe('ssh root@ssh.example -p 31022');
+    expect(instance.connectComponentSSH).toEqual({ sshCommand: 'ssh root@ssh.example -p 31022', isRunning: true });
+    expect(instance).not.toHaveProperty('sshPassword');
+  });
+
+  it('keeps every documented field of the get-one fixture, credentials aside', () => {
+    const instance = parseV1Instance(fixture('get-instance.json'));
+    expect(instance).toEqual({
+      id: '3560b7fec915bbf9',
+      status: 'running',
+      name: 'train-llama-7b',
+      clusterId: 'us-ca-6',
+      clusterName: 'US-CA-06',
+      productId: '4090.16c62g',
+      productName: 'RTX 4090 24GB',
+      imageUrl: 'docker.io/pytorch/pytorch:2.4.0-cuda12.4-cudnn9-runtime',
+      kind: 'gpu',
+      cpuNum: 16,
+      memory: 62,
+      gpuNum: 1,
+      rootfsSize: 60,
+      createdAt: new Date(1732780800 * 1000).toISOString(),
+      lastStartedAt: new Date(1732780860 * 1000).toISOString(),
+      portMappings: [{ port: 8888, type: 'http', endpoint: 'https://3560b7fec915bbf9-8888.proxy.example' }],
+      envs: [{ key: 'HF_TOKEN', value: '[redacted]' }],
+      volumeMounts: [{ type: 'local', size: 100, id: 'vol-01', mountPath: '/data' }],
+      billingMode: 'onDemand',
+      network: { id: 'net-01', ip: '10.12.0.7' },
+      node: [{ maxRootfsSize: 500 }],
+      freeStorageSize: 41,
+      keepDataDay: 7,
+      connectComponentSSH: { sshCommand: 'ssh root@ssh.example -p 31022', isRunning: true },
+      connectComponentWebTerminal: { address: 'https://term.example/3560b7fec915bbf9', username: 'root', isRunning: true },
+      connectComponentJupyter: { port: 8888, address: 'https://3560b7fec915bbf9-8888.proxy.example', isRunning: true },
+      connectComponentLog: { systemLogAddress: 'https://logs.example/sys/3560b7fec915bbf9', instanceLogAddress: 'https://logs.example/inst/3560b7fec915bbf9', isRunning: true },
+    });
+  });
+
+  it('drops imageAuth, authorization and connect-component tokens, and redacts secrets in URLs', () => {
+    const body = {
+      ...(fixture('get-instance.json') as Record<string, unknown>),
+      imageAuth: 'user:secretpass',
+      authorization: 'Bearer sk_instance_secret',
+      imageAuthId: 'auth-01',
+      connectComponentJupyter: { port: 8888, address: 'https://host.example/lab?token=jupyter-token-never-log', token: 'jupyter-token-never-log', password: 'jpw-never-log', isRunning: true },
+      portMappings: [{ port: 22, type: 'tcp', endpoint: 'ssh://root:endpoint-pw-never-log@host.example:31022' }],
+    };
+    const instance = parseV1Instance(body);
+    expect(instance.imageAuthId).toBe('auth-01');
+    expect(instance.connectComponentJupyter).toEqual({ port: 8888, address: 'https://host.example/lab?token=[redacted]', isRunning: true });
+    expect(instance.portMappings).toEqual([{ port: 22, type: 'tcp', endpoint: 'ssh://[redacted]@host.example:31022' }]);
+    const withRaw = parseV1Instance(body, { keepRaw: true });
+    for (const parsed of [instance, withRaw]) {
+      const text = JSON.stringify(parsed);
+      for (const secret of ['secretpass', 'sk_instance_secret', 'jupyter-token-never-log', 'jpw-never-log', 'endpoint-pw-never-log', 'ssh-password-never-log', 'hf_secret_value_never_log']) {
+        expect(text).not.toContain(secret);
+      }
+    }
+    expect(withRaw.raw).toMatchObject({ imageAuth: '[redacted]', authorization: '[redacted]', imageAuthId: 'auth-01' });
   });
 });
 

@@ -24,6 +24,12 @@ export interface FakeFaultTarget {
 export type FakeFaultEffect =
   /** Answer with this status and Novita's error envelope (or `body`, sent as it is, for a bare error page). */
   | { kind: 'error'; status: number; reason?: string; message?: string; body?: string }
+  /**
+   * Answer HTTP 404 in Novita's error envelope, as a route, proxy or gateway in front of Novita may:
+   * `{code: 404, reason, message, metadata: {}}`, reason `RESOURCE_NOT_FOUND` unless given. It must
+   * never read as "the instance does not exist" (Novita documents that as HTTP 400).
+   */
+  | { kind: 'route-404'; reason?: string; message?: string }
   /** Answer 429 `RATE_LIMIT_EXCEEDED`, with a `Retry-After` header (seconds, or an HTTP date string) when given. */
   | { kind: 'rate-limit'; retryAfter?: number | string }
   /** Never answer (until the client gives up or the fake closes). */

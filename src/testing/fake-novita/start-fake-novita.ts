@@ -9,101 +9,18 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FakeEndpoint, FakeFault, FakeFaultHandle } from './fake-faults.js';
 import { createFaultBook } from './fake-faults.js';
-import { redactCredentials } from '../../novita/redact.js';
 import type { FakeInstanceSeed } from './fake-instance.js';
 import { renderDetail, renderListItem } from './fake-instance.js';
+import type { FakeNovitaOptions } from './fake-options.js';
+import { checkSeed, resolveFakeOptions } from './fake-options.js';
+import type { FakeRequest } from './fake-request-log.js';
+import { loggedBody, loggedHeaders, loggedQuery } from './fake-request-log.js';
 import type { FakeLifecycleAction } from './fake-state.js';
 import { createFakeFleet } from './fake-state.js';
+import { envelope, listPage, orderInstances } from './fake-listing.js';
 
-/** Options of {@link startFakeNovita}. */
-export interface FakeNovitaOptions {
-  /**
-   * The API key the fake accepts as `Authorization: Bearer <key>`.
-   * @default 'sk_fake_novita_key'
-   */
-  apiKey?: string;
-  /**
-   * The path the API lives under, as on Novita.
-   * @default '/gpu-instance/openapi/v1'
-   */
-  basePath?: string;
-  /**
-   * The number of the first page. Novita's own is not documented (its CLI sends 0, most clients 1).
-   * @default 1
-   */
-  firstPageNum?: 0 | 1;
-  /**
-   * What a `pageNum` below the first page gets: the first page (`'first-page'`), an empty page
-   * (`'empty'`), or a 400 `VALIDATOR_PARAM` (`'error'`).
-   * @default 'first-page'
-   */
-  belowFirstPage?: 'first-page' | 'empty' | 'error';
-  /**
-   * Page size when the request has none.
-   * @default 10
-   */
-  defaultPageSize?: number;
-  /**
-   * The largest page the fake serves; a larger `pageSize` is served this many.
-   * @default 100
-   */
-  maxPageSize?: number;
-  /**
-   * Listing order. Novita's is undocumented.
-   * @default 'newest-first'
-   */
-  order?: 'newest-first' | 'oldest-first';
-  /**
-   * The HTTP status of "instance not found" (body reason `RESOURCE_NOT_FOUND` either way). Novita uses 400.
-   * @default 400
-   */
-  notFoundStatus?: 400 | 404;
-  /**
-   * Unverified Novita behaviour: answer the listing of an empty account with 400 `RESOURCE_NOT_FOUND`
-   * instead of an empty page.
-   * @default false
-   */
-  emptyListingIsNotFound?: boolean;
-  /**
-   * The clock lifecycle transitions follow, in epoch milliseconds. See {@link createFakeClock}.
-   * @default Date.now
-   */
-  clock?: () => number;
-  /**
-   * Time between two steps of a lifecycle (`pending` -> `creating` -> `pulling` -> `running`, ...).
-   * @default 1000
-   */
-  transitionStepMs?: number;
-  /**
-   * How long a deleted instance stays visible as `removed` before it is gone.
-   * @default 60000
-   */
-  removedVisibleMs?: number;
-  /** Instances the fake starts with. @default [] */
-  instances?: FakeInstanceSeed[];
-}
-
-/** One request as the fake received it. The API key is never recorded. */
-export interface FakeRequest {
-  /** `GET` or `POST`. */
-  method: string;
-  /** The path below the base path, for example `/gpu/instances`. */
-  path: string;
-  /** Query parameters (the last value of each). */
-  query: Record<string, string>;
-  /** Headers, lower-case names; `authorization` reads `Bearer [redacted]`. */
-  headers: Record<string, string>;
-  /** The JSON body (env values and password-like fields redacted), or its text when it was not JSON; `undefined` when empty. */
-  body: unknown;
-  /** Which endpoint it reached, when any. */
-  endpoint: FakeEndpoint | undefined;
-  /** For `list`: the page asked for, counted from 1. */
-  page: number | undefined;
-  /** The status answered; `undefined` when the fake hung up or never answered. */
-  status: number | undefined;
-  /** The fake clock's time when it arrived. */
-  at: number;
-}
+export type { FakeNovitaOptions } from './fake-options.js';
+export type { FakeRequest } from './fake-request-log.js';
 
 /** A Novita instance as the fake renders it: Novita v1's list item (field types as Novita sends them). */
 export type FakeNovitaInstance = Record<string, unknown> & { id: string; status: string };
@@ -178,6 +95,8 @@ const LIFECYCLE_PATHS: Record<string, FakeLifecycleAction> = {
 /**
  * Starts a fake Novita on 127.0.0.1 and a free port.
  *
+ * @throws {ConfigError} for an unknown option key (with the nearest valid name) or a bad value.
+ *
  * @example
  * ```ts
  * import { startFakeNovita } from 'novita-reconciler/testing';
@@ -190,30 +109,20 @@ const LIFECYCLE_PATHS: Record<string, FakeLifecycleAction> = {
  * await fake.close();
  * ```
  */
-export async function startFakeNovita(options: FakeNovitaOptions = {}): Promise<FakeNovita> {
-  const apiKey = options.apiKey ?? 'sk_fake_novita_key';
-  const basePath = `/${(options.basePath ?? '/gpu-instance/openapi/v1').replace(/^\/+|\/+$/g, '')}`.replace(/^\/$/, '');
-  const firstPageNum = options.firstPageNum ?? 1;
-  const belowFirstPage = options.belowFirstPage ?? 'first-page';
-  const defaultPageSize = options.defaultPageSize ?? 10;
-  const maxPageSize = options.maxPageSize ?? 100;
-  const notFoundStatus = options.notFoundStatus ?? 400;
-  const clock = options.clock ?? Date.now;
+export async function startFakeNovita(input?: FakeNovitaOptions): Promise<FakeNovita> {
+  const options = resolveFakeOptions(input);
+  const { apiKey, basePath, firstPageNum, notFoundStatus, clock } = options;
   const fleet = createFakeFleet({
     now: clock,
-    stepMs: options.transitionStepMs ?? 1000,
-    removedVisibleMs: options.removedVisibleMs ?? 60_000,
+    stepMs: options.transitionStepMs,
+    removedVisibleMs: options.removedVisibleMs,
   });
   const faults = createFaultBook();
   let requests: FakeRequest[] = [];
   let inFlight = 0;
   let maxInFlight = 0;
 
-  const ordered = () => {
-    const all = fleet.all();
-    const direction = options.order === 'oldest-first' ? 1 : -1;
-    return all.sort((a, b) => (a.createdAtMs - b.createdAtMs) * direction || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  };
+  const ordered = () => orderInstances(fleet.all(), options.order);
 
   const server = createServer((request, response) => {
     inFlight += 1;
@@ -255,7 +164,7 @@ export async function startFakeNovita(options: FakeNovitaOptions = {}): Promise<
     const instanceId = endpoint === 'get' ? query.instanceId : typeof (body as { instanceId?: unknown })?.instanceId === 'string' ? (body as { instanceId: string }).instanceId : undefined;
 
     // The log is for assertions and may be printed by a failing test: credentials stay out of it.
-    const entry: FakeRequest = { method, path, query, headers: recordHeaders(request), body: redactCredentials(body), endpoint, page, status: undefined, at: clock() };
+    const entry: FakeRequest = { method, path, query: loggedQuery(query), headers: loggedHeaders(request), body: loggedBody(body), endpoint, page, status: undefined, at: clock() };
     requests.push(entry);
     const answer = (status: number, payload: unknown, headers: Record<string, string> = {}): void => {
       entry.status = status;
@@ -266,7 +175,7 @@ export async function startFakeNovita(options: FakeNovitaOptions = {}): Promise<
     for (const fault of hitting) if (fault.kind === 'mutate') fault.run(fake);
     const latency = hitting.reduce((sum, fault) => sum + (fault.kind === 'latency' ? fault.ms : 0), 0);
     if (latency > 0) await delay(latency);
-    const terminal = hitting.find((fault) => ['error', 'rate-limit', 'hang', 'drop', 'malformed-json'].includes(fault.kind));
+    const terminal = hitting.find((fault) => ['error', 'route-404', 'rate-limit', 'hang', 'drop', 'malformed-json'].includes(fault.kind));
     if (terminal) {
       switch (terminal.kind) {
         case 'error':
@@ -276,6 +185,10 @@ export async function startFakeNovita(options: FakeNovitaOptions = {}): Promise<
           } else {
             answer(terminal.status, envelope(terminal.status, terminal.reason ?? defaultReason(terminal.status), terminal.message ?? 'fault injected by the fake'));
           }
+          return;
+        case 'route-404':
+          // What a route, proxy or gateway in front of Novita may answer: a 404 in Novita's own format.
+          answer(404, envelope(404, terminal.reason ?? 'RESOURCE_NOT_FOUND', terminal.message ?? 'route not found'));
           return;
         case 'rate-limit':
           answer(429, envelope(429, 'RATE_LIMIT_EXCEEDED', 'rate limit exceeded'), terminal.retryAfter === undefined ? {} : { 'retry-after': String(terminal.retryAfter) });
@@ -308,46 +221,8 @@ export async function startFakeNovita(options: FakeNovitaOptions = {}): Promise<
     const notFound = (): void => answer(notFoundStatus, envelope(notFoundStatus, 'RESOURCE_NOT_FOUND', 'instance not found'));
     switch (endpoint) {
       case 'list': {
-        const sizeText = query.pageSize;
-        const numText = query.pageNum;
-        if ((sizeText !== undefined && !/^\d+$/.test(sizeText)) || (numText !== undefined && !/^-?\d+$/.test(numText))) {
-          answer(400, envelope(400, 'VALIDATOR_PARAM', 'pageSize and pageNum must be integers'));
-          return;
-        }
-        const asked = sizeText === undefined || Number(sizeText) === 0 ? defaultPageSize : Number(sizeText);
-        const served = Math.min(asked, maxPageSize);
-        let pageNum = numText === undefined ? firstPageNum : Number(numText);
-        let emptyPage = false;
-        if (pageNum < firstPageNum) {
-          if (belowFirstPage === 'error') {
-            answer(400, envelope(400, 'VALIDATOR_PARAM', `pageNum must be at least ${firstPageNum}`));
-            return;
-          }
-          if (belowFirstPage === 'empty') emptyPage = true;
-          pageNum = firstPageNum;
-        }
-        const repeat = hitting.find((fault) => fault.kind === 'repeat-page');
-        const index = repeat?.kind === 'repeat-page' ? repeat.servePage - 1 : pageNum - firstPageNum;
-        const matching = ordered().filter(
-          (instance) =>
-            (query.name === undefined || instance.name.includes(query.name)) &&
-            (query.productName === undefined || instance.productName.includes(query.productName)) &&
-            (query.status === undefined || instance.status === query.status),
-        );
-        if (matching.length === 0 && options.emptyListingIsNotFound) {
-          answer(400, envelope(400, 'RESOURCE_NOT_FOUND', 'no instances found'));
-          return;
-        }
-        let items = emptyPage ? [] : matching.slice(index * served, index * served + served).map(renderListItem);
-        let total = matching.length;
-        for (const fault of hitting) {
-          if (fault.kind === 'omit-item' && items.length > 0) {
-            const omitted = Math.min(fault.index ?? 0, items.length - 1);
-            items = items.filter((_, position) => position !== omitted);
-          }
-          if (fault.kind === 'total') total = fault.total;
-        }
-        answer(200, { instances: items, total, pageSize: served, pageNum: numText === undefined ? firstPageNum : Number(numText) });
+        const page = listPage(query, hitting, options, ordered());
+        answer(page.status, page.body);
         return;
       }
       case 'get': {
@@ -411,7 +286,7 @@ export async function startFakeNovita(options: FakeNovitaOptions = {}): Promise<
     url: `http://127.0.0.1:${port}${basePath}`,
     apiKey,
     addInstance(seed = {}) {
-      return renderListItem(fleet.add(seed)) as FakeNovitaInstance;
+      return renderListItem(fleet.add(checkSeed(seed, 'seed'))) as FakeNovitaInstance;
     },
     addInstances(count, seed) {
       return Array.from({ length: count }, (_, index) => fake.addInstance(seed ? seed(index) : {}));
@@ -453,12 +328,8 @@ export async function startFakeNovita(options: FakeNovitaOptions = {}): Promise<
       await closed;
     },
   };
-  for (const seed of options.instances ?? []) fleet.add(seed);
+  for (const seed of options.instances) fleet.add(seed);
   return fake;
-}
-
-function envelope(code: number, reason: string, message: string): Record<string, unknown> {
-  return { code, reason, message, metadata: {} };
 }
 
 function defaultReason(status: number): string {
@@ -473,15 +344,6 @@ function defaultReason(status: number): string {
 function sendJson(response: ServerResponse, status: number, payload: unknown, headers: Record<string, string> = {}): void {
   if (response.headersSent || response.destroyed) return;
   response.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(payload));
-}
-
-function recordHeaders(request: IncomingMessage): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    if (value === undefined) continue;
-    headers[name] = name === 'authorization' ? String(value).replace(/^(\w+)\s.*$/s, '$1 [redacted]') : Array.isArray(value) ? value.join(', ') : value;
-  }
-  return headers;
 }
 
 function readBody(request: IncomingMessage): Promise<string> {

@@ -1,0 +1,174 @@
+/**
+ * The fake's options, checked once when it starts: a typo in a test's setup (`maxPagesize`) must fail
+ * loudly, or the test quietly runs against defaults and proves nothing.
+ */
+import { ConfigError } from '../../errors.js';
+import { booleanOption, checkOptionKeys, functionOption, integerOption, stringOption } from '../../options.js';
+import type { FakeInstanceSeed } from './fake-instance.js';
+
+/** Options of `startFakeNovita`. */
+export interface FakeNovitaOptions {
+  /**
+   * The API key the fake accepts as `Authorization: Bearer <key>`.
+   * @default 'sk_fake_novita_key'
+   */
+  apiKey?: string;
+  /**
+   * The path the API lives under, as on Novita.
+   * @default '/gpu-instance/openapi/v1'
+   */
+  basePath?: string;
+  /**
+   * The number of the first page. Novita's own is not documented (its CLI sends 0, most clients 1).
+   * @default 1
+   */
+  firstPageNum?: 0 | 1;
+  /**
+   * What a `pageNum` below the first page gets: the first page (`'first-page'`), an empty page
+   * (`'empty'`), or a 400 `VALIDATOR_PARAM` (`'error'`).
+   * @default 'first-page'
+   */
+  belowFirstPage?: 'first-page' | 'empty' | 'error';
+  /**
+   * Page size when the request has none.
+   * @default 10
+   */
+  defaultPageSize?: number;
+  /**
+   * The largest page the fake serves; a larger `pageSize` is served this many.
+   * @default 100
+   */
+  maxPageSize?: number;
+  /**
+   * Listing order. Novita's is undocumented.
+   * @default 'newest-first'
+   */
+  order?: 'newest-first' | 'oldest-first';
+  /**
+   * The HTTP status of "instance not found" (body reason `RESOURCE_NOT_FOUND` either way). Novita
+   * documents 400; `404` imitates an API that answers otherwise, which the client refuses to take as
+   * "gone" unless created with `notFoundResponses: 'documented-or-enveloped-404'`.
+   * @default 400
+   */
+  notFoundStatus?: 400 | 404;
+  /**
+   * Unverified Novita behaviour: answer the listing of an empty account with 400 `RESOURCE_NOT_FOUND`
+   * instead of an empty page.
+   * @default false
+   */
+  emptyListingIsNotFound?: boolean;
+  /**
+   * The clock lifecycle transitions follow, in epoch milliseconds. See `createFakeClock`.
+   * @default Date.now
+   */
+  clock?: () => number;
+  /**
+   * Time between two steps of a lifecycle (`pending` -> `creating` -> `pulling` -> `running`, ...).
+   * @default 1000
+   */
+  transitionStepMs?: number;
+  /**
+   * How long a deleted instance stays visible as `removed` before it is gone.
+   * @default 60000
+   */
+  removedVisibleMs?: number;
+  /** Instances the fake starts with. @default [] */
+  instances?: FakeInstanceSeed[];
+}
+
+/** The options with every default applied. */
+export interface ResolvedFakeOptions {
+  apiKey: string;
+  basePath: string;
+  firstPageNum: 0 | 1;
+  belowFirstPage: 'first-page' | 'empty' | 'error';
+  defaultPageSize: number;
+  maxPageSize: number;
+  order: 'newest-first' | 'oldest-first';
+  notFoundStatus: 400 | 404;
+  emptyListingIsNotFound: boolean;
+  clock: () => number;
+  transitionStepMs: number;
+  removedVisibleMs: number;
+  instances: FakeInstanceSeed[];
+}
+
+const OWNER = 'startFakeNovita';
+
+const OPTION_KEYS = [
+  'apiKey',
+  'basePath',
+  'firstPageNum',
+  'belowFirstPage',
+  'defaultPageSize',
+  'maxPageSize',
+  'order',
+  'notFoundStatus',
+  'emptyListingIsNotFound',
+  'clock',
+  'transitionStepMs',
+  'removedVisibleMs',
+  'instances',
+] as const;
+
+/** Every key of {@link FakeInstanceSeed}. */
+export const SEED_KEYS = [
+  'id',
+  'name',
+  'status',
+  'productId',
+  'productName',
+  'clusterId',
+  'imageUrl',
+  'kind',
+  'gpuNum',
+  'rootfsSize',
+  'billingMode',
+  'createdAtMs',
+  'lastStartedAtMs',
+  'lastStoppedAtMs',
+  'envs',
+  'sshPassword',
+  'extra',
+] as const;
+
+/** Applies the defaults; an unknown key or a bad value is a `ConfigError` naming it. */
+export function resolveFakeOptions(input: FakeNovitaOptions | undefined): ResolvedFakeOptions {
+  const options = checkOptionKeys<FakeNovitaOptions>(OWNER, input, OPTION_KEYS);
+  const instances = options.instances ?? [];
+  if (!Array.isArray(instances)) throw new ConfigError('instances', 'must be an array of instance seeds', { received: instances });
+  instances.forEach((seed, index) => checkSeed(seed, `instances[${index}]`));
+  const basePath = stringOption('basePath', options.basePath) ?? '/gpu-instance/openapi/v1';
+  return {
+    apiKey: stringOption('apiKey', options.apiKey) ?? 'sk_fake_novita_key',
+    basePath: `/${basePath.replace(/^\/+|\/+$/g, '')}`.replace(/^\/$/, ''),
+    firstPageNum: oneOf('firstPageNum', options.firstPageNum, [1, 0] as const),
+    belowFirstPage: oneOf('belowFirstPage', options.belowFirstPage, ['first-page', 'empty', 'error'] as const),
+    defaultPageSize: integerOption('defaultPageSize', options.defaultPageSize, 10, 1),
+    maxPageSize: integerOption('maxPageSize', options.maxPageSize, 100, 1),
+    order: oneOf('order', options.order, ['newest-first', 'oldest-first'] as const),
+    notFoundStatus: oneOf('notFoundStatus', options.notFoundStatus, [400, 404] as const),
+    emptyListingIsNotFound: booleanOption('emptyListingIsNotFound', options.emptyListingIsNotFound, false),
+    clock: functionOption<() => number>('clock', options.clock) ?? Date.now,
+    transitionStepMs: integerOption('transitionStepMs', options.transitionStepMs, 1000, 0),
+    removedVisibleMs: integerOption('removedVisibleMs', options.removedVisibleMs, 60_000, 0),
+    instances,
+  };
+}
+
+/** Refuses a seed with an unknown key (`staus: 'exited'` would otherwise seed a running instance). */
+export function checkSeed(seed: unknown, path: string): FakeInstanceSeed {
+  if (typeof seed !== 'object' || seed === null || Array.isArray(seed)) {
+    throw new ConfigError(path, `${OWNER} instance seeds must be objects`, { received: seed });
+  }
+  return checkOptionKeys<FakeInstanceSeed>(OWNER, seed, SEED_KEYS, path);
+}
+
+/** `value` when it is one of `allowed`, the first of them when undefined, else a `ConfigError`. */
+function oneOf<const T extends readonly (string | number)[]>(field: string, value: unknown, allowed: T): T[number] {
+  if (value === undefined) return allowed[0] as T[number];
+  if (!allowed.includes(value as string | number)) {
+    throw new ConfigError(field, `must be ${allowed.map((item) => JSON.stringify(item)).join(' or ')}`, { received: value });
+  }
+  return value as T[number];
+}
