@@ -1,4 +1,6 @@
 import { ConfigError } from '../errors.js';
+import type { NovitaListingOptions, ResolvedListingOptions } from './listing-options.js';
+import { resolveListingOptions } from './listing-options.js';
 import type { NovitaLogger } from './logger.js';
 import { silentLogger } from './logger.js';
 
@@ -98,6 +100,12 @@ export interface NovitaClientOptions {
    * @default a silent logger
    */
   logger?: NovitaLogger;
+  /**
+   * How a listing copes with instances created or deleted while its pages are read: a walk that sees
+   * the listing shift is read again, up to `maxWalks` walks, after a short jittered wait.
+   * @default { maxWalks: 3, restartDelayMs: 250 }
+   */
+  listing?: NovitaListingOptions;
 }
 
 /** Options with every default applied and every value checked. */
@@ -117,6 +125,7 @@ export interface ResolvedNovitaClientOptions {
   fetch: typeof globalThis.fetch;
   userAgent: string;
   logger: NovitaLogger;
+  listing: ResolvedListingOptions;
 }
 
 /**
@@ -154,6 +163,7 @@ export function resolveNovitaClientOptions(
     fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     userAgent: options.userAgent ?? 'novita-reconciler',
     logger: options.logger ?? silentLogger,
+    listing: resolveListingOptions(options.listing),
   };
   if (resolved.firstPageNum !== 0 && resolved.firstPageNum !== 1 && resolved.firstPageNum !== 'auto') {
     throw new ConfigError('firstPageNum', "must be 0, 1 or 'auto'", { received: resolved.firstPageNum });

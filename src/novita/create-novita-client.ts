@@ -1,4 +1,4 @@
-import type { NovitaCallOptions, NovitaClient } from '../core/novita-instance.js';
+import type { ListInstancesCallOptions, NovitaCallOptions, NovitaClient } from '../core/novita-instance.js';
 import { GONE_STATUSES } from '../core/novita-instance.js';
 import { ConfigError, NovitaApiError, NovitaInvalidResponseError, throwIfAborted } from '../errors.js';
 import type { NovitaClientOptions } from './client-options.js';
@@ -20,9 +20,10 @@ export interface NovitaApiClient extends NovitaClient {
   /**
    * Every instance of the account, read page by page. Resolves only with a complete, consistent
    * listing (distinct ids equal to `total`); otherwise rejects, with `NOVITA_INCOMPLETE_LISTING` when a
-   * page after the first failed or the pages did not add up.
+   * page after the first failed or the pages did not add up. A walk that saw the listing shift is read
+   * again (option `listing.maxWalks`); `walks` on the listing says how many walks it took.
    */
-  listInstances(options?: NovitaCallOptions): Promise<NovitaInstanceListing>;
+  listInstances(options?: ListInstancesCallOptions): Promise<NovitaInstanceListing>;
   /**
    * One instance, or `null` only when Novita said it does not exist (`RESOURCE_NOT_FOUND`, or a 404
    * with Novita's error body). An instance in `removed` state resolves as an instance. Any other
@@ -108,9 +109,14 @@ export function createNovitaClient(options: NovitaClientOptions = {}): NovitaApi
           firstPageNum = detected;
         },
         maxPages: resolved.maxPages,
+        maxConcurrency: resolved.maxConcurrency,
         notFoundListingIsEmpty: resolved.notFoundListingIsEmpty,
+        maxWalks: resolved.listing.maxWalks,
+        restartDelayMs: resolved.listing.restartDelayMs,
         logger: resolved.logger,
         signal: call.signal,
+        onRestart: call.onRestart,
+        onProgress: call.onProgress,
       });
     },
 
