@@ -2,9 +2,9 @@
  * One abort listener per signal, however many waits share it. A listing of 60 pages, or 200
  * `getInstance` calls under one caller signal, would otherwise add a listener per page or call (in the
  * gate, the retry sleep and each attempt) and trip Node's `MaxListenersExceededWarning` at 11, which
- * trains people to ignore the warning that would reveal a real leak. `AbortSignal.any` is avoided for
- * the same reason: on some Node 20 releases it adds listeners to its sources, and on all of them a
- * long-lived source keeps every dependent signal made from it until it aborts.
+ * trains people to ignore the warning that would reveal a real leak. `AbortSignal.any` is avoided too:
+ * how it links to its sources (listeners or weak references, and when they are let go) has changed
+ * between Node releases, while a link made here ends exactly when the wait ends.
  */
 
 type AbortCallback = () => void;
