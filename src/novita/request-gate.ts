@@ -91,6 +91,11 @@ export function createRequestGate(maxConcurrency: number, now: () => number = Da
             const index = queue.indexOf(waiter);
             if (index < 0) return;
             queue.splice(index, 1);
+            // A pause timer nobody waits for would keep an aborted CLI run alive until the pause ends.
+            if (queue.length === 0 && pauseTimer !== undefined) {
+              clearTimeout(pauseTimer);
+              pauseTimer = undefined;
+            }
             reject(new AbortedError(undefined, { cause: signal.reason }));
           });
         }

@@ -99,4 +99,15 @@ describe('request gate', () => {
     await Promise.all(waiting);
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
+
+  it('an abort of every waiter during a pause lets the pause timer go, so an aborted run can exit', async () => {
+    const gate = createRequestGate(2);
+    gate.noteRateLimited(3_600_000);
+    const controller = new AbortController();
+    const waiting = [gate.acquire(controller.signal), gate.acquire(controller.signal)];
+    const timersBefore = process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length;
+    controller.abort();
+    for (const acquire of waiting) await expect(acquire).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length).toBe(timersBefore - 1);
+  });
 });
