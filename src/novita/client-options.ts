@@ -1,5 +1,7 @@
 import { ConfigError } from '../errors.js';
 import { booleanOption, checkOptionKeys, functionOption, integerOption, readEnv } from '../options.js';
+import type { NovitaListingOptions, ResolvedListingOptions } from './listing-options.js';
+import { resolveListingOptions } from './listing-options.js';
 import type { NovitaLogger } from './logger.js';
 import { silentLogger } from './logger.js';
 
@@ -123,6 +125,12 @@ export interface NovitaClientOptions {
    * @default a silent logger
    */
   logger?: NovitaLogger;
+  /**
+   * How a listing copes with instances created or deleted while its pages are read: a walk that sees
+   * the listing shift is read again, up to `maxWalks` walks, after a short jittered wait.
+   * @default { maxWalks: 3, restartDelayMs: 250 }
+   */
+  listing?: NovitaListingOptions;
 }
 
 /** Options with every default applied and every value checked. */
@@ -144,6 +152,7 @@ export interface ResolvedNovitaClientOptions {
   fetch: typeof globalThis.fetch;
   userAgent: string;
   logger: NovitaLogger;
+  listing: ResolvedListingOptions;
 }
 
 /** Every key of {@link NovitaClientOptions}: anything else is a typo and refused. */
@@ -159,6 +168,7 @@ const CLIENT_OPTION_KEYS = [
   'notFoundListingIsEmpty',
   'notFoundResponses',
   'keepRaw',
+  'listing',
   'fetch',
   'userAgent',
   'logger',
@@ -209,6 +219,7 @@ export function resolveNovitaClientOptions(
     fetch: functionOption<typeof globalThis.fetch>('fetch', options.fetch) ?? ((url, init) => globalThis.fetch(url, init)),
     userAgent: options.userAgent ?? 'novita-reconciler',
     logger: options.logger ?? silentLogger,
+    listing: resolveListingOptions(options.listing),
   };
   if (resolved.firstPageNum !== 0 && resolved.firstPageNum !== 1 && resolved.firstPageNum !== 'auto') {
     throw new ConfigError('firstPageNum', "must be 0, 1 or 'auto'", { received: resolved.firstPageNum });

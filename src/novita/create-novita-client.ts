@@ -1,4 +1,4 @@
-import type { NovitaCallOptions, NovitaClient } from '../core/novita-instance.js';
+import type { ListInstancesCallOptions, NovitaCallOptions, NovitaClient } from '../core/novita-instance.js';
 import { GONE_STATUSES } from '../core/novita-instance.js';
 import { ConfigError, NovitaApiError, NovitaInvalidResponseError, throwIfAborted } from '../errors.js';
 import type { NovitaClientOptions } from './client-options.js';
@@ -8,7 +8,7 @@ import { createHttpTransport, describeStatus } from './http-transport.js';
 import type { NovitaInstanceDetail, NovitaInstanceListing } from './instance-detail.js';
 import type { NovitaCreatedInstance, NovitaCreateInstanceInput, NovitaLifecycleResult } from './lifecycle.js';
 import { walkListing } from './list-walk.js';
-import { isNotFoundAnswer, RESOURCE_NOT_FOUND } from './not-found-rule.js';
+import { isNotFoundAnswer, isNotFoundError, RESOURCE_NOT_FOUND } from './not-found-rule.js';
 import { scrubSecrets } from './redact.js';
 import { createRequestGate } from './request-gate.js';
 import { parseV1Created, parseV1ErrorEnvelope, parseV1Instance, parseV1LifecycleAnswer, parseV1ListPage } from './v1-schemas.js';
@@ -21,9 +21,10 @@ export interface NovitaApiClient extends NovitaClient {
   /**
    * Every instance of the account, read page by page. Resolves only with a complete, consistent
    * listing (distinct ids equal to `total`); otherwise rejects, with `NOVITA_INCOMPLETE_LISTING` when a
-   * page after the first failed or the pages did not add up.
+   * page after the first failed or the pages did not add up. A walk that saw the listing shift is read
+   * again (option `listing.maxWalks`); `walks` on the listing says how many walks it took.
    */
-  listInstances(options?: NovitaCallOptions): Promise<NovitaInstanceListing>;
+  listInstances(options?: ListInstancesCallOptions): Promise<NovitaInstanceListing>;
   /**
    * One instance, or `null` only when Novita said it does not exist in its documented way: HTTP 400
    * with `reason: RESOURCE_NOT_FOUND` (widened only by the `notFoundResponses` option). Every 404
@@ -112,9 +113,15 @@ export function createNovitaClient(options: NovitaClientOptions = {}): NovitaApi
           firstPageNum = detected;
         },
         maxPages: resolved.maxPages,
+        maxConcurrency: resolved.maxConcurrency,
         notFoundListingIsEmpty: resolved.notFoundListingIsEmpty,
+        isNotFound: (error) => isNotFoundError(error, resolved.notFoundResponses),
+        maxWalks: resolved.listing.maxWalks,
+        restartDelayMs: resolved.listing.restartDelayMs,
         logger: resolved.logger,
         signal: call.signal,
+        onRestart: call.onRestart,
+        onProgress: call.onProgress,
       });
     },
 

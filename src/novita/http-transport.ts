@@ -1,13 +1,14 @@
 /**
  * Sending one request to Novita: ofetch with its own retry and timeout switched off (ofetch 1.5.1
  * re-uses an aborted signal on retry and ignores `timeout` when a signal is passed), inside our own
- * loop that gives every attempt a fresh timeout signal, honours `Retry-After`, backs off with full
- * jitter, shares a client-wide concurrency gate, and never retries a create that may have reached
- * Novita. Knows nothing of v1 bodies beyond the error-envelope reader it is given.
+ * loop that gives every attempt a fresh timeout signal (linked to the caller's without a listener per
+ * attempt), honours `Retry-After`, backs off with full jitter, shares a client-wide concurrency gate,
+ * and never retries a create that may have reached Novita. Knows nothing of v1 bodies beyond the error-envelope reader it is given.
  */
 import { createFetch } from 'ofetch';
 import { AbortedError, NovitaApiError, NovitaAuthError, NovitaInvalidResponseError } from '../errors.js';
 import type { ResolvedNovitaClientOptions } from './client-options.js';
+import { linkedAbort } from './abort-fan-out.js';
 import { scrubSecrets } from './redact.js';
 import type { RequestGate } from './request-gate.js';
 import { backoffDelay, parseRetryAfter, sleep } from './retry-delay.js';
@@ -79,8 +80,14 @@ export function createHttpTransport(
   const { logger } = options;
 
   async function attempt(request: TransportRequest, endpoint: string): Promise<TransportResponse | AttemptFailure> {
-    const timeout = AbortSignal.timeout(options.timeoutMs);
-    const signal = request.signal ? AbortSignal.any([request.signal, timeout]) : timeout;
+    // A child controller per attempt instead of `AbortSignal.any([caller, AbortSignal.timeout()])`:
+    // its link to the caller's signal is one shared listener, removed when the attempt ends.
+    const attemptAbort = linkedAbort(request.signal);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      attemptAbort.abort(new DOMException(`no answer within ${options.timeoutMs} ms`, 'TimeoutError'));
+    }, options.timeoutMs);
     let status: number;
     let text: string | undefined;
     let retryAfterHeader: string | null;
@@ -96,7 +103,7 @@ export function createHttpTransport(
           'user-agent': options.userAgent,
         },
         retry: 0,
-        signal,
+        signal: attemptAbort.signal,
         ignoreResponseError: true,
         responseType: 'text',
       });
@@ -105,12 +112,15 @@ export function createHttpTransport(
       retryAfterHeader = response.headers.get('retry-after');
     } catch (error) {
       if (request.signal?.aborted) throw new AbortedError(undefined, { cause: request.signal.reason });
-      if (timeout.aborted) {
+      if (timedOut) {
         return { kind: 'timeout', mayHaveReached: true, detail: `no answer within ${options.timeoutMs} ms` };
       }
       const { detail, code } = describeNetworkError(error);
       const cause = Object.assign(new Error(scrub(detail)), code ? { code } : {});
       return { kind: 'network', mayHaveReached: !(code && NEVER_SENT_CODES.has(code)), detail: scrub(detail), cause };
+    } finally {
+      clearTimeout(timer);
+      attemptAbort.unlink();
     }
 
     let body: unknown;

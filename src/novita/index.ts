@@ -7,6 +7,7 @@ export { createNovitaClient } from './create-novita-client.js';
 export type { NovitaApiClient } from './create-novita-client.js';
 export { DEFAULT_NOVITA_BASE_URL } from './client-options.js';
 export type { NovitaClientOptions, NovitaNotFoundResponses, NovitaRetryOptions } from './client-options.js';
+export type { NovitaListingOptions } from './listing-options.js';
 export type {
   NovitaConnectJupyter,
   NovitaConnectLog,
@@ -23,4 +24,4 @@ export type { NovitaCreatedInstance, NovitaCreateInstanceInput, NovitaLifecycleR
 export type { NovitaLogger } from './logger.js';
 export { parseV1Instance, parseV1ListPage } from './v1-schemas.js';
 export type { V1ListPage, V1ParseOptions } from './v1-schemas.js';
-export type { NovitaCallOptions, NovitaClient, NovitaInstance, NovitaListing } from '../core/novita-instance.js';
+export type { ListInstancesCallOptions, ListingProgress, ListingRestart, NovitaCallOptions, NovitaClient, NovitaInstance, NovitaListing } from '../core/novita-instance.js';

@@ -187,4 +187,9 @@ export interface NovitaInstanceListing {
   instances: NovitaInstanceDetail[];
   /** Novita's announced total; equals `instances.length`. */
   total: number;
+  /**
+   * The walks over the pages this listing took: 1 when the first walk passed every check, more when
+   * the listing shifted between page reads and was read again (see the client's `listing` option).
+   */
+  walks: number;
 }

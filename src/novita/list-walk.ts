@@ -1,17 +1,19 @@
 /**
  * Walking Novita's paged listing into a listing that is provably complete, or rejecting. A failed,
  * short or shifting walk must never pass for the truth: the reconciler would read every instance it
- * missed as deleted.
+ * missed as deleted. On a busy account the listing shifts between page reads all the time, so a walk
+ * that saw it shift is thrown away and the pages are read again, a bounded number of times.
  */
-import { AbortedError, NovitaApiError, NovitaIncompleteListingError, isReconcilerError } from '../errors.js';
-import type { NovitaInstanceDetail, NovitaInstanceListing } from './instance-detail.js';
+import type { ListingProgress, ListingRestart } from '../core/novita-instance.js';
+import { NovitaIncompleteListingError } from '../errors.js';
+import { functionOption } from '../options.js';
+import type { NovitaInstanceListing } from './instance-detail.js';
+import type { ListingPage } from './list-walk-once.js';
+import { describeProgress, walkOnce } from './list-walk-once.js';
 import type { NovitaLogger } from './logger.js';
+import { sleep } from './retry-delay.js';
 
-/** One page as the walk needs it. */
-export interface ListingPage {
-  instances: NovitaInstanceDetail[];
-  total: number;
-}
+export type { ListingPage } from './list-walk-once.js';
 
 /** What {@link walkListing} needs. */
 export interface ListingWalkOptions {
@@ -22,218 +24,98 @@ export interface ListingWalkOptions {
   /** Called once a probe has shown which numbering the API uses. */
   onFirstPageNumDetected(firstPageNum: 0 | 1): void;
   maxPages: number;
+  /** Pages requested at once. */
+  maxConcurrency: number;
   notFoundListingIsEmpty: boolean;
+  /** Whether a rejected first page is Novita's documented not-found (the client's one not-found rule). */
+  isNotFound(error: unknown): boolean;
+  /** Walks allowed in all (1: no restart). */
+  maxWalks: number;
+  /** The wait before the first restart; doubled for each further one, jittered. */
+  restartDelayMs: number;
   logger: NovitaLogger;
   signal?: AbortSignal | undefined;
+  onRestart?: ((restart: ListingRestart) => void) | undefined;
+  onProgress?: ((progress: ListingProgress) => void) | undefined;
+  /** For the jitter. @default Math.random */
+  random?: () => number;
 }
 
 /**
- * Reads every page and resolves only when the walk is consistent: every page announced the same
- * `total`, every page but the last holds exactly as many items as the first page (the page size Novita
- * served), no page repeats another, the distinct ids number exactly `total`, and, when the last page
- * is exactly full, the page after it holds nothing new. Pages after the first are requested at once;
- * the client's request gate bounds how many are in flight.
+ * Walks the listing until one walk passes every check on its own, and resolves that walk's listing
+ * with the number of walks it took. Each walk starts empty: instances seen by a thrown-away walk never
+ * reach the result, so a merge of walks (which could hold an instance twice, or miss one that moved
+ * between them) cannot pass for the account.
  *
- * Residual risk, by construction of offset paging: an instance that disappears and another that is
- * created, both between two page reads, can shift one item past the reader with every check still
- * passing. The reconciler's `getInstance` confirmation of absent candidates covers that case.
+ * Only a shift restarts (the total changed between pages, a page of the wrong size, a repeated page,
+ * distinct ids not equal to the total, new instances past the announced end): after `maxWalks` walks
+ * that all shifted, the call rejects with `NOVITA_INCOMPLETE_LISTING` naming the walks. A failed page,
+ * a refused key, a 429 that outlasted its retries or a malformed page rejects at once, as no second walk
+ * could make that answer proof of anything. The signal ends the wait between walks at once.
  */
 export async function walkListing(options: ListingWalkOptions): Promise<NovitaInstanceListing> {
   const { logger } = options;
-  const stop = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal;
+  functionOption('onRestart', options.onRestart);
+  functionOption('onProgress', options.onProgress);
+  const random = options.random ?? Math.random;
+  let firstPageNum = options.firstPageNum;
+  for (let walk = 1; ; walk += 1) {
+    const outcome = await walkOnce({
+      readPage: options.readPage,
+      firstPageNum,
+      onFirstPageNumDetected(detected) {
+        firstPageNum = detected;
+        options.onFirstPageNumDetected(detected);
+      },
+      maxPages: options.maxPages,
+      maxConcurrency: options.maxConcurrency,
+      notFoundListingIsEmpty: options.notFoundListingIsEmpty,
+      isNotFound: options.isNotFound,
+      logger,
+      signal: options.signal,
+      onPageRead(pagesRead, pagesTotal) {
+        notify(logger, 'onProgress', options.onProgress, { pagesRead, ...(pagesTotal === undefined ? {} : { pagesTotal }), walk });
+      },
+    });
+    if (outcome.kind === 'complete') {
+      if (walk > 1) logger.info({ walks: walk, total: outcome.listing.total }, `novita listing complete after ${walk} walks`);
+      return { ...outcome.listing, walks: walk };
+    }
 
-  const first = await readFirstPages(options, signal);
-  if (first === 'empty') return { instances: [], total: 0 };
-  const { base, pages: prefetched } = first;
-  const firstPage = prefetched.get(0);
-  if (!firstPage) throw new Error('unreachable: the first page was not read');
+    const progress = describeProgress(outcome.received, outcome.expected, outcome.pagesRead, outcome.pageCount);
+    if (walk >= options.maxWalks) {
+      const walks = walk === 1 ? 'the only walk allowed (listing.maxWalks 1)' : `each of ${walk} walks`;
+      const message = `Novita listing incomplete: the listing shifted during ${walks}; the last read ${progress}: ${outcome.reason}`;
+      logger.warn({ walks: walk, received: outcome.received, expected: outcome.expected, pages: outcome.pagesRead }, message);
+      throw new NovitaIncompleteListingError(message, { received: outcome.received, expected: outcome.expected, pages: outcome.pagesRead });
+    }
+    const delayMs = restartDelay(options.restartDelayMs, walk, random);
+    logger.warn({ walk, reason: outcome.reason, delayMs }, `novita listing shifted during walk ${walk} (${progress}); reading it again`);
+    notify(logger, 'onRestart', options.onRestart, { walk, reason: outcome.reason });
+    await sleep(delayMs, options.signal);
+  }
+}
 
-  const total = firstPage.total;
-  const served = firstPage.instances.length;
-  const incomplete = (reason: string, received: number, pagesRead: number, pageCount: number | undefined, cause?: unknown): NovitaIncompleteListingError => {
-    const message = `Novita listing incomplete: ${received} of ${total} instances after ${pagesRead}${pageCount === undefined ? '' : ` of ${pageCount}`} page${pagesRead === 1 ? '' : 's'}: ${reason}`;
-    logger.warn({ received, expected: total, pages: pagesRead }, message);
-    return new NovitaIncompleteListingError(message, { received, expected: total, pages: pagesRead, ...(cause === undefined ? {} : { cause }) });
+/**
+ * The wait before the walk after `walk`: `baseMs * 2^(walk - 1)`, at most eight times `baseMs`,
+ * jittered to between half and all of it.
+ */
+export function restartDelay(baseMs: number, walk: number, random: () => number = Math.random): number {
+  const ceiling = baseMs * 2 ** Math.min(walk - 1, 3);
+  return Math.floor(ceiling / 2 + (random() * ceiling) / 2);
+}
+
+// A caller's callback is told, never trusted: what it throws must not end a listing.
+function notify<T>(logger: NovitaLogger, name: string, callback: ((value: T) => void) | undefined, value: T): void {
+  if (!callback) return;
+  const ignored = (error: unknown): void => {
+    logger.warn({ callback: name, error: error instanceof Error ? error.message : String(error) }, `novita listing: ${name} threw; ignored`);
   };
-
-  if (total === 0) {
-    if (served > 0) throw incomplete(`the first page held ${served} instances although Novita announced a total of 0`, 0, 1, 1);
-    return { instances: [], total: 0 };
-  }
-  if (served === 0) throw incomplete(`the first page was empty although Novita announced ${total}`, 0, 1, undefined);
-
-  const pageCount = Math.ceil(total / served);
-  if (pageCount > options.maxPages) {
-    throw incomplete(
-      `a total of ${total} at ${served} per page needs ${pageCount} pages, more than maxPages (${options.maxPages}); not read, as implausible`,
-      distinctCount([firstPage]),
-      1,
-      pageCount,
-    );
-  }
-
-  const pages: Array<ListingPage | undefined> = new Array<ListingPage | undefined>(pageCount);
-  pages[0] = firstPage;
-  let pagesRead = 1;
-  const gathered = new Set(firstPage.instances.map((instance) => instance.id));
-  const pending: Array<Promise<void>> = [];
-  for (let index = 1; index < pageCount; index += 1) {
-    const known = prefetched.get(index);
-    if (known) {
-      pages[index] = known;
-      pagesRead += 1;
-      for (const instance of known.instances) gathered.add(instance.id);
-      continue;
-    }
-    pending.push(
-      options.readPage(base + index, signal).then((page) => {
-        pages[index] = page;
-        pagesRead += 1;
-        for (const instance of page.instances) gathered.add(instance.id);
-      }),
-    );
-  }
   try {
-    await settleAllOrFirstFailure(pending, stop);
+    const result: unknown = callback(value);
+    // An async callback's rejection would otherwise surface as an unhandled rejection.
+    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') (result as PromiseLike<unknown>).then(undefined, ignored);
   } catch (error) {
-    if (options.signal?.aborted) throw new AbortedError(undefined, { cause: options.signal.reason });
-    if (isReconcilerError(error, 'NOVITA_AUTH') || isReconcilerError(error, 'ABORTED')) throw error;
-    const reason = error instanceof Error ? error.message : 'a page could not be read';
-    throw incomplete(`a page failed: ${reason}`, gathered.size, pagesRead, pageCount, error);
+    ignored(error);
   }
-
-  const byId = new Map<string, NovitaInstanceDetail>();
-  const signatures = new Map<string, number>();
-  for (let index = 0; index < pageCount; index += 1) {
-    const page = pages[index];
-    if (!page) throw incomplete(`page ${base + index} was not read`, byId.size, pagesRead, pageCount);
-    const pageNum = base + index;
-    if (page.total !== total) {
-      throw incomplete(`Novita's total changed from ${total} to ${page.total} at page ${pageNum}: the instances changed while the pages were read`, gathered.size, pagesRead, pageCount);
-    }
-    const signature = page.instances.map((instance) => instance.id).join(',');
-    const repeated = signatures.get(signature);
-    if (repeated !== undefined) {
-      throw incomplete(`page ${pageNum} repeated page ${repeated} (is Novita ignoring pageNum?)`, gathered.size, pagesRead, pageCount);
-    }
-    signatures.set(signature, pageNum);
-    const expected = index < pageCount - 1 ? served : total - served * (pageCount - 1);
-    if (page.instances.length !== expected) {
-      throw incomplete(
-        `page ${pageNum} held ${page.instances.length} instances where ${expected} were due (${served} per page, total ${total}): the pages shifted or Novita left some out`,
-        gathered.size,
-        pagesRead,
-        pageCount,
-      );
-    }
-    for (const instance of page.instances) if (!byId.has(instance.id)) byId.set(instance.id, instance);
-  }
-  if (byId.size !== total) {
-    throw incomplete(`the pages held ${byId.size} distinct instances, not the ${total} Novita announced (pages shifted while they were read)`, byId.size, pagesRead, pageCount);
-  }
-
-  // When the last page is exactly full, an understated total looks like a clean end: read the page
-  // after it. Any instance not yet seen there means the total was wrong. (A page that repeats known
-  // instances is tolerated, as some APIs answer an out-of-range page with the last one again.)
-  if (total % served === 0) {
-    let beyond = prefetched.get(pageCount);
-    if (!beyond) {
-      try {
-        beyond = await options.readPage(base + pageCount, signal);
-      } catch (error) {
-        if (options.signal?.aborted) throw new AbortedError(undefined, { cause: options.signal.reason });
-        if (isReconcilerError(error, 'NOVITA_AUTH')) throw error;
-        throw incomplete(`the page after the last could not be read to confirm the end: ${error instanceof Error ? error.message : 'failed'}`, byId.size, pagesRead, pageCount, error);
-      }
-    }
-    const unseen = beyond.instances.filter((instance) => !byId.has(instance.id)).length;
-    if (unseen > 0 || beyond.total !== total) {
-      throw incomplete(
-        `page ${base + pageCount}, past the announced end, held ${unseen} more instance${unseen === 1 ? '' : 's'} (total ${beyond.total}): Novita's total is not the whole account`,
-        byId.size,
-        pagesRead,
-        pageCount,
-      );
-    }
-  }
-  return { instances: [...byId.values()], total };
-}
-
-type FirstPages = 'empty' | { base: 0 | 1; pages: Map<number, ListingPage> };
-
-async function readFirstPages(options: ListingWalkOptions, signal: AbortSignal): Promise<FirstPages> {
-  const known = options.firstPageNum;
-  if (known !== undefined) {
-    try {
-      return { base: known, pages: new Map([[0, await options.readPage(known, signal)]]) };
-    } catch (error) {
-      if (options.notFoundListingIsEmpty && isNotFound(error)) return 'empty';
-      throw error;
-    }
-  }
-
-  // Probe both numberings at once: pageNum 0 and 1 of a 0-based API are two different pages; a
-  // 1-based API answers pageNum 0 with the first page again, with nothing, or with a 400.
-  const [zero, one] = await Promise.allSettled([options.readPage(0, signal), options.readPage(1, signal)]);
-  if (one.status === 'rejected') {
-    if (options.notFoundListingIsEmpty && isNotFound(one.reason) && zero.status === 'rejected' && isNotFound(zero.reason)) return 'empty';
-    throw one.reason;
-  }
-  if (zero.status === 'rejected') {
-    const error = zero.reason;
-    if (error instanceof NovitaApiError && error.code === 'NOVITA_API' && error.status === 400) {
-      return detected(options, 1, new Map([[0, one.value]]));
-    }
-    throw error;
-  }
-  const pageZero = zero.value;
-  const pageOne = one.value;
-  const zeroIds = pageZero.instances.map((instance) => instance.id);
-  const oneIds = new Set(pageOne.instances.map((instance) => instance.id));
-  if (pageZero.total !== pageOne.total) {
-    throw new NovitaIncompleteListingError(
-      `Novita listing incomplete: could not tell whether pages count from 0 or 1, because the total changed from ${pageZero.total} to ${pageOne.total} between the two first pages`,
-      { received: 0, expected: pageOne.total, pages: 2 },
-    );
-  }
-  if (pageOne.total === 0 && zeroIds.length === 0 && oneIds.size === 0) return 'empty';
-  if (zeroIds.length === 0) return detected(options, 1, new Map([[0, pageOne]]));
-  const shared = zeroIds.filter((id) => oneIds.has(id)).length;
-  if (shared === zeroIds.length && shared === oneIds.size) return detected(options, 1, new Map([[0, pageOne]]));
-  if (shared === 0) return detected(options, 0, new Map([[0, pageZero], [1, pageOne]]));
-  throw new NovitaIncompleteListingError(
-    `Novita listing incomplete: could not tell whether pages count from 0 or 1, because pages 0 and 1 partly overlap (the instances changed while they were read)`,
-    { received: 0, expected: pageOne.total, pages: 2 },
-  );
-}
-
-function detected(options: ListingWalkOptions, base: 0 | 1, pages: Map<number, ListingPage>): FirstPages {
-  options.logger.info({ firstPageNum: base }, `novita listing: pages count from ${base}`);
-  options.onFirstPageNumDetected(base);
-  return { base, pages };
-}
-
-function isNotFound(error: unknown): boolean {
-  return error instanceof NovitaApiError && error.reason === 'RESOURCE_NOT_FOUND';
-}
-
-function distinctCount(pages: ListingPage[]): number {
-  return new Set(pages.flatMap((page) => page.instances.map((instance) => instance.id))).size;
-}
-
-/** Waits for every promise; on the first failure aborts the others (through `stop`) and rethrows it. */
-async function settleAllOrFirstFailure(promises: Array<Promise<void>>, stop: AbortController): Promise<void> {
-  let firstFailure: { error: unknown } | undefined;
-  await Promise.all(
-    promises.map((promise) =>
-      promise.catch((error: unknown) => {
-        if (!firstFailure) {
-          firstFailure = { error };
-          stop.abort();
-        }
-      }),
-    ),
-  );
-  if (firstFailure) throw firstFailure.error;
 }

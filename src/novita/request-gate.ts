@@ -1,5 +1,5 @@
 import { AbortedError } from '../errors.js';
-import { sleep } from './retry-delay.js';
+import { onAbort } from './abort-fan-out.js';
 
 /**
  * The client-wide bound on requests in flight, and its answer to rate limiting: a 429 pauses every
@@ -24,32 +24,47 @@ export interface RequestGate {
   readonly inFlight: number;
 }
 
-/** Creates a {@link RequestGate} allowing at most `maxConcurrency` requests at once. */
+interface Waiter {
+  resolve(): void;
+  unsubscribe(): void;
+}
+
+/**
+ * Creates a {@link RequestGate} allowing at most `maxConcurrency` requests at once.
+ *
+ * Waiters queue in order of arrival and hold no abort listener of their own: every waiter under one
+ * signal shares one listener (see {@link onAbort}), and a pause is one timer for the whole queue, so
+ * a listing of any length adds nothing per page to its signal.
+ */
 export function createRequestGate(maxConcurrency: number, now: () => number = Date.now): RequestGate {
   let limit = maxConcurrency;
   let inFlight = 0;
   let successesAtLimit = 0;
   let pausedUntil = 0;
-  const waiters: Array<() => void> = [];
+  let pauseTimer: ReturnType<typeof setTimeout> | undefined;
+  const queue: Waiter[] = [];
 
-  const wakeOne = (): void => {
-    waiters.shift()?.();
+  // Lets waiters in, oldest first, while there is a free slot and no pause. During a pause, one timer
+  // comes back when it ends (the clock is re-read then, since `now` may be a test's clock).
+  const drain = (): void => {
+    if (queue.length === 0) return;
+    const pause = pausedUntil - now();
+    if (pause > 0) {
+      if (pauseTimer === undefined) {
+        pauseTimer = setTimeout(() => {
+          pauseTimer = undefined;
+          drain();
+        }, pause);
+      }
+      return;
+    }
+    while (inFlight < limit && queue.length > 0) {
+      const waiter = queue.shift() as Waiter;
+      waiter.unsubscribe();
+      inFlight += 1;
+      waiter.resolve();
+    }
   };
-
-  const waitForSlot = (signal?: AbortSignal): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const onAbort = (): void => {
-        const index = waiters.indexOf(wake);
-        if (index >= 0) waiters.splice(index, 1);
-        reject(new AbortedError(undefined, { cause: signal?.reason }));
-      };
-      const wake = (): void => {
-        signal?.removeEventListener('abort', onAbort);
-        resolve();
-      };
-      waiters.push(wake);
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
 
   return {
     get maxConcurrency() {
@@ -61,25 +76,35 @@ export function createRequestGate(maxConcurrency: number, now: () => number = Da
     get inFlight() {
       return inFlight;
     },
-    async acquire(signal) {
-      for (;;) {
-        if (signal?.aborted) throw new AbortedError(undefined, { cause: signal.reason });
-        const pause = pausedUntil - now();
-        if (pause > 0) {
-          await sleep(pause, signal);
-          continue;
-        }
-        if (inFlight < limit) {
-          inFlight += 1;
-          return;
-        }
-        await waitForSlot(signal);
+    acquire(signal) {
+      if (signal?.aborted) return Promise.reject(new AbortedError(undefined, { cause: signal.reason }));
+      // Nobody queued ahead, a free slot, no pause: in at once.
+      if (queue.length === 0 && inFlight < limit && pausedUntil - now() <= 0) {
+        inFlight += 1;
+        return Promise.resolve();
       }
+      return new Promise<void>((resolve, reject) => {
+        const waiter: Waiter = { resolve, unsubscribe: () => {} };
+        queue.push(waiter);
+        if (signal) {
+          waiter.unsubscribe = onAbort(signal, () => {
+            const index = queue.indexOf(waiter);
+            if (index < 0) return;
+            queue.splice(index, 1);
+            // A pause timer nobody waits for would keep an aborted CLI run alive until the pause ends.
+            if (queue.length === 0 && pauseTimer !== undefined) {
+              clearTimeout(pauseTimer);
+              pauseTimer = undefined;
+            }
+            reject(new AbortedError(undefined, { cause: signal.reason }));
+          });
+        }
+        drain();
+      });
     },
     release() {
       inFlight = Math.max(0, inFlight - 1);
-      // Wake as many waiters as there are free slots; each re-checks the bound and the pause itself.
-      for (let free = limit - inFlight; free > 0 && waiters.length > 0; free -= 1) wakeOne();
+      drain();
     },
     noteSuccess() {
       if (limit >= maxConcurrency) return;
@@ -87,13 +112,22 @@ export function createRequestGate(maxConcurrency: number, now: () => number = Da
       if (successesAtLimit >= limit) {
         limit += 1;
         successesAtLimit = 0;
-        wakeOne();
+        drain();
       }
     },
     noteRateLimited(waitMs) {
-      pausedUntil = Math.max(pausedUntil, now() + waitMs);
+      const until = now() + waitMs;
+      if (until > pausedUntil) {
+        pausedUntil = until;
+        // A longer pause than the one the timer was set for: set it again, for the new end.
+        if (pauseTimer !== undefined) {
+          clearTimeout(pauseTimer);
+          pauseTimer = undefined;
+        }
+      }
       limit = Math.max(1, Math.floor(limit / 2));
       successesAtLimit = 0;
+      drain();
     },
   };
 }

@@ -1,4 +1,5 @@
 import { AbortedError } from '../errors.js';
+import { onAbort } from './abort-fan-out.js';
 
 /**
  * The backoff before retry number `attempt` (0 for the first retry): a uniformly random delay in
@@ -24,21 +25,26 @@ export function parseRetryAfter(header: string | null | undefined, now: number =
   return Math.max(0, date - now);
 }
 
-/** Resolves after `ms`, or rejects with `ABORTED` as soon as `signal` aborts. */
+/**
+ * Resolves after `ms`, or rejects with `ABORTED` as soon as `signal` aborts. Many sleeps under one
+ * signal share a single abort listener (see {@link onAbort}).
+ */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
       reject(new AbortedError(undefined, { cause: signal.reason }));
       return;
     }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(new AbortedError(undefined, { cause: signal?.reason }));
-    };
+    let unsubscribe = (): void => {};
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      unsubscribe();
       resolve();
     }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal) {
+      unsubscribe = onAbort(signal, () => {
+        clearTimeout(timer);
+        reject(new AbortedError(undefined, { cause: signal.reason }));
+      });
+    }
   });
 }

@@ -42,7 +42,7 @@ describe('listInstances: pagination', () => {
 
   it('resolves an empty account as an empty listing', async () => {
     const fake = await fakeNovita();
-    await expect(clientFor(fake).listInstances()).resolves.toEqual({ instances: [], total: 0 });
+    await expect(clientFor(fake).listInstances()).resolves.toEqual({ instances: [], total: 0, walks: 1 });
   });
 
   it('passes an unknown status through as an instance, not as gone', async () => {
@@ -111,7 +111,7 @@ describe('listInstances: pageNum convention', () => {
   it('never takes a walk with the wrong base as complete: base 1 against a 0-based server rejects', async () => {
     const fake = await fakeNovita({ firstPageNum: 0 });
     fake.addInstances(12);
-    const error = await rejectionOf(clientFor(fake, { pageSize: 5, firstPageNum: 1 }).listInstances());
+    const error = await rejectionOf(clientFor(fake, { pageSize: 5, firstPageNum: 1, listing: { restartDelayMs: 1 } }).listInstances());
     expect(error.code).toBe('NOVITA_INCOMPLETE_LISTING');
   });
 });
@@ -121,33 +121,33 @@ describe('listInstances: never a partial listing', () => {
     const fake = await fakeNovita();
     fake.addInstances(12);
     fake.fault({ endpoint: 'list', kind: 'total', total: 15, times: Infinity });
-    const error = await rejectionOf(clientFor(fake, { pageSize: 5, firstPageNum: 1 }).listInstances());
+    const error = await rejectionOf(clientFor(fake, { pageSize: 5, firstPageNum: 1, listing: { restartDelayMs: 1 } }).listInstances());
     expect(error).toMatchObject({ code: 'NOVITA_INCOMPLETE_LISTING', expected: 15 });
-    expect(error.message).toMatch(/of 15 instances after \d+ of 3 pages/);
+    expect(error.message).toMatch(/shifted during each of 3 walks; the last read \d+ of 15 instances after \d+ of 3 pages/);
   });
 
-  it('rejects when only one page announces a different total', async () => {
+  it('rejects when one page announces a different total on every walk', async () => {
     const fake = await fakeNovita();
     fake.addInstances(12);
-    fake.fault({ endpoint: 'list', page: 3, kind: 'total', total: 11 });
-    const error = await rejectionOf(clientFor(fake, { pageSize: 5, firstPageNum: 1 }).listInstances());
+    fake.fault({ endpoint: 'list', page: 3, kind: 'total', total: 11, times: Infinity });
+    const error = await rejectionOf(clientFor(fake, { pageSize: 5, firstPageNum: 1, listing: { restartDelayMs: 1 } }).listInstances());
     expect(error.code).toBe('NOVITA_INCOMPLETE_LISTING');
     expect(error.message).toContain('total changed from 12 to 11');
   });
 
-  it('rejects when a page leaves an instance out (a lagging listing)', async () => {
+  it('rejects when a page leaves an instance out (a lagging listing) on every walk', async () => {
     const fake = await fakeNovita();
     fake.addInstances(12);
-    fake.fault({ endpoint: 'list', page: 2, kind: 'omit-item', index: 2 });
-    const error = await rejectionOf(clientFor(fake, { pageSize: 5, firstPageNum: 1 }).listInstances());
+    fake.fault({ endpoint: 'list', page: 2, kind: 'omit-item', index: 2, times: Infinity });
+    const error = await rejectionOf(clientFor(fake, { pageSize: 5, firstPageNum: 1, listing: { restartDelayMs: 1 } }).listInstances());
     expect(error).toMatchObject({ code: 'NOVITA_INCOMPLETE_LISTING', expected: 12 });
   });
 
-  it('rejects when the last page leaves an instance out', async () => {
+  it('rejects when the last page leaves an instance out on every walk', async () => {
     const fake = await fakeNovita();
     fake.addInstances(12);
-    fake.fault({ endpoint: 'list', page: 3, kind: 'omit-item' });
-    expect((await rejectionOf(clientFor(fake, { pageSize: 5, firstPageNum: 1 }).listInstances())).code).toBe('NOVITA_INCOMPLETE_LISTING');
+    fake.fault({ endpoint: 'list', page: 3, kind: 'omit-item', times: Infinity });
+    expect((await rejectionOf(clientFor(fake, { pageSize: 5, firstPageNum: 1, listing: { restartDelayMs: 1 } }).listInstances())).code).toBe('NOVITA_INCOMPLETE_LISTING');
   });
 
   it('rejects when page 3 keeps failing after its retries, and says how far it got', async () => {
@@ -164,25 +164,27 @@ describe('listInstances: never a partial listing', () => {
   it('rejects, rather than loops, when Novita ignores pageNum and repeats a page', async () => {
     const fake = await fakeNovita();
     fake.addInstances(12);
-    fake.fault({ endpoint: 'list', page: 2, kind: 'repeat-page', servePage: 1 });
-    const error = await rejectionOf(clientFor(fake, { pageSize: 5, firstPageNum: 1 }).listInstances());
+    fake.fault({ endpoint: 'list', page: 2, kind: 'repeat-page', servePage: 1, times: Infinity });
+    const error = await rejectionOf(clientFor(fake, { pageSize: 5, firstPageNum: 1, listing: { restartDelayMs: 1 } }).listInstances());
     expect(error.code).toBe('NOVITA_INCOMPLETE_LISTING');
     expect(error.message).toContain('page 2 repeated page 1');
+    expect(error.message).toContain('each of 3 walks');
   });
 
-  it('rejects when an instance disappears while the pages are read (the pages shift)', async () => {
+  it('rejects when an instance disappears while the pages are read, on every walk (the pages shift)', async () => {
     const fake = await fakeNovita({ order: 'oldest-first' });
-    const instances = fake.addInstances(12, (index) => ({ createdAtMs: Date.UTC(2025, 0, 1) + index * 1000 }));
-    fake.fault({ endpoint: 'list', page: 2, kind: 'mutate', run: (self) => self.removeInstance(instances[0]?.id ?? '') });
-    const error = await rejectionOf(clientFor(fake, { pageSize: 5, firstPageNum: 1, maxConcurrency: 1 }).listInstances());
+    fake.addInstances(30, (index) => ({ createdAtMs: Date.UTC(2025, 0, 1) + index * 1000 }));
+    fake.fault({ endpoint: 'list', page: 2, kind: 'mutate', times: Infinity, run: (self) => self.removeInstance(self.listInstances()[0]?.id ?? '') });
+    const error = await rejectionOf(clientFor(fake, { pageSize: 5, firstPageNum: 1, maxConcurrency: 1, listing: { restartDelayMs: 1 } }).listInstances());
     expect(error.code).toBe('NOVITA_INCOMPLETE_LISTING');
   });
 
-  it('rejects when an instance is created at the front while the pages are read (a duplicate shows up)', async () => {
+  it('rejects when an instance is created at the front while the pages are read, on every walk (a duplicate shows up)', async () => {
     const fake = await fakeNovita({ order: 'newest-first' });
     fake.addInstances(12, (index) => ({ createdAtMs: Date.UTC(2025, 0, 1) + index * 1000 }));
-    fake.fault({ endpoint: 'list', page: 2, kind: 'mutate', run: (self) => self.addInstance({ createdAtMs: Date.UTC(2026, 0, 1) }) });
-    const error = await rejectionOf(clientFor(fake, { pageSize: 5, firstPageNum: 1, maxConcurrency: 1 }).listInstances());
+    let created = 0;
+    fake.fault({ endpoint: 'list', page: 2, kind: 'mutate', times: Infinity, run: (self) => void self.addInstance({ createdAtMs: Date.UTC(2026, 0, 1) + (created += 1) }) });
+    const error = await rejectionOf(clientFor(fake, { pageSize: 5, firstPageNum: 1, maxConcurrency: 1, listing: { restartDelayMs: 1 } }).listInstances());
     expect(error.code).toBe('NOVITA_INCOMPLETE_LISTING');
   });
 
@@ -213,8 +215,18 @@ describe('listInstances: never a partial listing', () => {
     const fake = await fakeNovita({ emptyListingIsNotFound: true });
     const error = await rejectionOf(clientFor(fake).listInstances());
     expect(error).toMatchObject({ code: 'NOVITA_API', status: 400, reason: 'RESOURCE_NOT_FOUND' });
-    await expect(clientFor(fake, { notFoundListingIsEmpty: true }).listInstances()).resolves.toEqual({ instances: [], total: 0 });
-    await expect(clientFor(fake, { notFoundListingIsEmpty: true, firstPageNum: 1 }).listInstances()).resolves.toEqual({ instances: [], total: 0 });
+    await expect(clientFor(fake, { notFoundListingIsEmpty: true }).listInstances()).resolves.toEqual({ instances: [], total: 0, walks: 1 });
+    await expect(clientFor(fake, { notFoundListingIsEmpty: true, firstPageNum: 1 }).listInstances()).resolves.toEqual({ instances: [], total: 0, walks: 1 });
+  });
+
+  it('never takes a route-style 404 on the listing for an empty account, even with notFoundListingIsEmpty', async () => {
+    const fake = await fakeNovita();
+    fake.addInstances(5);
+    fake.fault({ endpoint: 'list', kind: 'route-404', times: Number.POSITIVE_INFINITY });
+    for (const firstPageNum of ['auto', 1, 0] as const) {
+      const error = await rejectionOf(clientFor(fake, { notFoundListingIsEmpty: true, firstPageNum }).listInstances());
+      expect(error).toMatchObject({ code: 'NOVITA_API', status: 404 });
+    }
   });
 
   it('rejects with ABORTED when the caller aborts mid-listing', async () => {
@@ -258,7 +270,7 @@ describe('listInstances: an understated total', () => {
     const fake = await fakeNovita();
     fake.addInstances(15);
     fake.fault({ endpoint: 'list', kind: 'total', total: 10, times: Infinity });
-    const error = await rejectionOf(clientFor(fake, { pageSize: 5, firstPageNum: 1 }).listInstances());
+    const error = await rejectionOf(clientFor(fake, { pageSize: 5, firstPageNum: 1, listing: { restartDelayMs: 1 } }).listInstances());
     expect(error.code).toBe('NOVITA_INCOMPLETE_LISTING');
     expect(error.message).toContain('past the announced end, held 5 more instances');
   });
@@ -267,6 +279,6 @@ describe('listInstances: an understated total', () => {
     const fake = await fakeNovita();
     fake.addInstances(13);
     fake.fault({ endpoint: 'list', kind: 'total', total: 12, times: Infinity });
-    expect((await rejectionOf(clientFor(fake, { pageSize: 5, firstPageNum: 1 }).listInstances())).code).toBe('NOVITA_INCOMPLETE_LISTING');
+    expect((await rejectionOf(clientFor(fake, { pageSize: 5, firstPageNum: 1, listing: { restartDelayMs: 1 } }).listInstances())).code).toBe('NOVITA_INCOMPLETE_LISTING');
   });
 });

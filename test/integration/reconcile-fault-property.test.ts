@@ -79,7 +79,7 @@ describe('reconcile under injected Novita faults', () => {
         for (const { status, times } of getFails) fake.fault({ endpoint: 'get', kind: 'error', status, times });
 
         const store = createMemoryStore({ records });
-        const novitaClient = createNovitaClient({ apiKey: fake.apiKey, baseUrl: fake.url, pageSize: 4, firstPageNum: 1, timeoutMs: 500, retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 10 } });
+        const novitaClient = createNovitaClient({ apiKey: fake.apiKey, baseUrl: fake.url, pageSize: 4, firstPageNum: 1, timeoutMs: 500, retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 10 }, listing: { restartDelayMs: 1 } });
         const reconciler = createReconciler({ store, novitaClient, policy: { removeObsoleteInstances, safetyMinRecords: 1000 }, clock: () => new Date(clock.now()) });
         try {
           const report = await reconciler.sync();

@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { createRequestGate } from '../../src/novita/request-gate.js';
 
@@ -44,5 +45,69 @@ describe('request gate', () => {
     const waiting = gate.acquire(controller.signal);
     controller.abort();
     await expect(waiting).rejects.toMatchObject({ code: 'ABORTED' });
+  });
+
+  it('holds one abort listener per signal however many acquires wait under it, and none once they are through', async () => {
+    const gate = createRequestGate(2);
+    const controller = new AbortController();
+    const waiting = Array.from({ length: 50 }, () => gate.acquire(controller.signal));
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    let through = 0;
+    for (const acquire of waiting) {
+      await acquire;
+      through += 1;
+      gate.release();
+    }
+    expect(through).toBe(50);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('lets waiters in in the order they came', async () => {
+    const gate = createRequestGate(1);
+    await gate.acquire();
+    const order: number[] = [];
+    const waiting = [0, 1, 2, 3].map((index) => gate.acquire().then(() => order.push(index)));
+    for (let index = 0; index < 4; index += 1) {
+      gate.release();
+      await waiting[index];
+    }
+    expect(order).toEqual([0, 1, 2, 3]);
+  });
+
+  it('an abort rejects only the acquires under that signal; the others still get their slot', async () => {
+    const gate = createRequestGate(1);
+    await gate.acquire();
+    const aborted = new AbortController();
+    const kept = new AbortController();
+    const doomed = [gate.acquire(aborted.signal), gate.acquire(aborted.signal)];
+    const survivor = gate.acquire(kept.signal);
+    aborted.abort();
+    for (const acquire of doomed) await expect(acquire).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(getEventListeners(aborted.signal, 'abort')).toHaveLength(0);
+    gate.release();
+    await survivor;
+    expect(gate.inFlight).toBe(1);
+    expect(getEventListeners(kept.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('during a 429 pause, acquires queue under one listener and all go through when it ends', async () => {
+    const gate = createRequestGate(4);
+    gate.noteRateLimited(20);
+    const controller = new AbortController();
+    const waiting = Array.from({ length: 30 }, () => gate.acquire(controller.signal).then(() => gate.release()));
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1);
+    await Promise.all(waiting);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('an abort of every waiter during a pause lets the pause timer go, so an aborted run can exit', async () => {
+    const gate = createRequestGate(2);
+    gate.noteRateLimited(3_600_000);
+    const controller = new AbortController();
+    const waiting = [gate.acquire(controller.signal), gate.acquire(controller.signal)];
+    const timersBefore = process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length;
+    controller.abort();
+    for (const acquire of waiting) await expect(acquire).rejects.toMatchObject({ code: 'ABORTED' });
+    expect(process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length).toBe(timersBefore - 1);
   });
 });
