@@ -201,6 +201,54 @@ describe.each([4, 5] as const)('toNodeHandler behind an imitation of Express %i 
   });
 });
 
+/** `express.raw()` or `express.text()` with a type matching everything: every body handed over unparsed, as a Buffer or a string. */
+function imitateRawParser(as: 'buffer' | 'string'): Middleware {
+  return (req, _res, next) => {
+    if (!hasBody(req)) return next();
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      const bytes = Buffer.concat(chunks);
+      req.body = as === 'buffer' ? bytes : bytes.toString('utf8');
+      next();
+    });
+  };
+}
+
+/** `express.urlencoded({ extended: false })`: a form parsed into an object of strings. */
+const imitateUrlencoded: Middleware = (req, _res, next) => {
+  if (!hasBody(req) || !(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) return next();
+  const chunks: Buffer[] = [];
+  req.on('data', (chunk: Buffer) => chunks.push(chunk));
+  req.on('end', () => {
+    req.body = Object.fromEntries(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+    next();
+  });
+};
+
+describe('toNodeHandler behind other body parsers', () => {
+  async function serverWith(middleware: Middleware) {
+    const world = fleet();
+    const server = await startServer(expressLike([middleware], toNodeHandler(createSyncHandler(world.reconciler))));
+    servers.push(server);
+    return { ...world, server, before: await snapshot(world.store) };
+  }
+
+  it.each([
+    ['express.raw() (a Buffer): a form dryRun=true is a dry run', imitateRawParser('buffer'), curlForm('dryRun=true'), 'dry-run'],
+    ['express.raw() (a Buffer): text/plain is still a 415', imitateRawParser('buffer'), post('text/plain', '{"dryRun":true}'), { refused: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } }],
+    ['express.text() (a string): JSON is a dry run', imitateRawParser('string'), post('application/json', '{"dryRun":true}'), 'dry-run'],
+    ['express.text() (a string): invalid JSON is a 400', imitateRawParser('string'), post('application/json', '{dryRun}'), { refused: { status: 400, code: 'VALIDATION_ERROR', field: '(body)' } }],
+    ['express.urlencoded(): the parsed form dryRun=true is a dry run', imitateUrlencoded, curlForm('dryRun=true'), 'dry-run'],
+    ['express.urlencoded(): curl -d \'{"dryRun":true}\' is a 400', imitateUrlencoded, curlForm('{"dryRun":true}'), { refused: { status: 400, code: 'VALIDATION_ERROR', field: '{"dryRun":true}' } }],
+  ] as [string, Middleware, SentRequest, Outcome][])('%s', async (_case, middleware, sent, outcome) => {
+    const world = await serverWith(middleware);
+    const answer = await send(world.server.port, sent);
+    await world.server.idle();
+    await expectOutcome(answer, outcome, world);
+  });
+});
+
 describe('toNodeHandler at creation', () => {
   const { reconciler } = fleet();
   it.each([
