@@ -29,6 +29,7 @@ export interface NodeRequestLike {
   readonly destroyed?: boolean;
   on(event: string, listener: Listener): unknown;
   removeListener(event: string, listener: Listener): unknown;
+  resume?(): unknown;
 }
 
 /** What {@link toNodeHandler} writes to: a `node:http` `ServerResponse` or a framework's response built on it. */
@@ -186,6 +187,8 @@ function readStream(req: NodeRequestLike, limit: number): Promise<ReceivedBody> 
     req.on('data', onData);
     req.on('end', onEnd);
     req.on('close', onAbort);
+    // A 'data' listener does not restart a stream a middleware paused; without this the read would wait forever.
+    req.resume?.();
   });
 }
 

@@ -226,6 +226,12 @@ const imitateUrlencoded: Middleware = (req, _res, next) => {
   });
 };
 
+/** A middleware that pauses the request stream and leaves it paused (some proxies and rate limiters do). */
+const pauser: Middleware = (req, _res, next) => {
+  req.pause();
+  next();
+};
+
 describe('toNodeHandler behind other body parsers', () => {
   async function serverWith(middleware: Middleware) {
     const world = fleet();
@@ -241,6 +247,7 @@ describe('toNodeHandler behind other body parsers', () => {
     ['express.text() (a string): invalid JSON is a 400', imitateRawParser('string'), post('application/json', '{dryRun}'), { refused: { status: 400, code: 'VALIDATION_ERROR', field: '(body)' } }],
     ['express.urlencoded(): the parsed form dryRun=true is a dry run', imitateUrlencoded, curlForm('dryRun=true'), 'dry-run'],
     ['express.urlencoded(): curl -d \'{"dryRun":true}\' is a 400', imitateUrlencoded, curlForm('{"dryRun":true}'), { refused: { status: 400, code: 'VALIDATION_ERROR', field: '{"dryRun":true}' } }],
+    ['a middleware that paused the stream: the adapter still reads it, a dry run', pauser, curlForm('dryRun=true'), 'dry-run'],
   ] as [string, Middleware, SentRequest, Outcome][])('%s', async (_case, middleware, sent, outcome) => {
     const world = await serverWith(middleware);
     const answer = await send(world.server.port, sent);
