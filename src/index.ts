@@ -38,8 +38,16 @@ export type {
   ListingRestartedEvent,
   RunSkippedEvent,
 } from './core/events.js';
-export { createSyncHandler, createListHandler, httpStatusOf } from './http/index.js';
+export { createSyncHandler, createListHandler, toNodeHandler, toFetchHandler, httpStatusOf } from './http/index.js';
 export type {
+  NodeHandler,
+  NodeRequestLike,
+  NodeResponseLike,
+  FetchHandler,
+  HttpAdapterOptions,
+  AdaptableHandler,
+  HttpStatus,
+  HttpErrorStatus,
   SyncHandler,
   SyncHandlerOptions,
   SyncRequestInput,

@@ -5,8 +5,21 @@
 import { isReconcilerError, type ErrorCode } from '../errors.js';
 import type { SyncReport } from '../core/report.js';
 
-/** Every `error.code` a handler answers with: the request was invalid, a reconciler error code, or an unexpected failure. */
-export type HttpErrorCode = 'VALIDATION_ERROR' | 'INTERNAL_ERROR' | ErrorCode;
+/**
+ * Every `error.code` an answer carries: the request was invalid (`VALIDATION_ERROR`), one the
+ * adapters refuse before any handler runs (`METHOD_NOT_ALLOWED`, `PAYLOAD_TOO_LARGE`,
+ * `UNSUPPORTED_MEDIA_TYPE`), a reconciler error code, or an unexpected failure (`INTERNAL_ERROR`).
+ */
+export type HttpErrorCode = 'VALIDATION_ERROR' | 'METHOD_NOT_ALLOWED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'INTERNAL_ERROR' | ErrorCode;
+
+/**
+ * Every HTTP status an answer has, as literals, so that a framework typed by status code (Hono's
+ * `c.json(body, status)`) accepts it. 405, 413 and 415 come only from the adapters.
+ */
+export type HttpStatus = 200 | 400 | 405 | 409 | 413 | 415 | 500 | 502 | 503;
+
+/** The statuses of a failed answer. */
+export type HttpErrorStatus = Exclude<HttpStatus, 200>;
 
 /** One problem with the request input. */
 export interface HttpValidationIssue {
@@ -49,7 +62,7 @@ export interface HttpFailureBody {
 
 /** What a handler resolves: the HTTP status and the JSON body to send. Handlers never reject. */
 export interface HttpResult<T> {
-  status: number;
+  status: HttpStatus;
   body: HttpSuccessBody<T> | HttpFailureBody;
 }
 
@@ -64,16 +77,20 @@ export interface HandlerCallOptions {
 
 /**
  * The HTTP status of each failure:
- * 400 `VALIDATION_ERROR`, 409 `SYNC_IN_PROGRESS`, 502 any `NOVITA_*`, 503 `STORE_UNAVAILABLE` and
- * `ABORTED`, 500 anything else (`LOCK_LOST`, `CONFIG_INVALID`, `RECORD_INVALID`, `INTERNAL_ERROR`).
+ * 400 `VALIDATION_ERROR`, 405 `METHOD_NOT_ALLOWED`, 409 `SYNC_IN_PROGRESS`, 413 `PAYLOAD_TOO_LARGE`,
+ * 415 `UNSUPPORTED_MEDIA_TYPE`, 502 any `NOVITA_*`, 503 `STORE_UNAVAILABLE` and `ABORTED`, 500
+ * anything else (`LOCK_LOST`, `CONFIG_INVALID`, `RECORD_INVALID`, `INTERNAL_ERROR`).
  *
  * `ABORTED` is 503: a run is aborted by its caller's signal, which in a server means the client went
  * away or the server is shutting down. Nothing is wrong with the request or the server's code, and
  * the same request may succeed later, which is what 503 says; 500 would page someone for a deploy.
  */
-export function httpStatusOf(code: HttpErrorCode): number {
+export function httpStatusOf(code: HttpErrorCode): HttpErrorStatus {
   if (code === 'VALIDATION_ERROR') return 400;
+  if (code === 'METHOD_NOT_ALLOWED') return 405;
   if (code === 'SYNC_IN_PROGRESS') return 409;
+  if (code === 'PAYLOAD_TOO_LARGE') return 413;
+  if (code === 'UNSUPPORTED_MEDIA_TYPE') return 415;
   if (code.startsWith('NOVITA_')) return 502;
   if (code === 'STORE_UNAVAILABLE' || code === 'ABORTED') return 503;
   return 500;
@@ -85,6 +102,16 @@ export const INTERNAL_ERROR_MESSAGE = 'internal error: the reconciler failed une
 /** @internal A successful answer. */
 export function successResult<T>(message: string, data: T): HttpResult<T> {
   return { status: 200, body: { success: true, message, data } };
+}
+
+/** @internal A failure answer with a fixed code and message (the adapters' 405, 413, 415). */
+export function failureResult(code: HttpErrorCode, message: string): HttpResult<never> {
+  return { status: httpStatusOf(code), body: { success: false, error: { code, message } } };
+}
+
+/** @internal The fixed 500 of a failure that is not a reconciler error. */
+export function internalErrorResult(): HttpResult<never> {
+  return { status: 500, body: { success: false, error: { code: 'INTERNAL_ERROR', message: INTERNAL_ERROR_MESSAGE } } };
 }
 
 /** @internal A 400 naming the first field at fault. */
@@ -106,9 +133,7 @@ export function validationResult(issues: readonly HttpValidationIssue[]): HttpRe
  */
 export function errorResult(error: unknown): HttpResult<never> {
   // INTERNAL_ERROR wraps a bug or a throwing callback: its message is the application's, not ours to show.
-  if (!isReconcilerError(error) || error.code === 'INTERNAL_ERROR') {
-    return { status: 500, body: { success: false, error: { code: 'INTERNAL_ERROR', message: INTERNAL_ERROR_MESSAGE } } };
-  }
+  if (!isReconcilerError(error) || error.code === 'INTERNAL_ERROR') return internalErrorResult();
   const details: HttpErrorDetails = {};
   if (error.report !== undefined) details.report = error.report;
   const retryable = (error as { retryable?: unknown }).retryable;

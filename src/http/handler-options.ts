@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors.js';
+import type { HandlerCallOptions } from './envelope.js';
 
 /** @internal Checks the reconciler a handler wraps has the method the handler calls. */
 export function requireReconcilerMethod(reconciler: unknown, method: 'sync' | 'listInstances'): void {
@@ -7,28 +8,22 @@ export function requireReconcilerMethod(reconciler: unknown, method: 'sync' | 'l
   }
 }
 
-/** @internal Checks a handler's options object: only known keys, and each known key by its own check. */
-export function checkHandlerOptions(options: unknown, checks: Record<string, (value: unknown) => string | undefined>): Record<string, unknown> {
-  if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new ConfigError('options', 'must be an object', { received: options });
+/**
+ * @internal The `signal` of a handler call. The call options come from the application, not from the
+ * request, so a bad one is a `ConfigError` (a 500 `CONFIG_INVALID`), never a thrown getter.
+ */
+export function readCallSignal(callOptions: HandlerCallOptions | undefined): AbortSignal | undefined {
+  if (callOptions === undefined || callOptions === null) return undefined;
+  let signal: unknown;
+  try {
+    signal = (callOptions as { signal?: unknown }).signal;
+  } catch {
+    throw new ConfigError('signal', 'the handler call options could not be read (a getter or a Proxy threw)');
   }
-  const known = Object.keys(checks);
-  for (const [key, value] of Object.entries(options)) {
-    const check = checks[key];
-    if (check === undefined) throw new ConfigError(key, `unknown handler option; known: ${known.join(', ')}`);
-    if (value === undefined) continue;
-    const problem = check(value);
-    if (problem !== undefined) throw new ConfigError(key, problem, { received: value });
-  }
-  return options as Record<string, unknown>;
+  if (signal === undefined) return undefined;
+  if (!(signal instanceof AbortSignal)) throw new ConfigError('signal', 'must be an AbortSignal', { received: signal });
+  return signal;
 }
-
-/** @internal The check of a boolean option. */
-export const booleanOption = (value: unknown): string | undefined => (typeof value === 'boolean' ? undefined : 'must be true or false');
-
-/** @internal The check of a function option. */
-export const functionOption = (value: unknown): string | undefined => (typeof value === 'function' ? undefined : 'must be a function');
 
 /** @internal Calls the application's `onError` hook; a hook that throws must not change the answer. */
 export function notify(onError: ((error: unknown) => void) | undefined, error: unknown): void {

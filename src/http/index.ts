@@ -1,15 +1,23 @@
 /**
  * HTTP helpers: `reconciler.sync()` and `reconciler.listInstances()` as framework-agnostic handlers
- * that take the request body or query and resolve `{ status, body }` in one envelope. Exported from the
+ * that take the request fields and resolve `{ status, body }` in one envelope, and the adapters that
+ * serve them over Node's `(req, res)` and the Fetch API, reading the body themselves. Exported from the
  * core entry point `novita-reconciler`.
  */
 export { createSyncHandler } from './sync-handler.js';
 export type { SyncHandler, SyncHandlerOptions, SyncRequestInput } from './sync-handler.js';
 export { createListHandler } from './list-handler.js';
 export type { ListHandler, ListHandlerOptions, ListRequestInput } from './list-handler.js';
+export { toNodeHandler } from './node-adapter.js';
+export type { NodeHandler, NodeRequestLike, NodeResponseLike } from './node-adapter.js';
+export { toFetchHandler } from './fetch-adapter.js';
+export type { FetchHandler } from './fetch-adapter.js';
+export type { HttpAdapterOptions, AdaptableHandler } from './http-adapter.js';
 export { httpStatusOf } from './envelope.js';
 export type {
   HttpResult,
+  HttpStatus,
+  HttpErrorStatus,
   HttpSuccessBody,
   HttpFailureBody,
   HttpErrorCode,

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import type { ListInstancesOptions, ListInstancesResult, Reconciler } from '../core/reconciler.js';
-import { errorResult, successResult, validationResult, type HandlerCallOptions, type HttpResult } from './envelope.js';
-import { checkHandlerOptions, functionOption, notify, requireReconcilerMethod } from './handler-options.js';
+import { checkOptionKeys, functionOption } from '../options.js';
+import { errorResult, internalErrorResult, successResult, validationResult, type HandlerCallOptions, type HttpResult } from './envelope.js';
+import { markHandler } from './handler-kind.js';
+import { notify, readCallSignal, requireReconcilerMethod } from './handler-options.js';
 import { parseRequestInput, requestBoolean } from './request-input.js';
 
 /** Options of {@link createListHandler}. */
@@ -28,59 +30,53 @@ const listRequestSchema = z.object({
 
 /**
  * Wraps `reconciler.listInstances()` as a framework-agnostic HTTP handler for `GET /api/instances`.
- * It validates the query or body (`includeNovitaOnly`, `syncLocalState`; booleans or the strings
+ * It validates the request fields (`includeNovitaOnly`, `syncLocalState`; booleans or the strings
  * `"true"`/`"false"`; unknown fields refused) and resolves `{ status, body }` with
  * `data: { instances, counts, report? }` (the merged view; Novita fields are whitelisted, records are
  * returned whole, so put the handler behind the application's authentication). Statuses as for
- * {@link createSyncHandler}: 400, 409 (with `syncLocalState`), 502, 503, 500.
+ * {@link createSyncHandler}: 400, 409 (with `syncLocalState`), 502, 503, 500. Never rejects, whatever
+ * the input.
  *
  * @throws {ConfigError} at creation, naming `reconciler` or the option at fault.
  *
  * @example Express
  * ```ts
- * const list = createListHandler(reconciler);
- * app.get('/api/instances', requireAdmin, async (req, res) => {
- *   const { status, body } = await list(req.query);
- *   res.status(status).json(body);
- * });
- * ```
- *
- * @example Fastify
- * ```ts
- * fastify.get('/api/instances', async (request, reply) => {
- *   const { status, body } = await list(request.query);
- *   return reply.code(status).send(body);
- * });
+ * app.get('/api/instances', requireAdmin, toNodeHandler(createListHandler(reconciler)));
  * ```
  *
  * @example Next.js route handler (app/api/instances/route.ts)
  * ```ts
- * export async function GET(request: Request) {
- *   const { status, body } = await list(new URL(request.url).searchParams, { signal: request.signal });
- *   return Response.json(body, { status });
- * }
+ * export const GET = toFetchHandler(createListHandler(reconciler));
  * ```
  */
 export function createListHandler(reconciler: Pick<Reconciler, 'listInstances'>, options: ListHandlerOptions = {}): ListHandler {
   requireReconcilerMethod(reconciler, 'listInstances');
-  const checked = checkHandlerOptions(options, { onError: functionOption });
-  const onError = checked.onError as ((error: unknown) => void) | undefined;
+  const checked = checkOptionKeys<ListHandlerOptions>('createListHandler', options, ['onError']);
+  const onError = functionOption<(error: unknown) => void>('onError', checked.onError);
 
-  return async (input, callOptions = {}) => {
-    const parsed = parseRequestInput(listRequestSchema, input);
-    if (!parsed.ok) return validationResult(parsed.issues);
-    const listOptions: ListInstancesOptions = {};
-    if (parsed.value.includeNovitaOnly !== undefined) listOptions.includeNovitaOnly = parsed.value.includeNovitaOnly;
-    if (parsed.value.syncLocalState !== undefined) listOptions.syncLocalState = parsed.value.syncLocalState;
-    if (callOptions.signal !== undefined) listOptions.signal = callOptions.signal;
+  const handler: ListHandler = async (input, callOptions) => {
     try {
-      const view = await reconciler.listInstances(listOptions);
+      const parsed = parseRequestInput(listRequestSchema, input);
+      if (!parsed.ok) return validationResult(parsed.issues);
+      const listOptions: ListInstancesOptions = {};
+      if (parsed.value.includeNovitaOnly !== undefined) listOptions.includeNovitaOnly = parsed.value.includeNovitaOnly;
+      if (parsed.value.syncLocalState !== undefined) listOptions.syncLocalState = parsed.value.syncLocalState;
+      let view: ListInstancesResult;
+      try {
+        const signal = readCallSignal(callOptions);
+        if (signal !== undefined) listOptions.signal = signal;
+        view = await reconciler.listInstances(listOptions);
+      } catch (error) {
+        notify(onError, error);
+        return errorResult(error);
+      }
       const { counts } = view;
       const verb = view.report ? 'Synced, then listed' : 'Listed';
       return successResult(`${verb} ${counts.total} instances: ${counts.merged} merged, ${counts.local} local only, ${counts.novita} Novita only`, view);
     } catch (error) {
       notify(onError, error);
-      return errorResult(error);
+      return internalErrorResult();
     }
   };
+  return markHandler(handler, 'list');
 }

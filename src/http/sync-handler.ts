@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import type { Reconciler, SyncOptions } from '../core/reconciler.js';
 import type { SyncReport } from '../core/report.js';
-import { errorResult, successResult, validationResult, type HandlerCallOptions, type HttpResult } from './envelope.js';
-import { booleanOption, checkHandlerOptions, functionOption, notify, requireReconcilerMethod } from './handler-options.js';
+import { booleanOption, checkOptionKeys, functionOption } from '../options.js';
+import { errorResult, internalErrorResult, successResult, validationResult, type HandlerCallOptions, type HttpResult } from './envelope.js';
+import { markHandler } from './handler-kind.js';
+import { notify, readCallSignal, requireReconcilerMethod } from './handler-options.js';
 import { parseRequestInput, requestBoolean } from './request-input.js';
 
 /** Options of {@link createSyncHandler}. */
@@ -44,17 +46,25 @@ const syncRequestSchema = z.object({
 
 /**
  * Wraps `reconciler.sync()` as a framework-agnostic HTTP handler for `POST /api/instances/sync`. It
- * validates the request body or query (`dryRun`, `handleObsoleteInstances`, `forceSync`; booleans or the
+ * validates the request fields (`dryRun`, `handleObsoleteInstances`, `forceSync`; booleans or the
  * strings `"true"`/`"false"`; unknown fields refused), runs one sync, and resolves `{ status, body }`:
  *
  * | status | `body` |
  * |---|---|
  * | 200 | `{ success: true, message, data: SyncReport }` (also when the safety limit tripped: see `data.safety`) |
- * | 400 | `VALIDATION_ERROR`, naming the field; `forceSync: true` without `allowForce` |
+ * | 400 | `VALIDATION_ERROR`, naming the field; `forceSync: true` without `allowForce`; input that could not be read |
  * | 409 | `SYNC_IN_PROGRESS`: another replica holds the lock |
  * | 502 | `NOVITA_API`, `NOVITA_AUTH`, `NOVITA_INCOMPLETE_LISTING`, `NOVITA_INVALID_RESPONSE` (with `details.retryable`) |
  * | 503 | `STORE_UNAVAILABLE`; `ABORTED` (the call's `signal` fired) |
  * | 500 | anything else (`LOCK_LOST`, or `INTERNAL_ERROR` with a fixed message for a non-reconciler error) |
+ *
+ * The handler never rejects and never runs a sync on input it could not read: a throwing getter or
+ * Proxy, an array, or an object that is not plain (a `Request` handed over instead of its body) is a
+ * 400. The answer repeats at most ten unknown field names and counts the rest.
+ *
+ * Mount it with {@link toNodeHandler} or {@link toFetchHandler}, which read the body themselves and
+ * refuse a body they do not understand (calling the handler with a framework's `req.body` runs a real
+ * sync with the defaults when the framework had no parser for the body that came).
  *
  * A run that failed after it began writing carries what it had applied under `error.details.report`.
  * Authentication is the application's job: put the handler behind it.
@@ -63,56 +73,49 @@ const syncRequestSchema = z.object({
  *
  * @example Express
  * ```ts
- * const sync = createSyncHandler(reconciler);
- * app.post('/api/instances/sync', requireAdmin, express.json(), async (req, res) => {
- *   const { status, body } = await sync({ ...req.query, ...req.body });
- *   res.status(status).json(body);
- * });
- * ```
- *
- * @example Fastify
- * ```ts
- * fastify.post('/api/instances/sync', async (request, reply) => {
- *   const { status, body } = await sync(request.body ?? request.query);
- *   return reply.code(status).send(body);
- * });
+ * app.post('/api/instances/sync', requireAdmin, toNodeHandler(createSyncHandler(reconciler)));
  * ```
  *
  * @example Next.js route handler (app/api/instances/sync/route.ts)
  * ```ts
- * export async function POST(request: Request) {
- *   const input = request.headers.get('content-type')?.includes('json') ? await request.json() : new URL(request.url).searchParams;
- *   const { status, body } = await sync(input, { signal: request.signal });
- *   return Response.json(body, { status });
- * }
+ * export const POST = toFetchHandler(createSyncHandler(reconciler));
  * ```
  */
 export function createSyncHandler(reconciler: Pick<Reconciler, 'sync'>, options: SyncHandlerOptions = {}): SyncHandler {
   requireReconcilerMethod(reconciler, 'sync');
-  const checked = checkHandlerOptions(options, { allowForce: booleanOption, onError: functionOption });
-  const allowForce = (checked.allowForce as boolean | undefined) ?? false;
-  const onError = checked.onError as ((error: unknown) => void) | undefined;
+  const checked = checkOptionKeys<SyncHandlerOptions>('createSyncHandler', options, ['allowForce', 'onError']);
+  const allowForce = booleanOption('allowForce', checked.allowForce, false);
+  const onError = functionOption<(error: unknown) => void>('onError', checked.onError);
 
-  return async (input, callOptions = {}) => {
-    const parsed = parseRequestInput(syncRequestSchema, input);
-    if (!parsed.ok) return validationResult(parsed.issues);
-    const request = parsed.value;
-    if (request.forceSync === true && !allowForce) {
-      return validationResult([{ field: 'forceSync', message: 'is not allowed on this endpoint (the handler was created without allowForce)' }]);
-    }
-    const syncOptions: SyncOptions = {};
-    if (request.dryRun !== undefined) syncOptions.dryRun = request.dryRun;
-    if (request.handleObsoleteInstances !== undefined) syncOptions.handleObsoleteInstances = request.handleObsoleteInstances;
-    if (request.forceSync !== undefined) syncOptions.forceSync = request.forceSync;
-    if (callOptions.signal !== undefined) syncOptions.signal = callOptions.signal;
+  const handler: SyncHandler = async (input, callOptions) => {
     try {
-      const report = await reconciler.sync(syncOptions);
+      const parsed = parseRequestInput(syncRequestSchema, input);
+      if (!parsed.ok) return validationResult(parsed.issues);
+      const request = parsed.value;
+      if (request.forceSync === true && !allowForce) {
+        return validationResult([{ field: 'forceSync', message: 'is not allowed on this endpoint (the handler was created without allowForce)' }]);
+      }
+      const syncOptions: SyncOptions = {};
+      if (request.dryRun !== undefined) syncOptions.dryRun = request.dryRun;
+      if (request.handleObsoleteInstances !== undefined) syncOptions.handleObsoleteInstances = request.handleObsoleteInstances;
+      if (request.forceSync !== undefined) syncOptions.forceSync = request.forceSync;
+      let report: SyncReport;
+      try {
+        const signal = readCallSignal(callOptions);
+        if (signal !== undefined) syncOptions.signal = signal;
+        report = await reconciler.sync(syncOptions);
+      } catch (error) {
+        notify(onError, error);
+        return errorResult(error);
+      }
       return successResult(describeSync(report), report);
     } catch (error) {
+      // Only a bug of ours (or a report that is not one) gets here; the promise still resolves.
       notify(onError, error);
-      return errorResult(error);
+      return internalErrorResult();
     }
   };
+  return markHandler(handler, 'sync');
 }
 
 function describeSync(report: SyncReport): string {

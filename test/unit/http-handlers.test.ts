@@ -84,6 +84,15 @@ describe('createSyncHandler: success', () => {
     expect(await snapshot(store)).toBe(before);
   });
 
+  it('accepts a FormData (request.formData() in a Fetch handler)', async () => {
+    const { store, reconciler } = setup();
+    const before = await snapshot(store);
+    const form = new FormData();
+    form.set('dryRun', 'true');
+    expect((await createSyncHandler(reconciler)(form)).body).toMatchObject({ success: true, data: { dryRun: true } });
+    expect(await snapshot(store)).toBe(before);
+  });
+
   it.each([undefined, null])('treats a missing body (%s) as a run with the default options', async (input) => {
     const { reconciler } = setup();
     const result = await createSyncHandler(reconciler)(input);
