@@ -65,7 +65,7 @@ export type {
 export { toPublicInstance, mergeInstanceView } from './core/instance-view.js';
 export type { PublicInstance, InstanceView, InstanceViewRow } from './core/instance-view.js';
 export { decodeRecord, assertRecord } from './core/record.js';
-export type { InstanceRecord, RecordTimestamps, DecodeResult } from './core/record.js';
+export type { InstanceRecord, RecordTimestamps, DecodeResult, TerminationProof } from './core/record.js';
 export type {
   InstanceStore,
   ReconcilerStore,
