@@ -8,6 +8,7 @@ import { hashTagOf, keyLayout } from './keys.js';
 import type { RedisStore } from './redis-store.js';
 import { defineLockScripts } from './scripts.js';
 import { callRedis } from './store-unavailable.js';
+import { watchConnection } from './connection-watch.js';
 
 /** Options of {@link createRedisLock}. */
 export interface RedisLockOptions {
@@ -84,9 +85,8 @@ export function createRedisLock(options: RedisLockOptions): SyncLock {
     const token = randomBytes(16).toString('hex');
     // Measured before sending, so the local idea of the expiry is never later than Redis's.
     const sentAt = Date.now();
-    // A command that fails while ioredis reconnects says only "max retries"; listen for the reason
-    // while this one command is out (never longer: the client is shared by every lock and store), so
-    // that a lock that cannot be taken names the real cause (for example ECONNREFUSED).
+    // Listened for only while this command is out (see connection-watch.ts), so that a lock that
+    // cannot be taken names the real cause (for example ECONNREFUSED), not only "max retries".
     const watch = watchConnection(redis);
     const sent = redis.set(key, token, 'PX', ttlMs, 'NX');
     let reply: string | null;
@@ -196,24 +196,4 @@ function completedRunKeyOf(lockKey: string): string {
   if (hashTagOf(lockKey) !== lockKey) return `${lockKey}:last-completed-run`;
   if (!lockKey.includes('}')) return `{${lockKey}}:last-completed-run`;
   throw new ConfigError('key', 'a lock key with braces must carry a non-empty hash tag such as {prefix}:lock', { received: lockKey });
-}
-
-/** Listens for connection errors of a shared client until `stop()`, so a failed command can name its cause. */
-function watchConnection(redis: Redis | Cluster): { error: () => Error | undefined; stop: () => void } {
-  let last: Error | undefined;
-  const onError = (error: Error) => {
-    last = error;
-  };
-  const onReady = () => {
-    last = undefined;
-  };
-  redis.on('error', onError);
-  redis.on('ready', onReady);
-  return {
-    error: () => last,
-    stop: () => {
-      redis.off('error', onError);
-      redis.off('ready', onReady);
-    },
-  };
 }
