@@ -10,7 +10,7 @@ export { writeBatchProgress } from './write-batch.js';
 export type { RedisConditionalWrite, RedisWriteBatchOptions, WriteBatchProgress } from './write-batch.js';
 export type { RedisScriptsOption } from './script-flavour.js';
 export { createRedisLock } from './redis-lock.js';
-export type { RedisLockOptions } from './redis-lock.js';
+export type { RedisLock, RedisLockLease, RedisLockOptions } from './redis-lock.js';
 export { jsonRecordCodec } from './codec.js';
 export type { RedisRecordCodec, RedisForeignKeys } from './codec.js';
 export type { RedisConnectionOptions } from './connection.js';

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { LockLease, SyncLock } from '../core/lock.js';
+import type { WriteFence } from '../core/store.js';
 import { ConfigError, isReconcilerError, LockLostError, StoreUnavailableError, throwIfAborted } from '../errors.js';
 import { checkOptionKeys, integerOption, signalOption } from '../options.js';
 import { untilAborted } from './abortable.js';
@@ -45,6 +46,28 @@ export interface RedisLockOptions {
 
 const LOCK_OPTION_KEYS = ['store', 'redis', 'prefix', 'key', 'ttlMs', 'renewIntervalMs'] as const;
 
+/** A lease of {@link createRedisLock}: a {@link LockLease} whose optional parts are all there. */
+export interface RedisLockLease extends LockLease {
+  /** The lock key and this lease's token, for the Redis store's write scripts. */
+  readonly fence: WriteFence;
+  /**
+   * Keeps `at` as the time the last real run completed, next to the lock key, only while this lease
+   * still holds the lock (checked in the same script). Resolves `false`, writing nothing, otherwise.
+   */
+  recordCompletedRun(at: Date): Promise<boolean>;
+}
+
+/** The lock of {@link createRedisLock}: a {@link SyncLock} with the shared schedule. */
+export interface RedisLock extends SyncLock {
+  /** Takes the lock, or resolves `null` when another owner holds it; rejects `ABORTED` when `signal` aborts first. */
+  acquire(options?: { signal?: AbortSignal }): Promise<RedisLockLease | null>;
+  /**
+   * When a real run last completed under this lock key, by any replica; `null` before the first.
+   * Rejects (`STORE_UNAVAILABLE`, `ABORTED`) when it cannot be read, which a scheduler takes as unknown.
+   */
+  lastCompletedRun(options?: { signal?: AbortSignal }): Promise<Date | null>;
+}
+
 /**
  * A lock shared by every replica that reconciles one Redis store, for the reconciler's `lock` option.
  * `acquire()` takes the key with `SET NX PX` and a random owner token, or resolves `null` when another
@@ -53,13 +76,18 @@ const LOCK_OPTION_KEYS = ['store', 'redis', 'prefix', 'key', 'ttlMs', 'renewInte
  * another owner, or when no renewal succeeded for `ttlMs`. `release()` deletes the key only for its
  * owner. The lease's `fence` makes the Redis store refuse the writes of a run that lost the lock.
  *
+ * Replicas sharing the lock share one schedule: `lease.recordCompletedRun(at)` keeps the time of a
+ * completed real run next to the lock key (only while the lease holds the lock), and
+ * `lastCompletedRun()` reads it. Each lock key has its own time. The lock adds no permanent listener
+ * to the client, however many locks share it.
+ *
  * @example
  * ```ts
  * const store = createRedisStore({ redis, prefix: 'myapp:instances' });
  * const reconciler = createReconciler({ store, lock: createRedisLock({ store }), novitaClient, policy });
  * ```
  */
-export function createRedisLock(options: RedisLockOptions): SyncLock {
+export function createRedisLock(options: RedisLockOptions): RedisLock {
   checkOptionKeys<RedisLockOptions>('createRedisLock', options, LOCK_OPTION_KEYS);
   if (options === undefined) throw new ConfigError('redis', 'give the Redis store as `store`, or an ioredis client as `redis`');
   const client = options.store?.redis ?? options.redis;
@@ -77,7 +105,7 @@ export function createRedisLock(options: RedisLockOptions): SyncLock {
   const renewIntervalMs = integerOption('renewIntervalMs', options.renewIntervalMs, Math.max(1, Math.floor(ttlMs / 3)), 1, ttlMs - 1);
   defineLockScripts(redis);
 
-  async function acquire(acquireOptions: { signal?: AbortSignal } = {}): Promise<LockLease | null> {
+  async function acquire(acquireOptions: { signal?: AbortSignal } = {}): Promise<RedisLockLease | null> {
     checkOptionKeys('acquire', acquireOptions, ['signal']);
     const signal = signalOption('signal', acquireOptions.signal);
     throwIfAborted(signal);
@@ -119,7 +147,7 @@ export function createRedisLock(options: RedisLockOptions): SyncLock {
     return at;
   }
 
-  function holdLease(token: string, initialExpiry: number): LockLease {
+  function holdLease(token: string, initialExpiry: number): RedisLockLease {
     const lost = new AbortController();
     let expiresAt = initialExpiry;
     let renewing = false;

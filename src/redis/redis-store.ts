@@ -11,7 +11,7 @@ import { keyLayout, type RedisKeyLayout } from './keys.js';
 import { resolveScriptFlavour, type RedisScriptsOption } from './script-flavour.js';
 import { recordScripts } from './scripts.js';
 import { callRedis } from './store-unavailable.js';
-import { createWriteBatch, type RedisConditionalWrite, type RedisWriteBatchOptions } from './write-batch.js';
+import { createWriteBatch, type RedisConditionalWrite, type RedisWriteBatchOptions, type writeBatchProgress } from './write-batch.js';
 
 export type { RedisConditionalWrite, RedisWriteBatchOptions } from './write-batch.js';
 
@@ -70,6 +70,11 @@ export interface RedisStore extends InstanceStore {
    * one Lua script call per chunk. With a `fence`, each chunk first checks that the lock key still
    * holds the token, atomically with its writes; when it does not, the call rejects with `LOCK_LOST`
    * and that chunk and the ones after it write nothing.
+   *
+   * A chunk never fails halfway: a write either applied (a destructive one with its audit entry) or
+   * left nothing behind. When the call rejects, its error tells which writes settled and which may
+   * have applied: see {@link writeBatchProgress}. With a `signal`, it rejects `ABORTED` as soon as
+   * the signal aborts, also while waiting for Redis.
    */
   writeBatch(writes: readonly RedisConditionalWrite[], options?: RedisWriteBatchOptions): Promise<WriteResult[]>;
   /** The audit trail, newest first (empty when the audit is off and never was on). */

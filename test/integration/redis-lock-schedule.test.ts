@@ -3,14 +3,13 @@
  * the lock key) and its manners on a shared client (no listeners left behind).
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import type { LockLease, SyncLock } from '../../src/core/lock.js';
 import { isReconcilerError } from '../../src/errors.js';
-import { createRedisLock, createRedisStore, hashTagOf } from '../../src/redis/index.js';
+import { createRedisLock, createRedisStore, hashTagOf, type RedisLock, type RedisLockLease } from '../../src/redis/index.js';
 import { connectRedis, dropPrefix, uniquePrefix } from '../setup/redis-test-kit.js';
 
 const redis = connectRedis();
 const prefixes: string[] = [];
-const leases: LockLease[] = [];
+const leases: RedisLockLease[] = [];
 const extraClients: ReturnType<typeof connectRedis>[] = [];
 
 function freshPrefix(name: string): string {
@@ -19,7 +18,7 @@ function freshPrefix(name: string): string {
   return prefix;
 }
 
-async function take(lock: SyncLock): Promise<LockLease> {
+async function take(lock: RedisLock): Promise<RedisLockLease> {
   const lease = await lock.acquire();
   if (lease === null) throw new Error('lock unexpectedly held');
   leases.push(lease);
@@ -37,11 +36,11 @@ afterAll(async () => {
 describe('Redis lock: the last completed run', () => {
   it('none is recorded until a lease records one; then the lock reads it back to the millisecond', async () => {
     const lock = createRedisLock({ store: createRedisStore({ redis, prefix: freshPrefix('last-run') }) });
-    expect(await lock.lastCompletedRun!()).toBeNull();
+    expect(await lock.lastCompletedRun()).toBeNull();
     const lease = await take(lock);
     const at = new Date('2026-05-04T03:02:01.234Z');
-    expect(await lease.recordCompletedRun!(at)).toBe(true);
-    expect(await lock.lastCompletedRun!()).toEqual(at);
+    expect(await lease.recordCompletedRun(at)).toBe(true);
+    expect(await lock.lastCompletedRun()).toEqual(at);
   });
 
   it('two locks with different keys keep separate times', async () => {
@@ -51,14 +50,14 @@ describe('Redis lock: the last completed run', () => {
     // A second scope in account A's namespace, with its own lock key.
     const scoped = createRedisLock({ redis, key: `{${prefixA}}:lock:scope-eu` });
     const at = new Date('2026-01-02T00:00:00.000Z');
-    expect(await (await take(accountA)).recordCompletedRun!(at)).toBe(true);
-    expect(await accountA.lastCompletedRun!()).toEqual(at);
-    expect(await accountB.lastCompletedRun!()).toBeNull();
-    expect(await scoped.lastCompletedRun!()).toBeNull();
+    expect(await (await take(accountA)).recordCompletedRun(at)).toBe(true);
+    expect(await accountA.lastCompletedRun()).toEqual(at);
+    expect(await accountB.lastCompletedRun()).toBeNull();
+    expect(await scoped.lastCompletedRun()).toBeNull();
     const later = new Date('2026-01-02T00:30:00.000Z');
-    expect(await (await take(scoped)).recordCompletedRun!(later)).toBe(true);
-    expect(await accountA.lastCompletedRun!()).toEqual(at);
-    expect(await scoped.lastCompletedRun!()).toEqual(later);
+    expect(await (await take(scoped)).recordCompletedRun(later)).toBe(true);
+    expect(await accountA.lastCompletedRun()).toEqual(at);
+    expect(await scoped.lastCompletedRun()).toEqual(later);
   });
 
   it('a time recorded by one replica’s lease is read by another replica’s lock, on another connection', async () => {
@@ -68,8 +67,8 @@ describe('Redis lock: the last completed run', () => {
     const replicaA = createRedisLock({ store: createRedisStore({ redis, prefix }) });
     const replicaB = createRedisLock({ store: createRedisStore({ redis: other, prefix }) });
     const at = new Date('2026-02-03T04:05:06.789Z');
-    expect(await (await take(replicaA)).recordCompletedRun!(at)).toBe(true);
-    expect(await replicaB.lastCompletedRun!()).toEqual(at);
+    expect(await (await take(replicaA)).recordCompletedRun(at)).toBe(true);
+    expect(await replicaB.lastCompletedRun()).toEqual(at);
   });
 
   it('a lease that lost its lock cannot record, and the time another replica recorded stays', async () => {
@@ -79,37 +78,37 @@ describe('Redis lock: the last completed run', () => {
     const stale = await take(lock);
     // The key expired and another owner took it, before this lease noticed anything.
     await redis.set(store.keys.lock, 'another-owner', 'PX', 5_000);
-    expect(await stale.recordCompletedRun!(new Date('2026-01-01T00:00:00.000Z'))).toBe(false);
-    expect(await lock.lastCompletedRun!()).toBeNull();
+    expect(await stale.recordCompletedRun(new Date('2026-01-01T00:00:00.000Z'))).toBe(false);
+    expect(await lock.lastCompletedRun()).toBeNull();
 
     await redis.del(store.keys.lock);
     const current = await take(lock);
     const at = new Date('2026-01-01T01:00:00.000Z');
-    expect(await current.recordCompletedRun!(at)).toBe(true);
+    expect(await current.recordCompletedRun(at)).toBe(true);
     await redis.set(store.keys.lock, 'another-owner', 'PX', 5_000);
-    expect(await current.recordCompletedRun!(new Date('2026-01-01T02:00:00.000Z'))).toBe(false);
-    expect(await lock.lastCompletedRun!()).toEqual(at);
+    expect(await current.recordCompletedRun(new Date('2026-01-01T02:00:00.000Z'))).toBe(false);
+    expect(await lock.lastCompletedRun()).toEqual(at);
   });
 
   it('a released lease records nothing and does not even ask Redis', async () => {
     const lock = createRedisLock({ redis, prefix: freshPrefix('released') });
     const lease = await take(lock);
     await lease.release();
-    expect(await lease.recordCompletedRun!(new Date())).toBe(false);
-    expect(await lock.lastCompletedRun!()).toBeNull();
+    expect(await lease.recordCompletedRun(new Date())).toBe(false);
+    expect(await lock.lastCompletedRun()).toBeNull();
   });
 
   it('the time is kept in the lock’s hash slot, also for a lock key without a hash tag', async () => {
     const prefix = freshPrefix('slot');
     const tagged = createRedisLock({ redis, prefix });
-    await (await take(tagged)).recordCompletedRun!(new Date(1_000));
+    await (await take(tagged)).recordCompletedRun(new Date(1_000));
     const keys = await redis.keys(`{${prefix}}*`);
     expect(keys).toContain(`{${prefix}}:lock:last-completed-run`);
     for (const key of keys) expect(hashTagOf(key)).toBe(prefix);
 
     const plainKey = `plain-${prefix}`;
     const plain = createRedisLock({ redis, key: plainKey });
-    await (await take(plain)).recordCompletedRun!(new Date(2_000));
+    await (await take(plain)).recordCompletedRun(new Date(2_000));
     // `{k}:...` hashes the text k, and a key without braces hashes whole: the same slot.
     expect(await redis.get(`{${plainKey}}:last-completed-run`)).toBe('2000');
     await redis.del(`{${plainKey}}:last-completed-run`);
@@ -119,15 +118,15 @@ describe('Redis lock: the last completed run', () => {
     const prefix = freshPrefix('unreadable');
     const lock = createRedisLock({ redis, prefix });
     await redis.set(`{${prefix}}:lock:last-completed-run`, 'yesterday');
-    const failure = await lock.lastCompletedRun!().catch((error: unknown) => error);
+    const failure = await lock.lastCompletedRun().catch((error: unknown) => error);
     expect(isReconcilerError(failure, 'STORE_UNAVAILABLE')).toBe(true);
     const lease = await take(lock);
-    await expect(lease.recordCompletedRun!(new Date('not a date'))).rejects.toSatisfy((error: unknown) => isReconcilerError(error, 'CONFIG_INVALID'));
+    await expect(lease.recordCompletedRun(new Date('not a date'))).rejects.toSatisfy((error: unknown) => isReconcilerError(error, 'CONFIG_INVALID'));
   });
 
   it('lastCompletedRun honours an aborted signal', async () => {
     const lock = createRedisLock({ redis, prefix: freshPrefix('abort') });
-    await expect(lock.lastCompletedRun!({ signal: AbortSignal.abort() })).rejects.toSatisfy((error: unknown) => isReconcilerError(error, 'ABORTED'));
+    await expect(lock.lastCompletedRun({ signal: AbortSignal.abort() })).rejects.toSatisfy((error: unknown) => isReconcilerError(error, 'ABORTED'));
   });
 });
 
@@ -162,7 +161,7 @@ describe('Redis lock on a shared client', () => {
       expect((inFlight.error ?? 0) - (before.error ?? 0)).toBeLessThanOrEqual(1);
       expect((inFlight.ready ?? 0) - (before.ready ?? 0)).toBeLessThanOrEqual(1);
       const taken = await Promise.all(pending);
-      leases.push(...taken.filter((lease): lease is LockLease => lease !== null));
+      leases.push(...taken.filter((lease): lease is RedisLockLease => lease !== null));
       expect(listenerCounts()).toEqual(before);
       // Warnings are emitted on the next tick.
       await new Promise((resolve) => setImmediate(resolve));

@@ -79,10 +79,10 @@ describe('Redis store on ioredis-mock', () => {
     expect(lease).not.toBeNull();
     expect(await lock.acquire()).toBeNull();
     const at = new Date('2026-03-01T12:00:00.000Z');
-    expect(await lease!.recordCompletedRun!(at)).toBe(true);
-    expect(await lock.lastCompletedRun!()).toEqual(at);
+    expect(await lease!.recordCompletedRun(at)).toBe(true);
+    expect(await lock.lastCompletedRun()).toEqual(at);
     await lease!.release();
-    expect(await lease!.recordCompletedRun!(at)).toBe(false);
+    expect(await lease!.recordCompletedRun(at)).toBe(false);
     expect(await lock.acquire()).not.toBeNull();
   });
 
