@@ -9,6 +9,8 @@ import RedisMock from 'ioredis-mock';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { InstanceRecord } from '../../src/core/record.js';
 import { isReconcilerError } from '../../src/errors.js';
+import { createReconciler } from '../../src/index.js';
+import { createScriptedNovitaClient } from '../../src/testing/scripted-novita-client.js';
 import { createRedisLock, createRedisStore, type RedisStore, type RedisStoreOptions } from '../../src/redis/index.js';
 import { isIoredisMock } from '../../src/redis/script-flavour.js';
 import { defineStoreContract } from '../../src/testing/store-contract.js';
@@ -84,6 +86,26 @@ describe('Redis store on ioredis-mock', () => {
     await lease!.release();
     expect(await lease!.recordCompletedRun(at)).toBe(false);
     expect(await lock.acquire()).not.toBeNull();
+  });
+
+  it('a reconciler run with the lock on the mock refreshes, terminates and removes records as on Redis, with audit entries', async () => {
+    const { store } = mockHarness({ audit: true });
+    const created = new Date(Date.now() - 86_400_000).toISOString();
+    await store.put({ id: 'kept', novitaInstanceId: 'nv-kept', status: 'running', novitaStatus: 'running', timestamps: { created } });
+    await store.put({ id: 'stopped', novitaInstanceId: 'nv-stopped', status: 'running', novitaStatus: 'running', timestamps: { created } });
+    await store.put({ id: 'vanished', novitaInstanceId: 'nv-vanished', status: 'running', timestamps: { created, started: created } });
+    await store.put({ id: 'never', novitaInstanceId: 'nv-never', status: 'starting', timestamps: { created } });
+    const novitaClient = createScriptedNovitaClient({ instances: [{ id: 'nv-kept', status: 'running' }, { id: 'nv-stopped', status: 'exited' }] });
+    const reconciler = createReconciler({ store, novitaClient, lock: createRedisLock({ store, ttlMs: 5_000 }) });
+    const report = await reconciler.sync();
+    expect(report).toMatchObject({ updated: 1, markedTerminated: 1, removed: 1, unchanged: 1 });
+    expect((await store.get('vanished'))?.status).toBe('terminated');
+    expect(await store.get('never')).toBeNull();
+    expect((await store.readAuditTrail()).map((entry) => [entry.kind, entry.recordId, entry.runId]).sort()).toEqual([
+      ['mark-terminated', 'vanished', report.runId],
+      ['remove', 'never', report.runId],
+    ]);
+    expect((await reconciler.sync()).updated).toBe(0);
   });
 
   it('the standard scripts asked for explicitly on the mock reject CONFIG_INVALID naming scripts, since its Lua lacks redis.sha1hex', async () => {
