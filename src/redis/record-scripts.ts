@@ -50,15 +50,15 @@ return reply(out)
  * - `fenced`: the fence no longer holds; nothing written;
  * - `applied`, then two items per write: the outcome (`ok` | `conflict` | `missing`) and the version
  *   after the write (the new version for an ok put, the current version for a conflict, `` otherwise);
- * - `failed`, the number n of writes settled, the error, `1` when the write after them may be partly
- *   applied (its undo failed too; else `0`), then the two items of each of the n settled writes. The
- *   writes after the n settled ones wrote nothing.
+ * - `failed`, the error, and `1` when undoing the chunk failed too, so some of it may be applied
+ *   (else `0`: the chunk wrote nothing).
  *
- * Redis keeps the writes a script made before an error, so nothing here may fail halfway: the keys
- * every write shares (the index, the audit stream) are checked before the first write, and each write
- * runs its commands with `redis.pcall`, audit entry first, undoing its own earlier commands when a later
- * one fails. An applied destructive write therefore always has its audit entry, and a write that did not
- * apply left nothing behind.
+ * Redis keeps the writes a script made before an error, so the chunk must not fail halfway: the keys
+ * every write shares (the index, the audit stream) are checked before the first write, and every
+ * command runs with `redis.pcall`, a destructive write's audit entry before its record write. When a
+ * command still fails, the chunk undoes everything it applied, newest first (the record texts, the
+ * index entries and the audit entries), and answers `failed`: a chunk applies all of its writes or
+ * none, and an applied destructive write always has its audit entry.
  *
  * A put whose stored text already equals its new text is `ok` whatever version it expected: that is
  * the same put re-sent after a reconnect (or the same change made by someone else), and the stored
@@ -75,9 +75,7 @@ local runId = ARGV[3]
 local useIndex = ARGV[4] == '1'
 local settled = {}
 local function fail(message, inDoubt)
-  local out = {'failed', tostring(math.floor(#settled / 2)), message, inDoubt and '1' or '0'}
-  for i = 1, #settled do out[#out + 1] = settled[i] end
-  return reply(out)
+  return reply({'failed', message, inDoubt and '1' or '0'})
 end
 if useIndex then
   local indexType = typeOf(KEYS[1])
@@ -92,21 +90,25 @@ if auditMax > 0 then
   end
 end
 
--- Runs the commands of one write in order; when one fails, undoes the ones done before it, newest
--- first. Answers nil, or the error and whether an undo failed too.
+-- Every command applied so far in this chunk, oldest first, each with its undo.
+local done = {}
+-- Runs the commands of one write in order. When one fails, undoes every command the chunk applied
+-- (this write's and the earlier writes'), newest first, so the chunk applies all of its writes or
+-- none. Answers nil, or the error and whether an undo failed too.
 local function runSteps(steps)
   for s = 1, #steps do
     local r = redis.pcall(unpackArgs(steps[s].command))
     local problem = errorText(r)
     if problem then
       local undoFailed = false
-      for u = s - 1, 1, -1 do
-        local undo = steps[u].undo(steps[u].result)
+      for u = #done, 1, -1 do
+        local undo = done[u].undo(done[u].result)
         if undo ~= nil and errorText(redis.pcall(unpackArgs(undo))) then undoFailed = true end
       end
       return problem, undoFailed
     end
     steps[s].result = r
+    done[#done + 1] = steps[s]
   end
   return nil, false
 end

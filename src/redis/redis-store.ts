@@ -71,8 +71,8 @@ export interface RedisStore extends InstanceStore {
    * holds the token, atomically with its writes; when it does not, the call rejects with `LOCK_LOST`
    * and that chunk and the ones after it write nothing.
    *
-   * A chunk never fails halfway: a write either applied (a destructive one with its audit entry) or
-   * left nothing behind. When the call rejects, its error tells which writes settled and which may
+   * A chunk never fails halfway: it applies all of its writes (a destructive one with its audit
+   * entry) or none. When the call rejects, its error tells which writes settled and which may
    * have applied: see {@link writeBatchProgress}. With a `signal`, it rejects `ABORTED` as soon as
    * the signal aborts, also while waiting for Redis.
    */

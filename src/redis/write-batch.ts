@@ -34,8 +34,8 @@ export interface WriteBatchProgress {
   readonly writeResults: readonly WriteResult[];
   /**
    * How many writes right after those may or may not have been applied: a chunk whose answer never
-   * came (a command timeout, a lost connection, an abort while waiting for Redis). `0` when the
-   * failure proves the rest wrote nothing.
+   * came (a command timeout, a lost connection, an abort while waiting for Redis), or one that failed
+   * and could not undo what it had applied. `0` when the failure proves the rest wrote nothing.
    */
   readonly writesInDoubt: number;
 }
@@ -123,17 +123,15 @@ export function createWriteBatch(context: WriteBatchContext) {
         continue;
       }
       if (status === 'failed') {
-        const settled = Number(items[1]);
-        collect(chunk.slice(0, settled), items.slice(4), results);
-        const message = items[2] ?? 'unknown error';
-        const inDoubt = items[3] === '1' ? 1 : 0;
+        const message = items[1] ?? 'unknown error';
+        const undoFailed = items[2] === '1';
         throw withProgress(
           new StoreUnavailableError(
-            `Redis store: conditional write failed: ${message} (${results.length} of ${writes.length} writes settled before it, ${inDoubt === 1 ? 'the failing one may be partly applied' : 'the failing one and the rest wrote nothing'})`,
+            `Redis store: conditional write failed: ${message} (${undoFailed ? `undoing its chunk failed too, so some of its ${chunk.length} writes may be applied` : `its chunk of ${chunk.length} writes wrote nothing`}; ${results.length} of ${writes.length} writes settled before it)`,
             { cause: new Error(message) },
           ),
           results,
-          inDoubt,
+          undoFailed ? chunk.length : 0,
         );
       }
       throw withProgress(new StoreUnavailableError(`Redis store: conditional write failed: unexpected script reply ${JSON.stringify(reply)}`), results, chunk.length);

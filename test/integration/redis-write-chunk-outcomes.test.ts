@@ -4,7 +4,6 @@
  * break the script's shared keys or one write's commands on a real redis-server and read the store
  * back to prove what the rejection says.
  */
-import type { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isReconcilerError } from '../../src/errors.js';
 import { createRedisStore, writeBatchProgress, type RedisConditionalWrite, type RedisStore } from '../../src/redis/index.js';
@@ -120,9 +119,10 @@ describe('Redis store: exact write-chunk outcomes', () => {
     ]);
   });
 
-  it('one write whose audit entry cannot be added is not applied; the writes before it are, and the rest of the chunk writes nothing', async () => {
+  it('one write whose audit entry cannot be added fails the chunk, which undoes the writes before it: the chunk applies nothing', async () => {
     const store = await seededStore(['r1', 'r2', 'r3', 'r4']);
     await exhaustAuditIds(store);
+    const before = await Promise.all(['r1', 'r2', 'r3', 'r4'].map((id) => redis.get(store.keys.record(id))));
     const writes: RedisConditionalWrite[] = [
       { op: 'put', id: 'r1', record: sampleRecord('r1', { status: 'stopped' }), expectedVersion: await versionOf(store, 'r1') },
       { op: 'delete', id: 'r2', expectedVersion: await versionOf(store, 'r2'), reason: 'gone' },
@@ -133,13 +133,11 @@ describe('Redis store: exact write-chunk outcomes', () => {
     const failure = await failureOf(store.writeBatch(writes));
     expect(isReconcilerError(failure, 'STORE_UNAVAILABLE')).toBe(true);
     expect(failure.message).toMatch(/exhausted the last possible ID/);
-    expect(writeBatchProgress(failure)).toEqual({ writeResults: [expect.objectContaining({ id: 'r1', outcome: 'ok' })], writesInDoubt: 0 });
-    // Read back: r1 applied; r2 (whose audit entry failed) still there with its index entry; r3, r4 untouched.
-    expect((await store.get('r1'))?.status).toBe('stopped');
-    expect((await store.get('r2'))?.status).toBe('running');
-    expect(await redis.sismember(store.keys.index, 'r2')).toBe(1);
-    expect((await store.get('r3'))?.status).toBe('running');
-    expect((await store.get('r4'))?.status).toBe('running');
+    expect(failure.message).toMatch(/its chunk of 4 writes wrote nothing/);
+    expect(writeBatchProgress(failure)).toEqual({ writeResults: [], writesInDoubt: 0 });
+    // Read back: r1's put, which had landed before r2 failed, was undone; every record is as it was.
+    expect(await Promise.all(['r1', 'r2', 'r3', 'r4'].map((id) => redis.get(store.keys.record(id))))).toEqual(before);
+    expect((await redis.smembers(store.keys.index)).sort()).toEqual(['r1', 'r2', 'r3', 'r4']);
   });
 
   it('a termination whose audit entry cannot be added is not applied: no terminated record without its entry', async () => {
@@ -154,43 +152,93 @@ describe('Redis store: exact write-chunk outcomes', () => {
   });
 });
 
-describe('Redis store: a write that fails after its first commands is undone', () => {
-  // The up-front checks are bypassed here (typeOf says every key is free) to reach the second line of
-  // defence: each write undoes its own commands when a later one fails.
-  const withoutChecks = `${STANDARD_PRELUDE}\nlocal function typeOf() return 'none' end\n${APPLY_WRITES}`;
-
-  async function applyUnchecked(client: Redis, store: RedisStore, writes: [string, string, string, string, string, string][]): Promise<string[]> {
-    const keys = [store.keys.index, store.keys.index, store.keys.audit, ...writes.map((write) => store.keys.record(write[1]))];
-    return (await client.eval(withoutChecks, keys.length, ...keys, '', 10_000, 'run', '1', ...writes.flat())) as string[];
+describe('Redis store: a chunk whose command fails after others landed undoes them all', () => {
+  // Fault injection into the real script: the n-th command the chunk runs is replaced by one that
+  // always fails (INCRBY by a non-number), past the up-front checks, to reach the second line of
+  // defence.
+  function failingAt(...n: number[]): string {
+    return `${STANDARD_PRELUDE}
+local commandsRun, realUnpack, failing = 0, unpackArgs, { ${n.map((at) => `[${at}] = true`).join(', ')} }
+local function unpackArgs(command)
+  commandsRun = commandsRun + 1
+  if failing[commandsRun] then return 'INCRBY', KEYS[3], 'not-a-number' end
+  return realUnpack(command)
+end
+${APPLY_WRITES}`;
   }
 
-  it('a delete whose index update fails puts the record and its audit entry back, and says nothing of it applied', async () => {
-    const store = await seededStore(['r1', 'r2']);
-    const text1 = await redis.get(store.keys.record('r1'));
-    const version1 = await versionOf(store, 'r1');
-    const version2 = await versionOf(store, 'r2');
-    await redis.xadd(store.keys.audit, '*', 'kind', 'filler');
-    const members = await redis.smembers(store.keys.index);
-    await redis.del(store.keys.index);
-    await redis.rpush(store.keys.index, ...members);
+  async function applyFailingAt(n: number, store: RedisStore, writes: [string, string, string, string, string, string][]): Promise<string[]> {
+    const keys = [store.keys.index, store.keys.index, store.keys.audit, ...writes.map((write) => store.keys.record(write[1]))];
+    return (await redis.eval(failingAt(n), keys.length, ...keys, '', 10_000, 'run', '1', ...writes.flat())) as string[];
+  }
 
-    const reply = await applyUnchecked(redis, store, [
-      ['delete', 'r1', version1, '', '0', 'gone'],
-      ['put', 'r2', version2, JSON.stringify(sampleRecord('r2', { status: 'terminated' })), '1', 'gone'],
-    ]);
-    expect(reply.slice(0, 2)).toEqual(['failed', '0']);
-    expect(reply[2]).toMatch(/WRONGTYPE/);
-    expect(reply[3]).toBe('0');
-    expect(await redis.get(store.keys.record('r1'))).toBe(text1);
+  it('a delete and a termination, the termination’s record write failing: both undone, audit entries included', async () => {
+    const store = await seededStore(['r1', 'r2']);
+    await redis.xadd(store.keys.audit, '*', 'kind', 'filler');
+    const texts = await Promise.all(['r1', 'r2'].map((id) => redis.get(store.keys.record(id))));
+    const writes: [string, string, string, string, string, string][] = [
+      // r1: XADD, DEL, SREM (commands 1-3); r2: XADD, SET (4, 5: fails), SADD.
+      ['delete', 'r1', await versionOf(store, 'r1'), '', '0', 'gone'],
+      ['put', 'r2', await versionOf(store, 'r2'), JSON.stringify(sampleRecord('r2', { status: 'terminated' })), '1', 'gone'],
+    ];
+    const reply = await applyFailingAt(5, store, writes);
+    expect(reply[0]).toBe('failed');
+    expect(reply[1]).toMatch(/not an integer/);
+    expect(reply[2]).toBe('0');
+    expect(await Promise.all(['r1', 'r2'].map((id) => redis.get(store.keys.record(id))))).toEqual(texts);
+    expect((await redis.smembers(store.keys.index)).sort()).toEqual(['r1', 'r2']);
     expect(await redis.xlen(store.keys.audit)).toBe(1);
-    expect(JSON.parse((await redis.get(store.keys.record('r2'))) ?? 'null')?.status).toBe('running');
   });
 
-  it('a create whose index update fails removes the record it wrote', async () => {
-    const store = await seededStore([]);
-    await redis.set(store.keys.index, 'broken');
-    const reply = await applyUnchecked(redis, store, [['put', 'new', '', JSON.stringify(sampleRecord('new')), '0', '']]);
-    expect(reply.slice(0, 2)).toEqual(['failed', '0']);
+  it('a create whose index update fails removes the record it wrote, and an id indexed before stays indexed', async () => {
+    const store = await seededStore(['old']);
+    const reply = await applyFailingAt(3, store, [
+      // old: SADD of an id already indexed (command 1); new: SET (2), SADD (3: fails).
+      ['put', 'old', await versionOf(store, 'old'), (await redis.get(store.keys.record('old'))) ?? '', '0', ''],
+      ['put', 'new', '', JSON.stringify(sampleRecord('new')), '0', ''],
+    ]);
+    expect(reply[0]).toBe('failed');
     expect(await redis.exists(store.keys.record('new'))).toBe(0);
+    expect(await redis.smembers(store.keys.index)).toEqual(['old']);
+  });
+
+  it('the same script without an injected fault applies both writes (the injection is what failed)', async () => {
+    const store = await seededStore(['r1', 'r2']);
+    const reply = await applyFailingAt(99, store, [
+      ['delete', 'r1', await versionOf(store, 'r1'), '', '0', 'gone'],
+      ['put', 'r2', await versionOf(store, 'r2'), JSON.stringify(sampleRecord('r2', { status: 'terminated' })), '1', 'gone'],
+    ]);
+    expect(reply[0]).toBe('applied');
+    expect(await redis.exists(store.keys.record('r1'))).toBe(0);
+    expect(await redis.xlen(store.keys.audit)).toBe(2);
+  });
+
+  it('when undoing fails too, writeBatch reports the whole chunk in doubt and the chunks before it exactly', async () => {
+    const store = await seededStore(['r1', 'r2', 'r3', 'r4'], { writeChunkSize: 2 });
+    await redis.xadd(store.keys.audit, '*', 'kind', 'filler');
+    const writes: RedisConditionalWrite[] = [];
+    for (const id of ['r1', 'r2', 'r3', 'r4']) writes.push({ op: 'delete', id, expectedVersion: await versionOf(store, id), reason: 'gone' });
+    const applyWrites = redis.novitaReconcilerApplyWrites.bind(redis);
+    let calls = 0;
+    // The second chunk: r3's XADD, DEL, SREM (1-3), r4's XADD (4), DEL (5: fails), then the first
+    // undo (6: fails too).
+    redis.novitaReconcilerApplyWrites = ((...args: Parameters<typeof applyWrites>) => {
+      calls += 1;
+      if (calls === 1) return applyWrites(...args);
+      const [numberOfKeys, ...rest] = args;
+      return redis.eval(failingAt(5, 6), numberOfKeys, ...rest);
+    }) as typeof applyWrites;
+    try {
+      const failure = await failureOf(store.writeBatch(writes));
+      expect(failure.message).toMatch(/undoing its chunk failed too/);
+      const progress = writeBatchProgress(failure);
+      expect(progress?.writeResults.map((result) => [result.id, result.outcome])).toEqual([
+        ['r1', 'ok'],
+        ['r2', 'ok'],
+      ]);
+      expect(progress?.writesInDoubt).toBe(2);
+    } finally {
+      redis.novitaReconcilerApplyWrites = applyWrites;
+    }
   });
 });
