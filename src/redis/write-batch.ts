@@ -22,32 +22,6 @@ export interface RedisWriteBatchOptions extends WriteBatchOptions {
   runId?: string;
 }
 
-/**
- * What a Redis store's `writeBatch` had done when it rejected. Its error (`STORE_UNAVAILABLE`,
- * `LOCK_LOST`, `ABORTED`, `CONFIG_INVALID`) carries these two fields; read them with
- * {@link writeBatchProgress}. The batch splits into three parts, in order: the writes settled (each
- * with its result; an `ok` one was applied, with its audit entry), the writes in doubt, then writes
- * that were not attempted.
- */
-export interface WriteBatchProgress {
-  /** The results of the first `writeResults.length` writes of the batch, in order. */
-  readonly writeResults: readonly WriteResult[];
-  /**
-   * How many writes right after those may or may not have been applied: a chunk whose answer never
-   * came (a command timeout, a lost connection, an abort while waiting for Redis), or one that failed
-   * and could not undo what it had applied. `0` when the failure proves the rest wrote nothing.
-   */
-  readonly writesInDoubt: number;
-}
-
-/** The progress a Redis store's rejected `writeBatch` left on its error, or `undefined` for any other error. */
-export function writeBatchProgress(error: unknown): WriteBatchProgress | undefined {
-  if (typeof error !== 'object' || error === null) return undefined;
-  const { writeResults, writesInDoubt } = error as Partial<WriteBatchProgress>;
-  if (!Array.isArray(writeResults) || typeof writesInDoubt !== 'number') return undefined;
-  return { writeResults, writesInDoubt };
-}
-
 /** What one write becomes in the script's arguments. */
 interface PreparedWrite {
   op: 'put' | 'delete';
@@ -57,6 +31,9 @@ interface PreparedWrite {
   terminating: '0' | '1';
   reason: string;
 }
+
+export type { WriteBatchProgress } from '../core/store.js';
+export { writeBatchProgress } from '../core/store.js';
 
 /** @internal What the write batch needs of its store. */
 export interface WriteBatchContext {
