@@ -83,8 +83,8 @@ export type {
   WriteBatchOptions,
 } from './core/store.js';
 export { writeBatchProgress } from './core/store.js';
-export { GONE_STATUSES } from './core/novita-instance.js';
-export type { NovitaClient, NovitaInstance, NovitaListing, NovitaCallOptions, ListInstancesCallOptions, ListingRestart, ListingProgress } from './core/novita-instance.js';
+export { GONE_STATUSES } from './core/novita-client.js';
+export type { NovitaClient, NovitaInstance, NovitaListing, NovitaCallOptions, ListInstancesCallOptions, ListingRestart, ListingProgress } from './core/novita-client.js';
 export type { SyncLock, LockLease } from './core/lock.js';
 export { createMemoryStore } from './store/memory-store.js';
 export type { MemoryStore, MemoryStoreOptions } from './store/memory-store.js';

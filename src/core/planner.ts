@@ -8,7 +8,7 @@
  * policy answers (grace, safety limit, obsolete switch, remove or mark, retention, Novita-only) are the
  * small functions of plan/policies.ts, and the writes are built in plan/record-writes.ts.
  */
-import { GONE_STATUSES, type NovitaInstance } from './novita-instance.js';
+import { GONE_STATUSES, type NovitaInstance } from './novita-client.js';
 import { holdBack, inCreationGrace, novitaOnlyVerdict, obsoleteReason, recordBornAt, removeOrMark, retentionExpired, safetyLimit, type HoldBack, type SafetyCounts } from './plan/policies.js';
 import type { Confirmation, Plan, PlanInput, PlannedAction, RecordDecision } from './plan/plan-types.js';
 import {

@@ -6,7 +6,7 @@ import { ConfigError } from '../errors.js';
 import { booleanOption, checkOptionKeys, functionOption, integerOption, requireMethods, signalOption } from '../options.js';
 import type { ReconcilerEvent, ReconcilerLogger } from './events.js';
 import type { SyncLock } from './lock.js';
-import type { NovitaClient, NovitaInstance } from './novita-instance.js';
+import type { NovitaClient, NovitaInstance } from './novita-client.js';
 import { defaultAdoptRecord, type SyncScope } from './planner.js';
 import { resolvePolicy, type SyncPolicy, type SyncPolicyInput } from './policy.js';
 import type { InstanceRecord } from './record.js';

@@ -7,7 +7,7 @@
 import type { ConfigError } from '../errors.js';
 import type { ReconcilerEvent, ReconcilerLogger } from './events.js';
 import { mergeInstanceView, type InstanceView } from './instance-view.js';
-import type { NovitaInstance } from './novita-instance.js';
+import type { NovitaInstance } from './novita-client.js';
 import type { SyncPolicy } from './policy.js';
 import {
   resolveListOptions,

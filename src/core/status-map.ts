@@ -1,4 +1,4 @@
-import { GONE_STATUSES } from './novita-instance.js';
+import { GONE_STATUSES } from './novita-client.js';
 import type { StatusMapEntry } from './policy.js';
 
 /** One resolved row of the status map. */

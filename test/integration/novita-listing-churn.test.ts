@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ListingProgress, ListingRestart } from '../../src/core/novita-instance.js';
+import type { ListingProgress, ListingRestart } from '../../src/core/novita-client.js';
 import type { FakeNovita } from '../../src/testing/fake-novita/index.js';
 import { clientFor, fakeNovita, idsOf, recordingLogger, rejectionOf } from './novita-test-kit.js';
 

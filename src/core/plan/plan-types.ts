@@ -1,7 +1,7 @@
 /** The planner's input and output types (see planner.ts for what each step decides). */
 import type { InstanceRecord } from '../record.js';
 import type { ConditionalWrite, StoreEntry } from '../store.js';
-import type { NovitaInstance } from '../novita-instance.js';
+import type { NovitaInstance } from '../novita-client.js';
 import type { SyncPolicy } from '../policy.js';
 import type { NovitaOnlyInstance, SafetyReport, SkippedCounts, SyncAction } from '../report.js';
 

@@ -3,7 +3,7 @@
  * with its own table test (test/unit/planner-policies.test.ts). The planner (planner.ts) computes the
  * candidates; these filter and shape what happens to them, in the manner of external-dns `plan/policy.go`.
  */
-import { GONE_STATUSES, type NovitaInstance } from '../novita-instance.js';
+import { GONE_STATUSES, type NovitaInstance } from '../novita-client.js';
 import type { SyncPolicy } from '../policy.js';
 import type { InstanceRecord } from '../record.js';
 import type { ActionReason, SafetyReport } from '../report.js';

@@ -4,7 +4,7 @@
  * again this run) and an overall time budget; whatever was not confirmed when either stops the step is
  * left `unverified` for the next run. Only the run's own signal makes the step reject.
  */
-import { GONE_STATUSES, type NovitaClient } from '../novita-instance.js';
+import { GONE_STATUSES, type NovitaClient } from '../novita-client.js';
 import type { Confirmation } from '../planner.js';
 import type { ConfirmationReport } from '../report.js';
 

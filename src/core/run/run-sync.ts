@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { AbortedError, LockLostError, NovitaApiError, ReconcilerError, StoreUnavailableError, SyncInProgressError, isReconcilerError } from '../../errors.js';
 import type { ReconcilerEvent, ReconcilerLogger } from '../events.js';
 import type { LockLease, SyncLock } from '../lock.js';
-import type { NovitaClient, NovitaInstance } from '../novita-instance.js';
+import type { NovitaClient, NovitaInstance } from '../novita-client.js';
 import { planSync, type PlanInput, type PlannedAction, type SyncScope } from '../planner.js';
 import type { SyncPolicy } from '../policy.js';
 import type { InstanceRecord } from '../record.js';
