@@ -118,18 +118,32 @@ export const syncPolicySchema = z
  */
 export function resolvePolicy(input: unknown = {}, fieldPrefix = 'policy'): SyncPolicy {
   if (input === undefined || input === null) input = {};
-  const parsed = syncPolicySchema.safeParse(input);
-  if (parsed.success) return parsed.data as SyncPolicy;
-  const issue = parsed.error.issues[0];
-  const path = issue?.path.map(String) ?? [];
-  const field = [fieldPrefix, ...path].join('.');
-  let received: unknown = input;
-  for (const key of path) received = typeof received === 'object' && received !== null ? (received as Record<string, unknown>)[key] : undefined;
-  if (issue?.code === 'unrecognized_keys') {
+  const problem = policyProblem(input);
+  if (problem === undefined) return syncPolicySchema.parse(input) as SyncPolicy;
+  if (problem.unknownKey) {
     // The shared option rule words it (and finds the nearest valid name), like every other option.
     checkOptionKeys('the policy', input, Object.keys(DEFAULT_POLICY), fieldPrefix);
   }
-  throw new ConfigError(field, issue?.message ?? 'invalid', { received });
+  throw new ConfigError([fieldPrefix, ...problem.path].join('.'), problem.message, { received: problem.received });
+}
+
+/** What is wrong with a policy input, as structured fields (never a message to be parsed). */
+interface PolicyProblem {
+  /** The path of the field at fault, inside the policy: `['statusMap', 'exited']`. */
+  path: string[];
+  message: string;
+  received: unknown;
+  unknownKey: boolean;
+}
+
+function policyProblem(input: unknown): PolicyProblem | undefined {
+  const parsed = syncPolicySchema.safeParse(input);
+  if (parsed.success) return undefined;
+  const issue = parsed.error.issues[0];
+  const path = issue?.path.map(String) ?? [];
+  let received: unknown = input;
+  for (const key of path) received = typeof received === 'object' && received !== null ? (received as Record<string, unknown>)[key] : undefined;
+  return { path, message: issue?.message ?? 'invalid', received, unknownKey: issue?.code === 'unrecognized_keys' };
 }
 
 /** Environment variable -> policy field. */
@@ -205,19 +219,14 @@ export function policyFromEnv(env: Readonly<Record<string, string | undefined>> 
       }
     }
   }
-  const variableOf = new Map(Object.entries(POLICY_ENV_VARIABLES).map(([variable, field]) => [field as string, variable]));
-  try {
-    return resolvePolicy({ ...input, ...overrides }, 'policy');
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      const field = error.field.replace(/^policy\./, '').split('.')[0] ?? '';
-      const variable = variableOf.get(field);
-      if (variable && field in input && !(field in overrides)) {
-        const rest = error.field.replace(/^policy\.[^.]+\.?/, '');
-        const raw = env[variable];
-        throw new ConfigError(rest ? `${variable} (${rest})` : variable, error.message.replace(/^[^:]+: /, '').replace(/ \(got .*\)$/, ''), { received: raw });
-      }
-    }
-    throw error;
+  const merged = { ...input, ...overrides };
+  const problem = policyProblem(merged);
+  const field = problem?.path[0];
+  // A value that came from a variable is reported under the variable's name, with what it held.
+  if (problem && field !== undefined && field in input && !(field in overrides)) {
+    const variable = (Object.entries(POLICY_ENV_VARIABLES) as [string, string][]).find(([, policyField]) => policyField === field)?.[0] as string;
+    const rest = problem.path.slice(1).join('.');
+    throw new ConfigError(rest ? `${variable} (${rest})` : variable, problem.message, { received: env[variable] });
   }
+  return resolvePolicy(merged, 'policy');
 }
