@@ -58,14 +58,17 @@ export class ConfigError extends ReconcilerError {
   readonly received: string;
   /** For an unknown option key: the nearest valid option name, when one is close enough to be a typo. */
   readonly suggestion?: string;
+  /** The environment variable the bad value came from, when it came from one (`SYNC_INTERVAL_MINUTES`). */
+  readonly envVariable?: string;
 
-  constructor(field: string, message: string, options: ReconcilerErrorOptions & { received?: unknown; suggestion?: string } = {}) {
+  constructor(field: string, message: string, options: ReconcilerErrorOptions & { received?: unknown; suggestion?: string; envVariable?: string } = {}) {
     const received = describeValue(options.received);
     super('CONFIG_INVALID', `${field}: ${message}${'received' in options ? ` (got ${received})` : ''}`, options);
     this.name = 'ConfigError';
     this.field = field;
     this.received = received;
     if (options.suggestion !== undefined) this.suggestion = options.suggestion;
+    if (options.envVariable !== undefined) this.envVariable = options.envVariable;
   }
 }
 

@@ -195,13 +195,13 @@ export function policyFromEnv(env: Readonly<Record<string, string | undefined>> 
         const lowered = text.toLowerCase();
         if (['true', '1', 'yes', 'on'].includes(lowered)) input[field] = true;
         else if (['false', '0', 'no', 'off'].includes(lowered)) input[field] = false;
-        else throw new ConfigError(variable, 'must be true or false (also accepted: 1/0, yes/no, on/off)', { received: raw });
+        else throw new ConfigError(variable, 'must be true or false (also accepted: 1/0, yes/no, on/off)', { received: raw, envVariable: variable });
         break;
       }
       case 'number': {
         const value = Number(text);
         if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text) || !Number.isFinite(value)) {
-          throw new ConfigError(variable, 'must be a number', { received: raw });
+          throw new ConfigError(variable, 'must be a number', { received: raw, envVariable: variable });
         }
         input[field] = value;
         break;
@@ -213,7 +213,7 @@ export function policyFromEnv(env: Readonly<Record<string, string | undefined>> 
         try {
           input[field] = JSON.parse(text);
         } catch (error) {
-          throw new ConfigError(variable, `must be JSON, such as {"pulling":"creating"}: ${(error as Error).message}`, { received: raw });
+          throw new ConfigError(variable, `must be JSON, such as {"pulling":"creating"}: ${(error as Error).message}`, { received: raw, envVariable: variable });
         }
         break;
       }
@@ -226,7 +226,7 @@ export function policyFromEnv(env: Readonly<Record<string, string | undefined>> 
   if (problem && field !== undefined && field in input && !(field in overrides)) {
     const variable = (Object.entries(POLICY_ENV_VARIABLES) as [string, string][]).find(([, policyField]) => policyField === field)?.[0] as string;
     const rest = problem.path.slice(1).join('.');
-    throw new ConfigError(rest ? `${variable} (${rest})` : variable, problem.message, { received: env[variable] });
+    throw new ConfigError(rest ? `${variable} (${rest})` : variable, problem.message, { received: env[variable], envVariable: variable });
   }
   return resolvePolicy(merged, 'policy');
 }
