@@ -1,0 +1,66 @@
+/**
+ * The reconciler every HTTP example serves, built in one of two ways:
+ *
+ * - `REDIS_URL` set: the production wiring. The Redis store (`REDIS_KEY_PREFIX`) with its lock, so
+ *   replicas never run two syncs at once; the Novita client from `NOVITA_API_KEY` (and
+ *   `NOVITA_API_BASE_URL`); the policy from the `SYNC_*` variables. The variables the
+ *   `novita-reconcile` command reads, with the same meaning.
+ * - otherwise a demo that needs nothing installed or running: the fake Novita on loopback and a memory
+ *   store, seeded so that a sync has something to do (a status to refresh, a vanished instance).
+ *
+ * In your application, keep the first branch and delete the second.
+ */
+import { createMemoryStore, createReconciler, policyFromEnv, type InstanceRecord, type Reconciler } from 'novita-reconciler';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** A built reconciler and what to release when the server stops. */
+export interface ExampleReconciler {
+  readonly reconciler: Reconciler;
+  /** `redis`: from the environment; `demo`: the fake Novita and a memory store. */
+  readonly mode: 'redis' | 'demo';
+  /** Closes the Redis connection, or stops the fake Novita. */
+  close(): Promise<void>;
+}
+
+const set = (env: Env, name: string): string | undefined => (env[name]?.trim() ? env[name]?.trim() : undefined);
+
+/** Builds the reconciler from `env`; see the module comment. */
+export async function buildReconciler(env: Env = process.env): Promise<ExampleReconciler> {
+  return set(env, 'REDIS_URL') === undefined ? demoReconciler() : redisReconciler(env);
+}
+
+async function redisReconciler(env: Env): Promise<ExampleReconciler> {
+  // Imported here rather than at the top, so the demo runs without ioredis installed.
+  const { createNovitaClient } = await import('novita-reconciler/novita');
+  const { createRedisLock, createRedisStore } = await import('novita-reconciler/redis');
+  // The client and the policy first: a missing key or a bad SYNC_* value throws before a connection opens.
+  const novitaClient = createNovitaClient({ apiKey: set(env, 'NOVITA_API_KEY'), baseUrl: set(env, 'NOVITA_API_BASE_URL') });
+  const policy = policyFromEnv(env);
+  const store = createRedisStore({ env, audit: true });
+  const reconciler = createReconciler({ store, lock: createRedisLock({ store }), novitaClient, policy });
+  return { reconciler, mode: 'redis', close: () => store.close() };
+}
+
+async function demoReconciler(): Promise<ExampleReconciler> {
+  const { startFakeNovita } = await import('novita-reconciler/testing');
+  const fake = await startFakeNovita();
+  const dayAgo = Date.now() - 86_400_000;
+  const [alive, stopped, vanished] = fake.addInstances(3, (index) => ({ name: ['train-llama', 'batch-embed', 'spot-sweep'][index], createdAtMs: dayAgo }));
+  const created = new Date(dayAgo).toISOString();
+  const records: InstanceRecord[] = [alive, stopped, vanished].map((instance, index) => ({
+    id: `job-${index + 1}`,
+    novitaInstanceId: instance?.id,
+    status: 'running',
+    novitaStatus: 'running',
+    timestamps: { created, started: created },
+  }));
+  // What a sync will find: job-2's instance stopped, job-3's was deleted behind the app's back.
+  fake.setStatus(stopped!.id, 'exited');
+  fake.removeInstance(vanished!.id);
+  const reconciler = createReconciler({
+    store: createMemoryStore({ records }),
+    novitaClient: (await import('novita-reconciler/novita')).createNovitaClient({ apiKey: fake.apiKey, baseUrl: fake.url }),
+  });
+  return { reconciler, mode: 'demo', close: () => fake.close() };
+}
