@@ -44,23 +44,26 @@ async function redisReconciler(env: Env): Promise<ExampleReconciler> {
 
 async function demoReconciler(): Promise<ExampleReconciler> {
   const { startFakeNovita } = await import('novita-reconciler/testing');
-  const fake = await startFakeNovita();
+  const { createNovitaClient } = await import('novita-reconciler/novita');
   const dayAgo = Date.now() - 86_400_000;
-  const [alive, stopped, vanished] = fake.addInstances(3, (index) => ({ name: ['train-llama', 'batch-embed', 'spot-sweep'][index], createdAtMs: dayAgo }));
+  // job-1 runs and Novita agrees; job-2's instance has stopped; job-3's was deleted behind the app's back.
+  const fake = await startFakeNovita({
+    instances: [
+      { id: 'a1b2c3d4e5f60718', name: 'train-llama', createdAtMs: dayAgo },
+      { id: '3560b7fec915bbf9', name: 'batch-embed', status: 'exited', createdAtMs: dayAgo, lastStoppedAtMs: Date.now() - 600_000 },
+    ],
+  });
   const created = new Date(dayAgo).toISOString();
-  const records: InstanceRecord[] = [alive, stopped, vanished].map((instance, index) => ({
+  const records: InstanceRecord[] = ['a1b2c3d4e5f60718', '3560b7fec915bbf9', '9d8c7b6a5f4e3d2c'].map((novitaInstanceId, index) => ({
     id: `job-${index + 1}`,
-    novitaInstanceId: instance?.id,
+    novitaInstanceId,
     status: 'running',
     novitaStatus: 'running',
     timestamps: { created, started: created },
   }));
-  // What a sync will find: job-2's instance stopped, job-3's was deleted behind the app's back.
-  fake.setStatus(stopped!.id, 'exited');
-  fake.removeInstance(vanished!.id);
   const reconciler = createReconciler({
     store: createMemoryStore({ records }),
-    novitaClient: (await import('novita-reconciler/novita')).createNovitaClient({ apiKey: fake.apiKey, baseUrl: fake.url }),
+    novitaClient: createNovitaClient({ apiKey: fake.apiKey, baseUrl: fake.url }),
   });
   return { reconciler, mode: 'demo', close: () => fake.close() };
 }
