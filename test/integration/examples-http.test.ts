@@ -5,68 +5,28 @@
  * Each serves a Redis prefix of the test Redis and the fake Novita, configured through the environment
  * as in production; the records are checked in Redis, not through the example's own answers.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { request as httpRequest, type IncomingMessage } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { InstanceRecord } from '../../src/index.js';
-import { createRedisStore, type RedisStore } from '../../src/redis/index.js';
+import type { RedisStore } from '../../src/redis/index.js';
 import { startFakeNovita, type FakeNovita } from '../../src/testing/index.js';
 import { connectRedis, dropPrefix, requireRedisUrl, uniquePrefix } from '../setup/redis-test-kit.js';
+import { type Answer, type Example, exampleEnv, IDS, prepareConsumer, run, seedRecords, send, snapshot, startExample, stopExample } from './examples-http-kit.js';
 
-const root = resolve(import.meta.dirname, '../..');
-const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
 const ADMIN = 'test-admin-token';
 const FRAMEWORKS = ['express', 'fastify', 'hono', 'nest'] as const;
 type Framework = (typeof FRAMEWORKS)[number];
 const ENTRY: Record<Framework, string> = { express: 'http/express.ts', fastify: 'http/fastify.ts', hono: 'http/hono.ts', nest: 'http/nest/main.ts' };
-// The versions the repository pins; @nestjs/platform-express is what a Nest HTTP app always has.
-const DEPENDENCIES = ['express@5.3.0', 'fastify@5.12.8', 'hono@4.13.19', '@hono/node-server@2.1.9', '@nestjs/core@12.5.1', '@nestjs/common@12.5.1', '@nestjs/platform-express@12.5.1', 'reflect-metadata@0.2.2', 'rxjs@7.8.2', 'ioredis@5.11.1'];
-
-const ALIVE = 'a1a1a1a1a1a1a1a1';
-const STOPPED = 'b2b2b2b2b2b2b2b2';
-const VANISHED = 'c3c3c3c3c3c3c3c3';
 
 let workspace = '';
 let consumer = '';
 let fake: FakeNovita;
 let redis: Redis;
+/** Every Redis prefix the tests used, dropped at the end. */
 const prefixes: string[] = [];
-const servers = new Map<Framework, Example>();
-
-interface Example {
-  url: string;
-  port: number;
-  child: ChildProcess;
-  output: () => string;
-}
-
-const run = (command: string, args: string[], cwd: string): string =>
-  execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' } });
-
-/**
- * Builds into a directory of its own and packs from there: the repository's dist/ may be rebuilt at the
- * same moment by another test file, and a tarball packed mid-build would test nothing real.
- */
-function packTarball(): string {
-  const pkg = join(workspace, 'pkg');
-  run('npx', ['tsup', '--silent', '--out-dir', join(pkg, 'dist')], root);
-  for (const file of ['package.json', 'README.md', 'CHANGELOG.md', '.env.example']) cpSync(join(root, file), join(pkg, file));
-  run('npm', ['pack', '--silent', '--pack-destination', workspace], pkg);
-  const tarball = readdirSync(workspace).find((name) => name.endsWith('.tgz'));
-  if (!tarball) throw new Error('npm pack produced no tarball');
-  return join(workspace, tarball);
-}
-
-/** The environment an example gets: nothing of this process's own, only what the example reads. */
-function exampleEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH, HOME: process.env.HOME, PORT: '0', HOST: '127.0.0.1', ...extra };
-}
+const servers = new Map<Framework, { example: Example; prefix: string }>();
 
 const redisEnv = (prefix: string): Record<string, string> => ({
   ADMIN_TOKEN: ADMIN,
@@ -76,108 +36,30 @@ const redisEnv = (prefix: string): Record<string, string> => ({
   NOVITA_API_BASE_URL: fake.url,
 });
 
-/** Starts `tsx <entry>` in the consumer project and resolves once it prints where it listens. */
-async function startExample(entry: string, env: NodeJS.ProcessEnv): Promise<Example> {
-  const child = spawn(process.execPath, [tsx, entry], { cwd: consumer, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 45_000;
-  while (Date.now() < deadline) {
-    const match = /listening on (http:\/\/127\.0\.0\.1:(\d+))/.exec(output);
-    if (match?.[1] && match[2]) return { url: match[1], port: Number(match[2]), child, output: () => output };
-    if (child.exitCode !== null) throw new Error(`${entry} exited with ${child.exitCode} before listening:\n${output}`);
-    await new Promise((done) => setTimeout(done, 50));
-  }
-  child.kill('SIGKILL');
-  throw new Error(`${entry} did not listen within 45 s:\n${output}`);
-}
-
-/** Stops an example as an orchestrator does (SIGTERM) and resolves its exit code. */
-async function stopExample(example: Example): Promise<number | null> {
-  if (example.child.exitCode !== null) return example.child.exitCode;
-  const exited = once(example.child, 'exit');
-  example.child.kill('SIGTERM');
-  const timer = setTimeout(() => example.child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-  return example.child.exitCode;
-}
-
-interface Answer {
-  status: number;
-  headers: IncomingMessage['headers'];
-  text: string;
-  json: any;
-}
-
-/** One request with exactly these headers (plus Host and, with a body, Content-Length), as a client sends it. */
-async function send(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
-  const sent = { ...headers, ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }) };
-  const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: sent });
-  req.end(body);
-  const [res] = (await once(req, 'response')) as [IncomingMessage];
-  let text = '';
-  for await (const chunk of res) text += (chunk as Buffer).toString();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.statusCode ?? 0, headers: res.headers, text, json };
-}
-
 const auth = { authorization: `Bearer ${ADMIN}` };
 const JSON_TYPE = { ...auth, 'content-type': 'application/json' };
 /** What `curl -d <body>` sends: a form, whatever the body looks like. */
 const CURL_FORM = { ...auth, 'user-agent': 'curl/8.5.0', accept: '*/*', 'content-type': 'application/x-www-form-urlencoded' };
 
-/** job-1 runs and Novita agrees; job-2's instance stopped (a sync refreshes it); job-3's is gone (a sync terminates it). */
-async function seedRecords(prefix: string): Promise<RedisStore> {
-  const store = createRedisStore({ redis, prefix });
-  const created = new Date(Date.now() - 86_400_000).toISOString();
-  const records: InstanceRecord[] = [ALIVE, STOPPED, VANISHED].map((novitaInstanceId, index) => ({
-    id: `job-${index + 1}`,
-    novitaInstanceId,
-    status: 'running',
-    novitaStatus: 'running',
-    timestamps: { created, started: created },
-  }));
-  for (const record of records) await store.put(record);
-  return store;
-}
-
-const snapshot = async (store: RedisStore): Promise<string> => JSON.stringify((await store.list()).sort((a, b) => a.id.localeCompare(b.id)));
-
 beforeAll(async () => {
-  workspace = mkdtempSync(join(tmpdir(), 'novita-reconciler-examples-http-'));
-  const tarball = packTarball();
-  consumer = join(workspace, 'consumer');
-  mkdirSync(consumer);
-  writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  // The examples as a user copies them, next to a tsconfig with what Nest's decorators need.
-  cpSync(join(root, 'examples/http'), join(consumer, 'http'), { recursive: true });
-  rmSync(join(consumer, 'http/nest/tsconfig.json'));
-  writeFileSync(join(consumer, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', strict: true, experimentalDecorators: true, skipLibCheck: true } }));
-  run('npm', ['install', '--prefer-offline', '--no-package-lock', '--loglevel=error', tarball, ...DEPENDENCIES], consumer);
+  ({ workspace, consumer } = prepareConsumer());
 
   fake = await startFakeNovita();
   const createdAtMs = Date.now() - 86_400_000;
-  fake.addInstance({ id: ALIVE, name: 'train-llama', createdAtMs });
-  fake.addInstance({ id: STOPPED, name: 'batch-embed', status: 'exited', createdAtMs, lastStoppedAtMs: Date.now() - 600_000 });
+  fake.addInstance({ id: IDS.alive, name: 'train-llama', createdAtMs });
+  fake.addInstance({ id: IDS.stopped, name: 'batch-embed', status: 'exited', createdAtMs, lastStoppedAtMs: Date.now() - 600_000 });
   redis = connectRedis();
   await Promise.all(
     FRAMEWORKS.map(async (framework) => {
       const prefix = uniquePrefix(`examples-http-${framework}`);
       prefixes.push(prefix);
-      servers.set(framework, await startExample(ENTRY[framework], exampleEnv(redisEnv(prefix))));
+      servers.set(framework, { prefix, example: await startExample(consumer, ENTRY[framework], exampleEnv(redisEnv(prefix))) });
     }),
   );
 }, 240_000);
 
 afterAll(async () => {
-  await Promise.all([...servers.values()].map(stopExample));
+  await Promise.all([...servers.values()].map(({ example }) => stopExample(example)));
   for (const prefix of prefixes) await dropPrefix(redis, prefix).catch(() => undefined);
   redis?.disconnect();
   await fake?.close();
@@ -195,8 +77,10 @@ describe.each(FRAMEWORKS)('%s', (framework) => {
   let seeded = '';
 
   beforeAll(async () => {
-    example = servers.get(framework) as Example;
-    store = await seedRecords(prefixes[FRAMEWORKS.indexOf(framework)] as string);
+    const server = servers.get(framework);
+    if (!server) throw new Error(`${framework} did not start`);
+    example = server.example;
+    store = await seedRecords(redis, server.prefix);
     seeded = await snapshot(store);
   });
 
@@ -292,7 +176,7 @@ describe('the Next.js route handlers (app/api/instances/...), imported and calle
   beforeAll(async () => {
     prefix = uniquePrefix('examples-http-next');
     prefixes.push(prefix);
-    store = await seedRecords(prefix);
+    store = await seedRecords(redis, prefix);
     seeded = await snapshot(store);
     // The routes read the environment at their first request, as in a Next server.
     for (const [name, value] of Object.entries(redisEnv(prefix))) vi.stubEnv(name, value);
@@ -366,7 +250,7 @@ describe('the Next.js route handlers (app/api/instances/...), imported and calle
 
 describe('the demo (no environment at all): express.ts on the fake Novita and a memory store', () => {
   it('prints a token for this run, lists the seeded records and syncs them', async () => {
-    const example = await startExample(ENTRY.express, exampleEnv({}));
+    const example = await startExample(consumer, ENTRY.express, exampleEnv({}));
     try {
       const token = /this run's token is (\S+)/.exec(example.output())?.[1];
       expect(token, example.output()).toBeDefined();
