@@ -23,11 +23,12 @@ export interface ExampleReconciler {
   close(): Promise<void>;
 }
 
-const set = (env: Env, name: string): string | undefined => (env[name]?.trim() ? env[name]?.trim() : undefined);
+/** A variable's value; empty counts as unset, as everywhere in this package. */
+const envValue = (env: Env, name: string): string | undefined => env[name]?.trim() || undefined;
 
 /** Builds the reconciler from `env`; see the module comment. */
 export async function buildReconciler(env: Env = process.env): Promise<ExampleReconciler> {
-  return set(env, 'REDIS_URL') === undefined ? demoReconciler() : redisReconciler(env);
+  return envValue(env, 'REDIS_URL') === undefined ? demoReconciler() : redisReconciler(env);
 }
 
 async function redisReconciler(env: Env): Promise<ExampleReconciler> {
@@ -35,7 +36,7 @@ async function redisReconciler(env: Env): Promise<ExampleReconciler> {
   const { createNovitaClient } = await import('novita-reconciler/novita');
   const { createRedisLock, createRedisStore } = await import('novita-reconciler/redis');
   // The client and the policy first: a missing key or a bad SYNC_* value throws before a connection opens.
-  const novitaClient = createNovitaClient({ apiKey: set(env, 'NOVITA_API_KEY'), baseUrl: set(env, 'NOVITA_API_BASE_URL') });
+  const novitaClient = createNovitaClient({ apiKey: envValue(env, 'NOVITA_API_KEY'), baseUrl: envValue(env, 'NOVITA_API_BASE_URL') });
   const policy = policyFromEnv(env);
   const store = createRedisStore({ env, audit: true });
   const reconciler = createReconciler({ store, lock: createRedisLock({ store }), novitaClient, policy });

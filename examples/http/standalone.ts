@@ -55,7 +55,7 @@ export function isMain(moduleUrl: string): boolean {
 /** Starts an example, prints where it listens and how to call it, and stops it on SIGINT/SIGTERM. */
 export async function runStandalone(name: string, start: () => Promise<RunningExample>): Promise<void> {
   const running = await start();
-  const auth = `-H 'authorization: Bearer ${running.admin.generated ? running.admin.token : '$ADMIN_TOKEN'}'`;
+  const auth = `-H "authorization: Bearer ${running.admin.generated ? running.admin.token : '$ADMIN_TOKEN'}"`;
   console.log(`${name} listening on ${running.url} (${running.built.mode === 'demo' ? 'demo: the fake Novita and a memory store' : 'Redis store, Novita from NOVITA_API_KEY'})`);
   if (running.admin.generated) console.log(`ADMIN_TOKEN is not set; this run's token is ${running.admin.token}`);
   console.log(`  curl ${auth} ${running.url}/api/instances`);

@@ -248,6 +248,11 @@ describe('the Next.js route handlers (app/api/instances/...), imported and calle
   });
 });
 
+it('the Redis wiring refuses to start without ADMIN_TOKEN: the endpoints are never served open', async () => {
+  const { ADMIN_TOKEN: _, ...withoutToken } = redisEnv(uniquePrefix('examples-http-no-token'));
+  await expect(startExample(consumer, ENTRY.express, exampleEnv(withoutToken))).rejects.toThrow(/exited with 1 before listening:[\s\S]*ADMIN_TOKEN is not set/);
+});
+
 describe('the demo (no environment at all): express.ts on the fake Novita and a memory store', () => {
   it('prints a token for this run, lists the seeded records and syncs them', async () => {
     const example = await startExample(consumer, ENTRY.express, exampleEnv({}));
