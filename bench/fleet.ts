@@ -16,6 +16,10 @@
  * | 1 | terminated 1 day ago | absent | nothing |
  *
  * So a fleet of size N holds 0.95 N records and 0.95 N listed instances.
+ *
+ * The `upgrade` variant is the same fleet as a store written by a system that never kept
+ * `novitaStatus` (the seed system): the first run then refreshes every listed record (0.9 N writes
+ * instead of 0.1 N), which is the first run after adopting the library.
  */
 
 /** One record of the fleet, as the app stores it (library fields plus fields of the app's own). */
@@ -23,7 +27,7 @@ export interface BenchRecord {
   id: string;
   novitaInstanceId: string;
   status: string;
-  novitaStatus: string;
+  novitaStatus?: string;
   owner: string;
   name: string;
   gpu: { product: string; cluster: string; count: number };
@@ -43,6 +47,9 @@ export interface BenchInstanceSeed {
   lastStartedAtMs: number;
 }
 
+/** `steady`: records as the library leaves them; `upgrade`: records without `novitaStatus`. */
+export type FleetVariant = 'steady' | 'upgrade';
+
 /** What one entry of the fleet is. */
 export type EntryKind = 'unchanged' | 'statusChanged' | 'vanished' | 'retentionExpired' | 'novitaOnly' | 'recentlyTerminated';
 
@@ -50,6 +57,7 @@ export type EntryKind = 'unchanged' | 'statusChanged' | 'vanished' | 'retentionE
 export interface FleetShape {
   /** Entries: records plus Novita-only instances. */
   size: number;
+  variant: FleetVariant;
   records: number;
   /** Instances Novita lists. */
   listed: number;
@@ -84,18 +92,19 @@ export function instanceId(index: number): string {
 }
 
 /** The counts of a fleet of `size` entries. */
-export function fleetShape(size: number): FleetShape {
+export function fleetShape(size: number, variant: FleetVariant = 'steady'): FleetShape {
   const byKind: Record<EntryKind, number> = { unchanged: 0, statusChanged: 0, vanished: 0, retentionExpired: 0, novitaOnly: 0, recentlyTerminated: 0 };
   for (let index = 0; index < size; index += 1) byKind[entryKind(index)] += 1;
   const listed = byKind.unchanged + byKind.statusChanged + byKind.novitaOnly;
   return {
     size,
+    variant,
     records: size - byKind.novitaOnly,
     listed,
     pages: Math.ceil(listed / PAGE_SIZE),
     byKind,
     confirmationsNeeded: byKind.vanished + byKind.retentionExpired,
-    expected: { refreshed: byKind.statusChanged, markedTerminated: byKind.vanished, removed: byKind.retentionExpired },
+    expected: { refreshed: variant === 'upgrade' ? byKind.statusChanged + byKind.unchanged : byKind.statusChanged, markedTerminated: byKind.vanished, removed: byKind.retentionExpired },
   };
 }
 
@@ -114,7 +123,7 @@ function startedAtMs(index: number, now: number): number {
 }
 
 /** The record of entry `index`, or `undefined` for a Novita-only entry. `now` is epoch milliseconds. */
-export function recordAt(index: number, now: number): BenchRecord | undefined {
+export function recordAt(index: number, now: number, variant: FleetVariant = 'steady'): BenchRecord | undefined {
   const kind = entryKind(index);
   if (kind === 'novitaOnly') return undefined;
   const terminated = kind === 'retentionExpired' || kind === 'recentlyTerminated';
@@ -122,7 +131,7 @@ export function recordAt(index: number, now: number): BenchRecord | undefined {
     id: `rec-${index.toString().padStart(7, '0')}`,
     novitaInstanceId: instanceId(index),
     status: terminated ? 'terminated' : 'running',
-    novitaStatus: 'running',
+    ...(variant === 'upgrade' ? {} : { novitaStatus: 'running' }),
     owner: `user-${index % 97}`,
     name: `job-${index}`,
     gpu: { product: 'RTX 4090 24GB', cluster: 'us-ca-6', count: 1 },
@@ -151,9 +160,9 @@ export function instanceAt(index: number, now: number): BenchInstanceSeed | unde
 }
 
 /** Every record of a fleet, in index order. */
-export function* fleetRecords(size: number, now: number): Generator<BenchRecord> {
+export function* fleetRecords(size: number, now: number, variant: FleetVariant = 'steady'): Generator<BenchRecord> {
   for (let index = 0; index < size; index += 1) {
-    const record = recordAt(index, now);
+    const record = recordAt(index, now, variant);
     if (record) yield record;
   }
 }

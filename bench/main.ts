@@ -6,6 +6,7 @@
  *   npm run bench                     # 1k + 10k, the heap check
  *   npm run bench -- --full           # plus 100k
  *   npm run bench -- --sizes 1000 --runs 2 --no-heap-check
+ *   npm run bench -- --fleet upgrade  # records without novitaStatus: the first run writes 90% of them
  *
  * Prints a table, writes bench/results/<date>-<commit>.json, bench/results/latest.json and
  * bench/results/latest.md (the table for the README).
@@ -20,6 +21,7 @@ import { readEnv } from '../src/options.js';
 import { spawnRedis, type RedisProcess } from '../test/setup/spawn-redis.js';
 import { startHelper } from './child-rpc.js';
 import { runHeapCheck, type HeapCheckResult } from './heap-check.js';
+import type { FleetVariant } from './fleet.js';
 import type { MeasureSizeHandlers, SizeResult } from './measure-size.js';
 import { consoleTable, markdownTable, type BenchResults } from './report-format.js';
 
@@ -32,11 +34,13 @@ const NAIVE_UP_TO = 10_000;
 const { values: args } = parseArgs({
   options: {
     full: { type: 'boolean', default: false },
+    fleet: { type: 'string', default: 'steady' },
     sizes: { type: 'string' },
     runs: { type: 'string' },
     'novita-latency': { type: 'string', default: '50' },
     'redis-delay': { type: 'string', default: '1' },
     'no-heap-check': { type: 'boolean', default: false },
+    'no-naive': { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
   },
 });
@@ -51,6 +55,8 @@ const full = args.full || readEnv(process.env, 'BENCH_FULL') === '1';
 const sizes = args.sizes ? args.sizes.split(',').map((text) => numberArg('sizes', text, 100)) : full ? [1_000, 10_000, 100_000] : [1_000, 10_000];
 const novitaLatencyMs = numberArg('novita-latency', args['novita-latency'], 0);
 const redisDelayMs = numberArg('redis-delay', args['redis-delay'], 0);
+if (args.fleet !== 'steady' && args.fleet !== 'upgrade') throw new Error(`--fleet must be steady or upgrade, got ${JSON.stringify(args.fleet)}`);
+const fleet: FleetVariant = args.fleet;
 const runsOverride = args.runs === undefined ? undefined : numberArg('runs', args.runs, 1);
 
 function git(...command: string[]): string {
@@ -70,7 +76,7 @@ async function main(): Promise<void> {
   const admin = new Redis(redisUrl);
   const redisVersion = /redis_version:(\S+)/.exec(await admin.info('server'))?.[1] ?? 'unknown';
   admin.disconnect();
-  console.error(`novita-reconciler bench: sizes ${sizes.join(', ')}; Novita latency ${novitaLatencyMs} ms per request, Redis delay ${redisDelayMs} ms each way; Redis ${fromEnv ? 'from REDIS_URL' : `spawned at ${redisUrl}`}`);
+  console.error(`novita-reconciler bench: sizes ${sizes.join(', ')}, ${fleet} fleet; Novita latency ${novitaLatencyMs} ms per request, Redis delay ${redisDelayMs} ms each way; Redis ${fromEnv ? 'from REDIS_URL' : `spawned at ${redisUrl}`}`);
 
   const results: SizeResult[] = [];
   let heapCheck: HeapCheckResult | null = null;
@@ -83,12 +89,13 @@ async function main(): Promise<void> {
         results.push(
           await helper.call('measure', {
             size,
+            fleet,
             runs,
             redisUrl,
             novitaLatencyMs,
             redisDelayMs,
             concurrencies: EXTRA_CONCURRENCY_AT[size] ?? [],
-            naive: size <= NAIVE_UP_TO,
+            naive: size <= NAIVE_UP_TO && !args['no-naive'],
           }),
         );
       } finally {
@@ -115,7 +122,7 @@ async function main(): Promise<void> {
     platform: `${process.platform} ${process.arch}`,
     cpus: cpuList.length,
     cpuModel: cpuList[0]?.model.trim() ?? 'unknown',
-    setup: { novitaLatencyMs, redisDelayMs, redisUrl: fromEnv ? 'REDIS_URL' : 'own redis-server', redisVersion },
+    setup: { fleet, novitaLatencyMs, redisDelayMs, redisUrl: fromEnv ? 'REDIS_URL' : 'own redis-server', redisVersion },
     sizes: results,
     heapCheck,
     durationS: Math.round((performance.now() - started) / 1000),

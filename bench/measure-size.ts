@@ -11,7 +11,7 @@ import { createScriptedNovitaClient } from '../src/testing/index.js';
 import { naiveLoop, sequentialFloor, type BaselineResult } from './baselines.js';
 import { serveParent, startHelper } from './child-rpc.js';
 import type { FakeNovitaHandlers } from './fake-novita-process.js';
-import { fleetInstances, fleetRecords, fleetShape, type FleetShape } from './fleet.js';
+import { fleetInstances, fleetRecords, fleetShape, type FleetShape, type FleetVariant } from './fleet.js';
 import type { LatencyProxyHandlers } from './latency-proxy-process.js';
 import { measureProcess } from './process-sampler.js';
 import { clearStoreKeys, pingRoundTripMs, seedRecords } from './redis-fixture.js';
@@ -21,6 +21,7 @@ import { measureSync, type Rig, type SyncMeasurement } from './sync-measurement.
 /** What to measure for one size. */
 export interface SizePlan {
   size: number;
+  fleet: FleetVariant;
   runs: number;
   redisUrl: string;
   novitaLatencyMs: number;
@@ -75,7 +76,7 @@ export interface SizeResult {
 const MB = 1024 * 1024;
 
 async function measureSize(plan: SizePlan): Promise<SizeResult> {
-  const shape = fleetShape(plan.size);
+  const shape = fleetShape(plan.size, plan.fleet);
   const log = (message: string): void => console.error(`  [${plan.size}] ${message}`);
   const redisUrl = new URL(plan.redisUrl);
   const fake = await startHelper<FakeNovitaHandlers>('./fake-novita-process.ts');
@@ -97,7 +98,7 @@ async function measureSize(plan: SizePlan): Promise<SizeResult> {
     const reseed = async (): Promise<void> => {
       now = Date.now();
       await fake.call('reset', plan.size, now);
-      await seedRecords(admin, proxiedStore.keys, plan.size, now);
+      await seedRecords(admin, proxiedStore.keys, plan.size, now, plan.fleet);
     };
 
     // Instruments first: the proxy must count a pipeline as one round trip and each of its commands.
@@ -194,7 +195,7 @@ async function measureSize(plan: SizePlan): Promise<SizeResult> {
       log(`naive loop: ${(naive.wallMs / 1000).toFixed(2)} s`);
     }
 
-    const core = await measureCore(plan.size, plan.runs);
+    const core = await measureCore(plan.size, plan.runs, plan.fleet);
     return {
       shape,
       runs: plan.runs,
@@ -221,12 +222,12 @@ async function measureSize(plan: SizePlan): Promise<SizeResult> {
 }
 
 /** The library's own work with no I/O at all: memory store, scripted in-process Novita client. */
-async function measureCore(size: number, runs: number): Promise<SizeResult['core']> {
+async function measureCore(size: number, runs: number, fleet: FleetVariant): Promise<SizeResult['core']> {
   const wall: number[] = [];
   const cpu: number[] = [];
   for (let run = 0; run < runs; run += 1) {
     const now = Date.now();
-    const records: InstanceRecord[] = [...fleetRecords(size, now)];
+    const records: InstanceRecord[] = [...fleetRecords(size, now, fleet)];
     const instances: NovitaInstance[] = [...fleetInstances(size, now)].map((seed) => ({
       id: seed.id,
       status: seed.status,

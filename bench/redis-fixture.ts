@@ -4,7 +4,7 @@
  * read on a direct connection that the proxy never sees).
  */
 import type { Redis } from 'ioredis';
-import { fleetRecords } from './fleet.js';
+import { fleetRecords, type FleetVariant } from './fleet.js';
 
 /**
  * Where the store keeps records: pass the store's own `keys` (`createRedisStore(...).keys`), so the
@@ -29,12 +29,12 @@ export async function clearStoreKeys(redis: Redis, keys: StoreKeys): Promise<voi
 }
 
 /** Clears the store and writes the fleet's records as the app would have them (JSON, plus the index). */
-export async function seedRecords(redis: Redis, keys: StoreKeys, size: number, now: number): Promise<number> {
+export async function seedRecords(redis: Redis, keys: StoreKeys, size: number, now: number, variant: FleetVariant = 'steady'): Promise<number> {
   await clearStoreKeys(redis, keys);
   let pipeline = redis.pipeline();
   let queued = 0;
   let written = 0;
-  for (const record of fleetRecords(size, now)) {
+  for (const record of fleetRecords(size, now, variant)) {
     pipeline.set(keys.record(record.id), JSON.stringify(record)).sadd(keys.index, record.id);
     queued += 1;
     written += 1;

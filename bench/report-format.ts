@@ -2,6 +2,7 @@
  * The bench's results as people read them: a table for the console, a markdown table for the README
  * (also written to bench/results/latest.md), and the shape of the JSON file commits are compared by.
  */
+import type { FleetVariant } from './fleet.js';
 import type { HeapCheckResult } from './heap-check.js';
 import type { SizeResult, SyncSummary } from './measure-size.js';
 
@@ -17,7 +18,7 @@ export interface BenchResults {
   platform: string;
   cpus: number;
   cpuModel: string;
-  setup: { novitaLatencyMs: number; redisDelayMs: number; redisUrl: 'own redis-server' | 'REDIS_URL'; redisVersion: string };
+  setup: { fleet: FleetVariant; novitaLatencyMs: number; redisDelayMs: number; redisUrl: 'own redis-server' | 'REDIS_URL'; redisVersion: string };
   sizes: SizeResult[];
   heapCheck: HeapCheckResult | null;
   durationS: number;
@@ -87,7 +88,7 @@ function row(result: SizeResult, sync: SyncSummary): Row {
     secondWrites: thousands(sync.second.keyChanges.median),
     secondRun: seconds(sync.second.wallMs.median),
     cpu: isDefault ? `${result.cpu.cpuMsPer1kRecords.median.toFixed(0)} ms` : '',
-    rss: `${sync.rssGrowthMB.max.toFixed(0)} MB`,
+    rss: isDefault ? `${sync.rssGrowthMB.max.toFixed(0)} MB` : '',
     naive: result.naive ? seconds(result.naive.wallMs) : '-',
     speedup: result.naive ? ratio(result.naive.wallMs, wall) : '-',
   };
@@ -127,7 +128,8 @@ function notes(results: BenchResults): string[] {
     `Commit ${results.commit}${results.dirty ? ' (with uncommitted changes)' : ''}, ${results.date.slice(0, 10)}, Node ${results.node}, ${results.cpus} x ${results.cpuModel}, Redis ${results.setup.redisVersion}.`,
     `Setup: fake Novita over loopback HTTP answering each request after ${results.setup.novitaLatencyMs} ms; Redis behind a proxy adding ${results.setup.redisDelayMs} ms each way` +
       (first ? ` (measured PING round trip ${first.calibration.redisRoundTripMs} ms).` : '.'),
-    'Medians of the runs per size; CPU from the same run with no latency; peak RSS growth is the largest of the runs.',
+    `Fleet: ${results.setup.fleet === 'upgrade' ? 'upgrade variant (records without novitaStatus: the first run refreshes 90% of them)' : 'per 100 entries 80 unchanged, 10 status changed, 2 vanished, 2 terminated past retention, 5 Novita-only, 1 terminated within retention'} (bench/fleet.ts).`,
+    'Medians of the runs per size. Redis round trips: request bursts at the proxy (commands sent without an answer in between count once). Key changes: Redis\'s own count. CPU: the same run with no latency. Peak RSS growth: the largest of the default-option runs (each size runs in a fresh process, the default options first).',
   ];
   for (const size of results.sizes) {
     out.push(`${thousands(size.shape.size)}: core-only sync (memory store, in-process client) ${seconds(size.core.wallMs.median)}; zero-latency sync ${seconds(size.cpu.wallMs.median)}, ${thousands(size.cpu.cpuMs.median)} ms CPU.`);
