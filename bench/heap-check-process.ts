@@ -3,6 +3,7 @@
  * through the HTTP client and the Redis store, with the peak V8 heap and RSS sampled every 10 ms.
  * Dying of heap exhaustion is the failing outcome; the parent sees the exit.
  */
+import { getHeapStatistics } from 'node:v8';
 import { Redis } from 'ioredis';
 import { createReconciler } from '../src/index.js';
 import { createNovitaClient } from '../src/novita/index.js';
@@ -11,6 +12,8 @@ import { serveParent } from './child-rpc.js';
 
 /** What the 50k run showed. */
 export interface HeapRunResult {
+  /** The heap limit the process really ran with (V8's `heap_size_limit`), to show the flag took. */
+  heapLimitMB: number;
   wallMs: number;
   peakHeapUsedMB: number;
   peakRssMB: number;
@@ -38,6 +41,7 @@ async function run(redisUrl: string, prefix: string, novitaUrl: string, apiKey: 
     const wallMs = performance.now() - started;
     sample();
     return {
+      heapLimitMB: Math.round(getHeapStatistics().heap_size_limit / MB),
       wallMs: Math.round(wallMs),
       peakHeapUsedMB: Math.round(peakHeap / MB),
       peakRssMB: Math.round(peakRss / MB),

@@ -138,7 +138,7 @@ function notes(results: BenchResults): string[] {
   if (heap) {
     out.push(
       `Heap check (issue 7): one ${thousands(heap.size)}-entry sync (${thousands(heap.records)} records) through the HTTP client under --max-old-space-size=${heap.heapLimitMB}: ` +
-        (heap.passed && heap.run ? `PASS, peak heap ${heap.run.peakHeapUsedMB} MB, ${seconds(heap.run.wallMs)}.` : `FAIL: ${heap.failure ?? 'unknown'}${heap.run ? `, peak heap ${heap.run.peakHeapUsedMB} MB` : ''}.`),
+        (heap.passed && heap.run ? `PASS, peak heap used ${heap.run.peakHeapUsedMB} MB of a ${heap.run.heapLimitMB} MB limit, peak RSS ${heap.run.peakRssMB} MB, ${seconds(heap.run.wallMs)}.` : `FAIL: ${heap.failure ?? 'unknown'}${heap.run ? `, peak heap ${heap.run.peakHeapUsedMB} MB` : ''}.`),
     );
   }
   const anomalies = results.sizes.flatMap((size) => size.anomalies.map((anomaly) => `${thousands(size.shape.size)}: ${anomaly}`));
