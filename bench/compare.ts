@@ -34,16 +34,16 @@ for (const next of after.sizes) {
   const previous = before.sizes.find((size) => size.shape.size === next.shape.size);
   const size = next.shape.size;
   for (const sync of next.syncs) {
-    const old = previous?.syncs.find((candidate) => candidate.maxConcurrency === sync.maxConcurrency);
-    const c = sync.maxConcurrency;
+    const old = previous?.syncs.find((candidate) => candidate.maxConcurrency === sync.maxConcurrency && (candidate.fleet ?? 'steady') === sync.fleet);
+    const c = `${sync.maxConcurrency}${sync.fleet === 'upgrade' ? ' upgrade' : ''}`;
     add(size, c, 'sync() ms', old?.wallMs.median, sync.wallMs.median);
     add(size, c, 'sync / concurrent floor', old ? old.wallMs.median / old.concurrentFloorMs : undefined, sync.wallMs.median / sync.concurrentFloorMs);
     add(size, c, 'Novita requests', old?.novitaRequests.median, sync.novitaRequests.median);
     add(size, c, 'Redis round trips', old?.redisRoundTrips.median, sync.redisRoundTrips.median);
     add(size, c, 'second run ms', old?.second.wallMs.median, sync.second.wallMs.median);
     add(size, c, 'second run key changes', old?.second.keyChanges.median, sync.second.keyChanges.median);
+    add(size, c, 'sequential floor ms', old?.sequentialFloorMs.median, sync.sequentialFloorMs.median);
   }
-  add(size, '', 'sequential floor ms', previous?.sequentialFloorMs.median, next.sequentialFloorMs.median);
   add(size, '', 'CPU ms per 1k records', previous?.cpu.cpuMsPer1kRecords.median, next.cpu.cpuMsPer1kRecords.median);
   add(size, '', 'peak RSS growth MB', previous?.syncs[0]?.rssGrowthMB.max, next.syncs[0]?.rssGrowthMB.max);
   add(size, '', 'naive loop ms', previous?.naive?.wallMs, next.naive?.wallMs);

@@ -21,7 +21,8 @@ import { measureSync, type Rig, type SyncMeasurement } from './sync-measurement.
 /** What to measure for one size. */
 export interface SizePlan {
   size: number;
-  fleet: FleetVariant;
+  /** The fleets to measure `sync()` on; the first one also gets the CPU runs, the naive loop and the core-only run. */
+  fleets: FleetVariant[];
   runs: number;
   redisUrl: string;
   novitaLatencyMs: number;
@@ -32,8 +33,9 @@ export interface SizePlan {
   naive: boolean;
 }
 
-/** `sync()` at one concurrency: medians of the runs. */
+/** `sync()` on one fleet at one concurrency: medians of the runs. */
 export interface SyncSummary {
+  fleet: FleetVariant;
   maxConcurrency: number;
   wallMs: Samples;
   /** Novita requests per run (listing pages and `getInstance`). */
@@ -52,19 +54,21 @@ export interface SyncSummary {
   rssGrowthMB: Samples;
   /** The concurrent floor at this concurrency, ms. */
   concurrentFloorMs: number;
+  /** The sequential floor on this fleet (the same for every concurrency), ms. */
+  sequentialFloorMs: Samples;
   second: { wallMs: Samples; keyChanges: Samples; actions: Samples; redisRoundTrips: Samples; novitaRequests: Samples };
 }
 
 /** Everything measured for one size. */
 export interface SizeResult {
+  /** The shape of the first fleet (the others differ only in the writes they need). */
   shape: FleetShape;
   runs: number;
   calibration: { redisRoundTripMs: number; redisDirectRoundTripMs: number; novitaRequestMs: number };
-  /** Default options first, then each extra concurrency. */
+  /** Per fleet, default options first, then each extra concurrency. */
   syncs: SyncSummary[];
-  /** The zero-latency runs: no proxy, no Novita latency. */
+  /** The zero-latency runs on the first fleet: no proxy, no Novita latency. */
   cpu: { wallMs: Samples; cpuMs: Samples; cpuMsPer1kRecords: Samples; rssGrowthMB: Samples };
-  sequentialFloorMs: Samples;
   naive: { wallMs: number; result: BaselineResult } | null;
   /** `sync()` on the memory store with the in-process scripted client: the library's core alone. */
   core: { wallMs: Samples; cpuMs: Samples };
@@ -76,7 +80,7 @@ export interface SizeResult {
 const MB = 1024 * 1024;
 
 async function measureSize(plan: SizePlan): Promise<SizeResult> {
-  const shape = fleetShape(plan.size, plan.fleet);
+  const shape = fleetShape(plan.size, plan.fleets[0]);
   const log = (message: string): void => console.error(`  [${plan.size}] ${message}`);
   const redisUrl = new URL(plan.redisUrl);
   const fake = await startHelper<FakeNovitaHandlers>('./fake-novita-process.ts');
@@ -95,10 +99,11 @@ async function measureSize(plan: SizePlan): Promise<SizeResult> {
     const rig: Rig = { fake, proxy, novitaUrl, apiKey, admin, proxiedStore, directStore, shape };
     const anomalies: string[] = [];
     let now = Date.now();
-    const reseed = async (): Promise<void> => {
+    const reseed = async (fleet: FleetVariant): Promise<void> => {
       now = Date.now();
+      rig.shape = fleetShape(plan.size, fleet);
       await fake.call('reset', plan.size, now);
-      await seedRecords(admin, proxiedStore.keys, plan.size, now, plan.fleet);
+      await seedRecords(admin, proxiedStore.keys, plan.size, now, fleet);
     };
 
     // Instruments first: the proxy must count a pipeline as one round trip and each of its commands.
@@ -123,44 +128,40 @@ async function measureSize(plan: SizePlan): Promise<SizeResult> {
     log(`Redis round trip through the proxy ${calibration.redisRoundTripMs} ms (direct ${calibration.redisDirectRoundTripMs} ms), one Novita request ${calibration.novitaRequestMs} ms`);
 
     const syncs: SyncSummary[] = [];
-    for (const maxConcurrency of [4, ...plan.concurrencies]) {
-      const measured: SyncMeasurement[] = [];
-      for (let run = 1; run <= plan.runs; run += 1) {
-        await reseed();
-        const measurement = await measureSync(rig, { via: 'proxy', ...(maxConcurrency === 4 ? {} : { maxConcurrency }) });
-        measured.push(measurement);
-        anomalies.push(...measurement.anomalies.map((anomaly) => `maxConcurrency ${maxConcurrency}, run ${run}: ${anomaly}`));
-        log(`sync (maxConcurrency ${maxConcurrency}) run ${run}/${plan.runs}: ${(measurement.first.cost.wallMs / 1000).toFixed(2)} s, second run ${(measurement.second.cost.wallMs / 1000).toFixed(2)} s`);
+    for (const fleet of plan.fleets) {
+      const measuredByConcurrency: Array<[number, SyncMeasurement[]]> = [];
+      for (const maxConcurrency of [4, ...plan.concurrencies]) {
+        const measured: SyncMeasurement[] = [];
+        for (let run = 1; run <= plan.runs; run += 1) {
+          await reseed(fleet);
+          const measurement = await measureSync(rig, { via: 'proxy', ...(maxConcurrency === 4 ? {} : { maxConcurrency }) });
+          measured.push(measurement);
+          anomalies.push(...measurement.anomalies.map((anomaly) => `${fleet} fleet, maxConcurrency ${maxConcurrency}, run ${run}: ${anomaly}`));
+          log(`${fleet} fleet, sync (maxConcurrency ${maxConcurrency}) run ${run}/${plan.runs}: ${(measurement.first.cost.wallMs / 1000).toFixed(2)} s, second run ${(measurement.second.cost.wallMs / 1000).toFixed(2)} s`);
+        }
+        measuredByConcurrency.push([maxConcurrency, measured]);
       }
-      const pick = (read: (m: SyncMeasurement) => number, digits = 1): Samples => samples(measured.map(read), digits);
-      const commands = measured.map((m) => m.first.redis.commands);
-      syncs.push({
-        maxConcurrency,
-        wallMs: pick((m) => m.first.cost.wallMs, 0),
-        novitaRequests: pick((m) => m.first.novita.list + m.first.novita.get + m.first.novita.other, 0),
-        listRequests: pick((m) => m.first.novita.list, 0),
-        getRequests: pick((m) => m.first.novita.get, 0),
-        novitaMaxInFlight: Math.max(...measured.map((m) => m.first.novita.maxInFlight)),
-        redisRoundTrips: pick((m) => m.first.redis.roundTrips, 0),
-        redisCommands: commands.every((n) => n !== null) ? samples(commands as number[], 0) : null,
-        recordWrites: pick((m) => m.first.report.applied, 0),
-        keyChanges: pick((m) => m.first.keyChanges, 0),
-        rssGrowthMB: pick((m) => m.first.cost.rssGrowthBytes / MB),
-        concurrentFloorMs: plan.novitaLatencyMs * (Math.ceil(shape.pages / maxConcurrency) + Math.ceil(shape.confirmationsNeeded / maxConcurrency)),
-        second: {
-          wallMs: pick((m) => m.second.cost.wallMs, 0),
-          keyChanges: pick((m) => m.second.keyChanges, 0),
-          actions: pick((m) => m.second.report.actions, 0),
-          redisRoundTrips: pick((m) => m.second.redis.roundTrips, 0),
-          novitaRequests: pick((m) => m.second.novita.list + m.second.novita.get + m.second.novita.other, 0),
-        },
-      });
+      // Floors vary by a few percent between runs: half as many runs as the syncs get.
+      const floorRuns: number[] = [];
+      for (let run = 1; run <= Math.ceil(plan.runs / 2); run += 1) {
+        await reseed(fleet);
+        const started = performance.now();
+        const result = await sequentialFloor({ novitaUrl, apiKey, redis: proxied, keys: proxiedStore.keys, now });
+        floorRuns.push(performance.now() - started);
+        const traffic = await fake.call('takeTraffic');
+        if (result.pages !== shape.pages || traffic.list !== shape.pages) anomalies.push(`${fleet} fleet: sequential floor read ${result.pages} pages (${traffic.list} requests), expected ${shape.pages}`);
+      }
+      log(`${fleet} fleet, sequential floor: ${floorRuns.map((ms) => `${(ms / 1000).toFixed(2)} s`).join(', ')}`);
+      for (const [maxConcurrency, measured] of measuredByConcurrency) {
+        syncs.push(summarise(fleet, maxConcurrency, measured, plan.novitaLatencyMs, shape, samples(floorRuns, 0)));
+      }
     }
 
+    const main = plan.fleets[0] ?? 'steady';
     await fake.call('setLatency', 0);
     const cpuRuns: SyncMeasurement[] = [];
     for (let run = 1; run <= plan.runs; run += 1) {
-      await reseed();
+      await reseed(main);
       const measurement = await measureSync(rig, { via: 'direct', second: false });
       cpuRuns.push(measurement);
       anomalies.push(...measurement.anomalies.map((anomaly) => `zero latency, run ${run}: ${anomaly}`));
@@ -174,20 +175,9 @@ async function measureSize(plan: SizePlan): Promise<SizeResult> {
     };
 
     await fake.call('setLatency', plan.novitaLatencyMs);
-    const floorRuns: number[] = [];
-    for (let run = 1; run <= plan.runs; run += 1) {
-      await reseed();
-      const started = performance.now();
-      const result = await sequentialFloor({ novitaUrl, apiKey, redis: proxied, keys: proxiedStore.keys, now });
-      floorRuns.push(performance.now() - started);
-      const traffic = await fake.call('takeTraffic');
-      if (result.pages !== shape.pages || traffic.list !== shape.pages) anomalies.push(`sequential floor read ${result.pages} pages (${traffic.list} requests), expected ${shape.pages}`);
-    }
-    log(`sequential floor: ${floorRuns.map((ms) => `${(ms / 1000).toFixed(2)} s`).join(', ')}`);
-
     let naive: SizeResult['naive'] = null;
     if (plan.naive) {
-      await reseed();
+      await reseed(main);
       const started = performance.now();
       const result = await naiveLoop({ novitaUrl, apiKey, redis: proxied, keys: proxiedStore.keys, now });
       naive = { wallMs: Math.round(performance.now() - started), result };
@@ -195,14 +185,13 @@ async function measureSize(plan: SizePlan): Promise<SizeResult> {
       log(`naive loop: ${(naive.wallMs / 1000).toFixed(2)} s`);
     }
 
-    const core = await measureCore(plan.size, plan.runs, plan.fleet);
+    const core = await measureCore(plan.size, plan.runs, main);
     return {
       shape,
       runs: plan.runs,
       calibration,
       syncs,
       cpu,
-      sequentialFloorMs: samples(floorRuns, 0),
       naive,
       core,
       necessaryNovitaRequests: shape.pages + shape.confirmationsNeeded,
@@ -219,6 +208,34 @@ async function measureSize(plan: SizePlan): Promise<SizeResult> {
     await fake.stop();
     await proxy.stop();
   }
+}
+
+function summarise(fleet: FleetVariant, maxConcurrency: number, measured: SyncMeasurement[], latencyMs: number, shape: FleetShape, sequentialFloorMs: Samples): SyncSummary {
+  const pick = (read: (m: SyncMeasurement) => number, digits = 1): Samples => samples(measured.map(read), digits);
+  const commands = measured.map((m) => m.first.redis.commands);
+  return {
+    fleet,
+    maxConcurrency,
+    wallMs: pick((m) => m.first.cost.wallMs, 0),
+    novitaRequests: pick((m) => m.first.novita.list + m.first.novita.get + m.first.novita.other, 0),
+    listRequests: pick((m) => m.first.novita.list, 0),
+    getRequests: pick((m) => m.first.novita.get, 0),
+    novitaMaxInFlight: Math.max(...measured.map((m) => m.first.novita.maxInFlight)),
+    redisRoundTrips: pick((m) => m.first.redis.roundTrips, 0),
+    redisCommands: commands.every((n) => n !== null) ? samples(commands as number[], 0) : null,
+    recordWrites: pick((m) => m.first.report.applied, 0),
+    keyChanges: pick((m) => m.first.keyChanges, 0),
+    rssGrowthMB: pick((m) => m.first.cost.rssGrowthBytes / MB),
+    concurrentFloorMs: latencyMs * (Math.ceil(shape.pages / maxConcurrency) + Math.ceil(shape.confirmationsNeeded / maxConcurrency)),
+    sequentialFloorMs,
+    second: {
+      wallMs: pick((m) => m.second.cost.wallMs, 0),
+      keyChanges: pick((m) => m.second.keyChanges, 0),
+      actions: pick((m) => m.second.report.actions, 0),
+      redisRoundTrips: pick((m) => m.second.redis.roundTrips, 0),
+      novitaRequests: pick((m) => m.second.novita.list + m.second.novita.get + m.second.novita.other, 0),
+    },
+  };
 }
 
 /** The library's own work with no I/O at all: memory store, scripted in-process Novita client. */
