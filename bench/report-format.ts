@@ -118,7 +118,7 @@ export function consoleTable(results: BenchResults): string {
 
 /** The markdown table and its notes, for the README and bench/results/latest.md: fewer, denser columns. */
 export function markdownTable(results: BenchResults): string {
-  const header = ['fleet', 'maxConcurrency', 'sync()', 'vs sequential floor', 'vs concurrent floor', 'Novita requests (needed)', 'Redis round trips', 'writes (2nd run)', 'CPU per 1k records', 'peak RSS growth', 'vs naive loop'];
+  const header = ['fleet', 'maxConcurrency', 'sync()', 'vs sequential floor', 'vs concurrent floor', 'Novita requests (needed)', 'Redis round trips', 'writes (2nd run: key changes)', 'CPU per 1k records', 'peak RSS growth', 'vs naive loop'];
   const body = results.sizes.flatMap((result) =>
     result.syncs.map((sync) => {
       const r = row(result, sync);
