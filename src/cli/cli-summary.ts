@@ -62,7 +62,7 @@ export function summariseReport(report: SyncReport): string[] {
   const { confirmations } = report;
   if (confirmations.requested > 0) {
     lines.push(
-      `Confirmations: ${confirmations.requested} asked of Novita: ${confirmations.gone} gone, ${confirmations.alive} alive, ${confirmations.failed} failed` +
+      `Confirmations with Novita: ${count(confirmations.requested, 'candidate')}: ${confirmations.gone} gone, ${confirmations.alive} alive, ${confirmations.failed} failed` +
         (confirmations.notAttempted > 0 ? `, ${confirmations.notAttempted} not asked (stopped by the ${confirmations.stoppedBy === 'budget' ? 'time budget' : 'circuit breaker'})` : ''),
     );
   }

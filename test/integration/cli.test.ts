@@ -233,8 +233,16 @@ describe('novita-reconcile: usage and configuration (exit 2)', () => {
   it('--help prints the flags, the variables and every exit code, and needs no configuration', async () => {
     const { code, stdout } = await run(['--help'], {});
     expect(code).toBe(0);
-    for (const text of ['--dry-run', '--force', '--no-obsolete', '--list', '--json', '--version', 'NOVITA_API_KEY', 'REDIS_URL', 'REDIS_KEY_PREFIX', 'SYNC_*']) expect(stdout).toContain(text);
-    for (const exit of [0, 1, 2, 3, 4]) expect(stdout).toMatch(new RegExp(`^  ${exit}  `, 'm'));
+    for (const text of ['--dry-run', '--force', '--no-obsolete', '--list', '--json', '--detailed-exitcode', '--config <module>', 'watch', 'fake-novita', '--version', 'NOVITA_API_KEY', 'REDIS_URL', 'REDIS_KEY_PREFIX', 'SYNC_*']) expect(stdout).toContain(text);
+    for (const exit of [0, 1, 2, 3, 4, 5]) expect(stdout).toMatch(new RegExp(`^  ${exit}  `, 'm'));
+  });
+
+  it('watch -h and fake-novita --help print their own help', async () => {
+    const watchHelp = await run(['watch', '-h'], {});
+    expect(watchHelp.code).toBe(0);
+    expect(watchHelp.stdout).toMatch(/^Usage: novita-reconcile watch/);
+    const fakeHelp = await run(['fake-novita', '--help'], {});
+    expect(fakeHelp.stdout).toMatch(/^Usage: novita-reconcile fake-novita/);
   });
 
   it('--version prints the package version', async () => {
