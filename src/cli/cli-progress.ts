@@ -4,6 +4,7 @@
  * a file it prints nothing: a log should not fill with carriage returns.
  */
 import type { ProgressPhase, ReconcilerEvent } from '../core/events.js';
+import { count } from './cli-summary.js';
 
 /** The parts of a stream the progress line needs: `process.stderr` has them. */
 export interface ProgressStream {
@@ -37,7 +38,7 @@ export function createProgressLine(stream: ProgressStream): ProgressLine {
     const listing = phases.get('listing');
     if (listing) parts.push(`Novita page ${listing.done}${listing.total === undefined ? '' : ` of ${listing.total}`}${walk > 1 ? ` (walk ${walk})` : ''}`);
     const reading = phases.get('reading');
-    if (reading) parts.push(`${reading.done} records read`);
+    if (reading) parts.push(`${count(reading.done, 'record')} read`);
     const confirming = phases.get('confirming');
     if (confirming) parts.push(`confirmations ${confirming.done}${confirming.total === undefined ? '' : ` of ${confirming.total}`}`);
     const writing = phases.get('writing');
