@@ -10,7 +10,7 @@ import type { ReconcilerEvent } from '../core/events.js';
 import { createReconciler } from '../core/reconciler.js';
 import { parseCliArgs, type RunFlags, type WatchFlags } from './cli-args.js';
 import { loadConfigModule, type CliConfig } from './cli-config-module.js';
-import { createCliConsole, type CliIo } from './cli-console.js';
+import { createCliConsole, type CliConsole, type CliIo } from './cli-console.js';
 import { helpText } from './cli-help.js';
 import { stderrLogger } from './cli-logger.js';
 import { secretsOf, setUpCli, type CliSetup } from './cli-setup.js';
@@ -86,7 +86,7 @@ export async function runCli(
 async function reconcile(
   command: { run: RunFlags; watch?: undefined } | { watch: WatchFlags; run?: undefined },
   env: Readonly<Record<string, string | undefined>>,
-  cli: ReturnType<typeof createCliConsole>,
+  cli: CliConsole,
   options: RunCliOptions,
 ): Promise<number> {
   const flags = command.run ?? command.watch;
