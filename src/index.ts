@@ -103,3 +103,4 @@ export {
   isReconcilerError,
 } from './errors.js';
 export type { ErrorCode, ReconcilerErrorOptions, NovitaApiErrorOptions, IncompleteListingOptions } from './errors.js';
+export type { CliConfig, CliConfigExport } from './cli/cli-config-module.js';

@@ -1,7 +1,8 @@
 /**
- * A fake Novita v1 GPU instance API on a real HTTP server (127.0.0.1, a free port): the endpoints, the
- * field types, the pagination, the error envelope and the lifecycle of the real one, plus scripted
- * faults and a request log. For this package's tests and for the tests of its users.
+ * A fake Novita v1 GPU instance API on a real HTTP server (127.0.0.1 and a free port unless told
+ * otherwise): the endpoints, the field types, the pagination, the error envelope and the lifecycle of
+ * the real one, plus scripted faults and a request log. For this package's tests and for the tests of
+ * its users.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -93,7 +94,7 @@ const LIFECYCLE_PATHS: Record<string, FakeLifecycleAction> = {
 };
 
 /**
- * Starts a fake Novita on 127.0.0.1 and a free port.
+ * Starts a fake Novita, by default on 127.0.0.1 and a free port (`port` and `host` choose others).
  *
  * @throws {ConfigError} for an unknown option key (with the nearest valid name) or a bad value.
  *
@@ -270,12 +271,13 @@ export async function startFakeNovita(input?: FakeNovitaOptions): Promise<FakeNo
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(options.port, options.host, () => {
       server.off('error', reject);
       resolve();
     });
   });
   const { port } = server.address() as AddressInfo;
+  const urlHost = options.host.includes(':') ? `[${options.host}]` : options.host;
 
   const render = (id: string): FakeNovitaInstance | undefined => {
     const instance = fleet.get(id);
@@ -283,7 +285,7 @@ export async function startFakeNovita(input?: FakeNovitaOptions): Promise<FakeNo
   };
 
   const fake: FakeNovita = {
-    url: `http://127.0.0.1:${port}${basePath}`,
+    url: `http://${urlHost}:${port}${basePath}`,
     apiKey,
     addInstance(seed = {}) {
       return renderListItem(fleet.add(checkSeed(seed, 'seed'))) as FakeNovitaInstance;
