@@ -9,7 +9,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ReconcilerLogger } from '../core/events.js';
 import type { SyncLock } from '../core/lock.js';
-import type { NovitaClient } from '../core/novita-instance.js';
+import type { NovitaClient } from '../core/novita-client.js';
 import type { SyncPolicyInput } from '../core/policy.js';
 import type { ReconcilerStore } from '../core/store.js';
 import { ConfigError } from '../errors.js';

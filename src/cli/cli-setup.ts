@@ -4,7 +4,7 @@
  * names the variable (or the `--config` field) at fault.
  */
 import type { SyncLock } from '../core/lock.js';
-import type { NovitaClient } from '../core/novita-instance.js';
+import type { NovitaClient } from '../core/novita-client.js';
 import { policyFromEnv, type SyncPolicy } from '../core/policy.js';
 import type { ReconcilerStore } from '../core/store.js';
 import { ConfigError } from '../errors.js';
