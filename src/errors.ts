@@ -40,7 +40,7 @@ export class ReconcilerError extends Error {
    * The report of what a sync run had applied before it failed, when the error ended a run midway.
    * Set by the reconciler; `undefined` elsewhere.
    */
-  report?: import('./core/report.js').SyncReport;
+  report?: import('./report.js').SyncReport;
 
   constructor(code: ErrorCode, message: string, options: ReconcilerErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });

@@ -23,7 +23,7 @@ export type {
   SafetyReport,
   NovitaOnlyInstance,
   SyncRunOptions,
-} from './core/report.js';
+} from './report.js';
 export type {
   ReconcilerEvent,
   ReconcilerLogger,

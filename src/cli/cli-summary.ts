@@ -4,7 +4,7 @@
  * have everything. Machine readers use `--json`.
  */
 import type { ListInstancesResult } from '../core/reconciler.js';
-import type { SyncAction, SyncReport } from '../core/report.js';
+import type { SyncAction, SyncReport } from '../report.js';
 
 /** Novita-only instances named in a summary; the rest are counted. */
 export const NOVITA_ONLY_SHOWN = 10;

@@ -4,7 +4,7 @@
  * `terraform plan -detailed-exitcode`: a run that found actions but failed is a failure.
  */
 import type { Reconciler } from '../core/reconciler.js';
-import type { SyncReport } from '../core/report.js';
+import type { SyncReport } from '../report.js';
 import { isReconcilerError, type ReconcilerError } from '../errors.js';
 import type { RunFlags } from './cli-args.js';
 import type { CliConsole } from './cli-console.js';

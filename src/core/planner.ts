@@ -22,7 +22,7 @@ import {
   type ReadRecord,
 } from './plan/record-writes.js';
 import { hasTerminationProof, type TerminationProof } from './record.js';
-import type { NovitaOnlyInstance } from './report.js';
+import type { NovitaOnlyInstance } from '../report.js';
 import { buildStatusMap, type StatusRule } from './status-map.js';
 
 export type { Confirmation, Plan, PlanInput, PlannedAction, PlannedCategory, RecordDecision, SkipReason, SyncScope } from './plan/plan-types.js';

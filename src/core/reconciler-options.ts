@@ -10,7 +10,7 @@ import type { NovitaClient, NovitaInstance } from './novita-client.js';
 import { defaultAdoptRecord, type SyncScope } from './planner.js';
 import { resolvePolicy, type SyncPolicy, type SyncPolicyInput } from './policy.js';
 import type { InstanceRecord } from './record.js';
-import type { SyncRunOptions } from './report.js';
+import type { SyncRunOptions } from '../report.js';
 import type { RunContext } from './run/run-sync.js';
 import type { StartOptions } from './scheduler.js';
 import type { ReconcilerStore } from './store.js';

@@ -18,7 +18,7 @@ import {
   type ReconcilerOptions,
   type SyncOptions,
 } from './reconciler-options.js';
-import type { SyncReport, SyncRunOptions } from './report.js';
+import type { SyncReport, SyncRunOptions } from '../report.js';
 import { raceCall } from './run/deadline.js';
 import { describeError, readViewListing, readViewRecords, runSync, type RunContext, type RunResult } from './run/run-sync.js';
 import { createFlightQueue } from './run/single-flight.js';

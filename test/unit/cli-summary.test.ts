@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { count, describeChange, summariseReport } from '../../src/cli/cli-summary.js';
-import type { SyncAction, SyncReport } from '../../src/core/report.js';
+import type { SyncAction, SyncReport } from '../../src/report.js';
 
 const action = (overrides: Partial<SyncAction>): SyncAction => ({
   kind: 'refresh',

@@ -6,7 +6,7 @@
 import { GONE_STATUSES, type NovitaInstance } from '../novita-client.js';
 import type { SyncPolicy } from '../policy.js';
 import type { InstanceRecord } from '../record.js';
-import type { ActionReason, SafetyReport } from '../report.js';
+import type { ActionReason, SafetyReport } from '../../report.js';
 import { mapStatus, type StatusRule } from '../status-map.js';
 import type { PlannedCategory, SkipReason } from './plan-types.js';
 

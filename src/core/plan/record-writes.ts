@@ -4,7 +4,7 @@
  */
 import { GONE_STATUSES, type NovitaInstance } from '../novita-client.js';
 import type { InstanceRecord, TerminationProof } from '../record.js';
-import type { ActionReason } from '../report.js';
+import type { ActionReason } from '../../report.js';
 import { mapStatus, type StatusRule } from '../status-map.js';
 import type { PlannedAction, RecordDecision } from './plan-types.js';
 

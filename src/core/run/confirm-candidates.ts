@@ -6,7 +6,7 @@
  */
 import { GONE_STATUSES, type NovitaClient } from '../novita-client.js';
 import type { Confirmation } from '../planner.js';
-import type { ConfirmationReport } from '../report.js';
+import type { ConfirmationReport } from '../../report.js';
 
 /** How the confirmations of one run are bounded. */
 export interface ConfirmLimits {

@@ -14,7 +14,7 @@ import type { NovitaClient, NovitaInstance } from '../novita-client.js';
 import { planSync, type PlanInput, type PlannedAction, type SyncScope } from '../planner.js';
 import type { SyncPolicy } from '../policy.js';
 import type { InstanceRecord } from '../record.js';
-import type { ActionOutcome, ConfirmationReport, SyncReport, SyncRunOptions } from '../report.js';
+import type { ActionOutcome, ConfirmationReport, SyncReport, SyncRunOptions } from '../../report.js';
 import { writeBatchProgress, type ReconcilerStore, type StoreEntry, type WriteOutcome } from '../store.js';
 import { buildReport, NO_CONFIRMATIONS, summaryFields } from './build-report.js';
 import { checkListing, type CheckedListing } from './check-listing.js';

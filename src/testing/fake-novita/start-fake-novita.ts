@@ -8,9 +8,9 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { FakeEndpoint, FakeFault, FakeFaultHandle } from './fake-faults.js';
+import type { FakeEndpoint, FakeFault, FakeFaultHandle, FakeFleetControl } from './fake-faults.js';
 import { createFaultBook } from './fake-faults.js';
-import type { FakeInstanceSeed } from './fake-instance.js';
+import type { FakeInstanceSeed, FakeNovitaInstance } from './fake-instance.js';
 import { renderDetail, renderListItem } from './fake-instance.js';
 import type { FakeNovitaOptions } from './fake-options.js';
 import { checkSeed, resolveFakeOptions } from './fake-options.js';
@@ -22,32 +22,14 @@ import { envelope, listPage, orderInstances } from './fake-listing.js';
 
 export type { FakeNovitaOptions } from './fake-options.js';
 export type { FakeRequest } from './fake-request-log.js';
+export type { FakeNovitaInstance } from './fake-instance.js';
 
-/** A Novita instance as the fake renders it: Novita v1's list item (field types as Novita sends them). */
-export type FakeNovitaInstance = Record<string, unknown> & { id: string; status: string };
-
-/** A running fake Novita. */
-export interface FakeNovita {
+/** A running fake Novita: its fleet (see {@link FakeFleetControl}), its faults, its request log. */
+export interface FakeNovita extends FakeFleetControl {
   /** The base URL to give the client, for example `http://127.0.0.1:41234/gpu-instance/openapi/v1`. */
   readonly url: string;
   /** The key the fake accepts. */
   readonly apiKey: string;
-  /** Adds an instance at once (no lifecycle), and returns it as Novita renders it. */
-  addInstance(seed?: FakeInstanceSeed): FakeNovitaInstance;
-  /** Adds `count` instances; `seed(i)` customises each. */
-  addInstances(count: number, seed?: (index: number) => FakeInstanceSeed): FakeNovitaInstance[];
-  /** Sets an instance's status at once (any string, unknown ones included), cancelling pending transitions. */
-  setStatus(id: string, status: string): void;
-  /** Deletes as Novita does: `toRemove` -> `removing` -> `removed` -> gone, on the fake's clock. */
-  deleteInstance(id: string): void;
-  /** Makes an instance gone at once. */
-  removeInstance(id: string): void;
-  /** Removes every instance. */
-  clearInstances(): void;
-  /** An instance as the list endpoint would render it now, or `undefined` when it does not exist. */
-  getInstance(id: string): FakeNovitaInstance | undefined;
-  /** Every instance that exists now (the true fleet), in listing order. */
-  listInstances(): FakeNovitaInstance[];
   /** Scripts a fault; it hits the matching requests `times` times (default once). */
   fault(fault: FakeFault): FakeFaultHandle;
   /** Drops every scripted fault. */
