@@ -239,7 +239,13 @@ describe('createSyncHandler: failures', () => {
     const reconciler = createReconciler({ store, novitaClient: novita, clock: () => NOW, writeBatchSize: 1 });
     const result = await createSyncHandler(reconciler)({}, { signal: controller.signal });
     expect(result.status).toBe(503);
-    expect(failure(result)).toMatchObject({ code: 'ABORTED', details: { report: { notApplied: 1 } } });
+    const error = failure(result);
+    expect(error).toMatchObject({ code: 'ABORTED', details: { report: { updated: 1 } } });
+    // The vanished record's termination was never applied: it waited for its confirmation (unverified)
+    // or for its write (not applied), depending on where the abort found it.
+    const report = error.details?.report;
+    expect((report?.notApplied ?? 0) + (report?.unverified ?? 0)).toBe(1);
+    expect((await inner.get('r2'))?.status).toBe('running');
   });
 
   it('answers 500 LOCK_LOST when the lease is lost during the run', async () => {

@@ -11,7 +11,7 @@ import { AbortedError, LockLostError, NovitaApiError, ReconcilerError, StoreUnav
 import type { ReconcilerEvent, ReconcilerLogger } from '../events.js';
 import type { LockLease, SyncLock } from '../lock.js';
 import type { NovitaClient, NovitaInstance } from '../novita-client.js';
-import { planSync, type PlanInput, type PlannedAction, type SyncScope } from '../planner.js';
+import { planSync, type Plan, type PlanInput, type PlannedAction, type RecordDecision, type SyncScope } from '../planner.js';
 import type { SyncPolicy } from '../policy.js';
 import type { InstanceRecord } from '../record.js';
 import type { ActionOutcome, ConfirmationReport, SyncReport, SyncRunOptions } from '../../report.js';
@@ -75,34 +75,51 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
       adoptRecord: context.adoptRecord,
       ...(context.scope ? { scope: context.scope } : {}),
     };
+    const reportOf = (reported: Plan, outcomeOf: (action: PlannedAction) => ActionOutcome): SyncReport => {
+      const planned = plannedActions(reported, () => true);
+      const outcomes = new Map(planned.map((action) => [action, outcomeOf(action)] as const));
+      return buildReport({ runId, plan: reported, planned, outcomes, runOptions, instances: listing.instances.length, listingWalks: listing.walks, confirmations, startedAt, durationMs: Date.now() - startedMs });
+    };
     let plan = planSync(planInput);
     let confirmations: ConfirmationReport = NO_CONFIRMATIONS;
+    // The writes no confirmation can change start at once and run while the confirmations are asked:
+    // the plan is a pure function, so the second plan decides those records exactly as the first.
+    const writer = runOptions.dryRun ? undefined : createWriter(context, runId, runSignal, lease, progress);
     if (plan.toConfirm.length > 0) {
-      const confirmed = await confirmStep(context, plan.toConfirm, runSignal, lease, progress);
+      writer?.enqueue(plannedActions(plan, (decision) => decision.category !== 'pending'));
+      const pending = new Set(plan.decisions.filter((decision) => decision.category === 'pending').map((decision) => decision.recordId));
+      let confirmed;
+      try {
+        // A failed early write fails the run: the confirmations stop with it.
+        const confirmSignal = writer ? (runSignal ? AbortSignal.any([runSignal, writer.failed]) : writer.failed) : runSignal;
+        confirmed = await confirmStep(context, plan.toConfirm, confirmSignal, lease, progress);
+      } catch (error) {
+        await writer?.settled();
+        partial = writer ? reportOf(plan, writer.outcomeOf) : undefined;
+        throw writer?.failure ?? error;
+      }
       confirmations = confirmed.report;
       plan = planSync({ ...planInput, confirmations: confirmed.answers });
+      writer?.enqueue(plan.decisions.flatMap((decision) => (decision.action && pending.has(decision.recordId) ? [decision.action] : [])));
+    } else {
+      writer?.enqueue(plannedActions(plan, () => true));
     }
     if (plan.safety.tripped) {
       context.log('error', { runId, ...plan.safety }, plan.safety.overridden ? 'Sync safety limit tripped; forceSync overrode it' : 'Sync safety limit tripped; obsolete handling and retention held back');
       context.emit({ type: 'safety-tripped', runId, safety: plan.safety });
     }
 
-    const planned = [...plan.decisions.flatMap((decision) => (decision.action ? [decision.action] : [])), ...plan.adoptions];
-    const outcomes = new Map<PlannedAction, ActionOutcome>();
-    const finish = (): SyncReport =>
-      buildReport({ runId, plan, planned, outcomes, runOptions, instances: listing.instances.length, listingWalks: listing.walks, confirmations, startedAt, durationMs: Date.now() - startedMs });
-    if (runOptions.dryRun) {
-      for (const action of planned) outcomes.set(action, 'planned');
-    } else {
+    const finalPlan = plan;
+    const finish = (outcomeOf: (action: PlannedAction) => ActionOutcome): SyncReport => reportOf(finalPlan, outcomeOf);
+    if (writer) {
       try {
-        await applyWrites(context, runId, planned, outcomes, runSignal, lease, progress);
+        await writer.done();
       } catch (error) {
-        partial = finish();
+        partial = finish(writer.outcomeOf);
         throw error;
       }
     }
-
-    const report = finish();
+    const report = finish(writer ? writer.outcomeOf : () => 'planned');
     announceActions(context, report);
     if (!runOptions.dryRun) await recordCompletion(context, runId, lease);
     context.log('info', summaryFields(report), 'Instance sync completed');
@@ -251,6 +268,72 @@ async function confirmStep(context: RunContext, ids: readonly string[], runSigna
   }
 }
 
+/** The actions of the plan's decisions that `include` keeps, then its adoptions (those never wait on a confirmation). */
+function plannedActions(plan: Plan, include: (decision: RecordDecision) => boolean): PlannedAction[] {
+  return [...plan.decisions.flatMap((decision) => (decision.action && include(decision) ? [decision.action] : [])), ...plan.adoptions];
+}
+
+/** The same write, whichever plan built it: the record (or adoption) it is about. */
+const actionKey = (action: PlannedAction): string => `${action.kind === 'adopt' ? 'adopt' : 'record'}:${action.recordId}`;
+
+/** Applies writes in the order they are handed over, one batch after another; stops at the first failure. */
+interface Writer {
+  enqueue(actions: readonly PlannedAction[]): void;
+  /** Resolves when every write handed over so far settled; rejects with the first failure. */
+  done(): Promise<void>;
+  /** Resolves when every write handed over so far settled, whatever happened. */
+  settled(): Promise<void>;
+  /** What became of the write of this action (of either plan); `not-applied` when it was never sent. */
+  outcomeOf(action: PlannedAction): ActionOutcome;
+  /** Aborted when a write batch failed. */
+  readonly failed: AbortSignal;
+  /** The first failure, once there was one. */
+  readonly failure: unknown;
+}
+
+function createWriter(context: RunContext, runId: string, runSignal: AbortSignal | undefined, lease: LockLease | null, progress: Progress): Writer {
+  const outcomes = new Map<PlannedAction, ActionOutcome>();
+  const byKey = new Map<string, PlannedAction>();
+  let chain: Promise<void> = Promise.resolve();
+  let handedOver = 0;
+  let written = 0;
+  const failed = new AbortController();
+  let failure: unknown;
+  return {
+    failed: failed.signal,
+    get failure() {
+      return failure;
+    },
+    enqueue(actions) {
+      if (actions.length === 0) return;
+      for (const action of actions) {
+        byKey.set(actionKey(action), action);
+        outcomes.set(action, 'not-applied');
+      }
+      handedOver += actions.length;
+      chain = chain.then(() =>
+        applyWrites(context, runId, actions, outcomes, runSignal, lease, (count) => {
+          written += count;
+          progress.update('writing', written, handedOver);
+        }).catch((error: unknown) => {
+          failure ??= error;
+          failed.abort(error);
+          throw error;
+        }),
+      );
+    },
+    async done() {
+      await chain;
+      progress.end('writing', written, handedOver);
+    },
+    settled: () => chain.catch(() => undefined),
+    outcomeOf(action) {
+      const sent = byKey.get(actionKey(action));
+      return sent === undefined ? 'not-applied' : (outcomes.get(sent) ?? 'not-applied');
+    },
+  };
+}
+
 /**
  * Applies the planned writes in conditional batches and records each write's outcome. A batch whose
  * answer never comes (deadline, abort, lost lease) marks its writes `unknown`; a batch the store
@@ -263,10 +346,9 @@ async function applyWrites(
   outcomes: Map<PlannedAction, ActionOutcome>,
   runSignal: AbortSignal | undefined,
   lease: LockLease | null,
-  progress: Progress,
+  onBatchWritten: (count: number) => void,
 ): Promise<void> {
   for (const action of planned) outcomes.set(action, 'not-applied');
-  let written = 0;
   for (let start = 0; start < planned.length; start += context.writeBatchSize) {
     const batch = planned.slice(start, start + context.writeBatchSize);
     if (runSignal?.aborted) throw abortError(runSignal, lease);
@@ -303,10 +385,8 @@ async function applyWrites(
       throw asStoreError(error, 'writing to the store failed');
     }
     batch.forEach((action, index) => outcomes.set(action, toOutcome(results[index]?.outcome)));
-    written += batch.length;
-    progress.update('writing', written, planned.length);
+    onBatchWritten(batch.length);
   }
-  progress.end('writing', written, planned.length);
 }
 
 /** The listing for the merged view (no run): checked like a run's. */
