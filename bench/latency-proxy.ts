@@ -60,10 +60,10 @@ interface Queued {
 function delayLine(destination: Socket, delay: () => number, onDelivered: (chunk: Buffer) => void): (chunk: Buffer) => void {
   let queue: Queued[] = [];
   let head = 0;
-  let timer: NodeJS.Timeout | undefined;
+  let _timer: NodeJS.Timeout | undefined;
 
   const flush = (): void => {
-    timer = undefined;
+    _timer = undefined;
     const now = performance.now();
     destination.cork();
     while (head < queue.length && (queue[head] as Queued).due <= now + 0.05) {
@@ -77,7 +77,7 @@ function delayLine(destination: Socket, delay: () => number, onDelivered: (chunk
       queue = [];
       head = 0;
     } else {
-      timer = setTimeout(flush, Math.max(0, (queue[head] as Queued).due - now));
+      _timer = setTimeout(flush, Math.max(0, (queue[head] as Queued).due - now));
     }
   };
 
@@ -89,7 +89,7 @@ function delayLine(destination: Socket, delay: () => number, onDelivered: (chunk
       return;
     }
     queue.push({ due: performance.now() + ms, chunk });
-    timer ??= setTimeout(flush, ms);
+    _timer ??= setTimeout(flush, ms);
   };
 }
 

@@ -59,7 +59,7 @@ async function measure(setting: Setting, maxWalks: number): Promise<string> {
   });
   const client = createNovitaClient({ apiKey: fake.apiKey, baseUrl: fake.url, pageSize: PAGE_SIZE, firstPageNum: 1, listing: { maxWalks, restartDelayMs: 0 } });
   const walks: number[] = [];
-  let failed = 0;
+  let _failed = 0;
   const readsBefore = reads;
   for (let run = 0; run < LISTINGS; run += 1) {
     try {
@@ -70,7 +70,7 @@ async function measure(setting: Setting, maxWalks: number): Promise<string> {
       if (listing.instances.length !== truth.size || listing.instances.some((instance) => !truth.has(instance.id))) throw new Error('a resolved listing was not the fleet');
     } catch (error) {
       if ((error as { code?: string }).code !== 'NOVITA_INCOMPLETE_LISTING') throw error;
-      failed += 1;
+      _failed += 1;
     }
   }
   await fake.close();

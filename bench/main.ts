@@ -25,9 +25,9 @@ import type { FleetVariant } from './fleet.js';
 import type { MeasureSizeHandlers, SizeResult } from './measure-size.js';
 import { consoleTable, markdownTable, type BenchResults, type FleetChoice } from './report-format.js';
 
-const DEFAULT_RUNS: Record<number, number> = { 1_000: 5, 10_000: 3, 100_000: 1 };
+const DEFAULT_RUNS: Record<number, number> = { 1000: 5, 10000: 3, 100000: 1 };
 /** The issue's targets at 10k need a second concurrency; measuring it elsewhere would only cost time. */
-const EXTRA_CONCURRENCY_AT: Record<number, number[]> = { 10_000: [16] };
+const EXTRA_CONCURRENCY_AT: Record<number, number[]> = { 10000: [16] };
 /** The write-heavy first run (the `upgrade` fleet) matters where the issue's targets are set. */
 const UPGRADE_FLEET_AT = new Set([10_000]);
 /** The naive loop awaits every record one by one: about 50 s at 10k, so never beyond. */

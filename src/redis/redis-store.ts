@@ -8,7 +8,7 @@ import { parseAuditEntry, type AuditEntry, type ReadAuditTrailOptions, type Redi
 import { jsonRecordCodec, type RedisRecordCodec } from './codec.js';
 import { CONNECTION_OPTION_KEYS, isClusterClient, resolveConnection, type RedisConnectionOptions } from './connection.js';
 import { keyLayout, type RedisKeyLayout } from './keys.js';
-import { resolveScriptFlavour, type RedisScriptsOption } from './script-flavour.js';
+import { resolveScriptFlavour, type RedisScriptsOption, type ScriptFlavour } from './script-flavour.js';
 import { recordScripts } from './scripts.js';
 import { callRedis } from './call-redis.js';
 import { createWriteBatch, type RedisConditionalWrite, type RedisWriteBatchOptions, type writeBatchProgress } from './write-batch.js';
@@ -125,7 +125,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
     if (owned) void redis.quit().catch(() => {});
     throw new ConfigError('codec.keys', 'a custom key layout cannot run on Redis Cluster: its keys need not share one hash slot with each other, the lock and the audit stream; use the default layout (a value-only codec) on Cluster');
   }
-  let flavour;
+  let flavour: ScriptFlavour;
   try {
     flavour = resolveScriptFlavour(options.scripts, redis);
   } catch (error) {

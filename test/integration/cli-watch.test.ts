@@ -44,7 +44,7 @@ describe('novita-reconcile watch (built binary)', () => {
     const { env, record, store } = await scene(mixedFleet);
     // 0.01 minutes: the schedule's shortest delay, one second.
     const command = watch([], { ...env, SYNC_INTERVAL_MINUTES: '0.01' });
-    await command.waitFor('stdout', /Sync completed\.[^]*Sync completed\./);
+    await command.waitFor('stdout', /Sync completed\.[\s\S]*Sync completed\./);
     expect((await record('vanished'))?.status).toBe('terminated');
     expect(command.child.exitCode, 'the unref\'d schedule timer alone would have let it exit').toBeNull();
     command.child.kill('SIGTERM');

@@ -33,7 +33,9 @@ function toRequest(req: IncomingMessage, signal: AbortSignal): Request {
 
 async function writeResponse(response: Response, req: IncomingMessage, res: ServerResponse): Promise<void> {
   res.statusCode = response.status;
-  response.headers.forEach((value, name) => res.setHeader(name, value));
+  response.headers.forEach((value, name) => {
+    res.setHeader(name, value);
+  });
   res.end(Buffer.from(await response.arrayBuffer()));
   // What the handler left unread (a 413) is drained, so the connection stays usable.
   if (!req.complete) req.resume();

@@ -152,7 +152,8 @@ function expressLike(middlewares: Middleware[], handler: (req: IncomingMessage, 
           res.statusCode = error.status;
           res.setHeader('content-type', 'text/html; charset=utf-8');
           res.end('<pre>Bad Request</pre>');
-          return resolve();
+          resolve();
+          return;
         }
         const middleware = middlewares[index];
         if (middleware) middleware(req, res, (next) => run(index + 1, next));

@@ -97,7 +97,7 @@ describe('the sync handler never rejects and never syncs on input it could not r
       enumerable: true,
       get: () => {
         reads += 1;
-        return reads === 1 ? true : false;
+        return reads === 1;
       },
     });
     const result = await sync(input);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, isReconcilerError } from '../../src/errors.js';
+import { type ConfigError, isReconcilerError } from '../../src/errors.js';
 import { DEFAULT_NOVITA_BASE_URL, resolveNovitaClientOptions } from '../../src/novita/client-options.js';
 import { createNovitaClient } from '../../src/novita/index.js';
 import type { NovitaClientOptions } from '../../src/novita/index.js';

@@ -43,7 +43,14 @@ describe('early writes', () => {
         asked += 1;
         await new Promise((resolve, reject) => {
           const timer = setTimeout(resolve, 50);
-          options?.signal?.addEventListener('abort', () => (clearTimeout(timer), reject(options.signal?.reason)), { once: true });
+          options?.signal?.addEventListener(
+            'abort',
+            () => {
+              clearTimeout(timer);
+              reject(options.signal?.reason);
+            },
+            { once: true },
+          );
         });
         return null;
       },

@@ -6,10 +6,9 @@ import {
   NovitaApiError,
   type NovitaClient,
   type ReconcilerEvent,
-  type ReconcilerError,
 } from '../../src/index.js';
 import { createScriptedNovitaClient } from '../../src/testing/scripted-novita-client.js';
-import { countingStore, fleetOf, instance, record, rejection } from '../support/reconcile-fixtures.js';
+import { countingStore, fleetOf, instance, rejection } from '../support/reconcile-fixtures.js';
 
 describe('a Novita listing that is not the truth', () => {
   it('a failed listing rejects the run and not one record changes', async () => {

@@ -11,7 +11,6 @@ import {
   type InstanceStore,
   type LockLease,
   type NovitaClient,
-  type ReconcilerError,
   type ReconcilerEvent,
   type SyncLock,
 } from '../../src/index.js';

@@ -8,10 +8,9 @@ import {
   type ReconcilerEvent,
   type SyncLock,
   type WriteBatchOptions,
-  type ReconcilerError,
 } from '../../src/index.js';
 import { createScriptedNovitaClient } from '../../src/testing/scripted-novita-client.js';
-import { countingStore, expectConsistentReport, fleetOf, instance, interceptWrites, record, rejection } from '../support/reconcile-fixtures.js';
+import { countingStore, expectConsistentReport, fleetOf, instance, interceptWrites, rejection } from '../support/reconcile-fixtures.js';
 
 describe('runs', () => {
   it('never overlap in one process: a sync with other options waits for the first, then runs', async () => {

@@ -3,9 +3,9 @@
  * signal rejects only its own promise; the shared run stops only when every sharer has aborted.
  */
 import { describe, expect, it } from 'vitest';
-import { createMemoryStore, createReconciler, type ReconcilerError } from '../../src/index.js';
+import { createMemoryStore, createReconciler, } from '../../src/index.js';
 import { createScriptedNovitaClient } from '../../src/testing/scripted-novita-client.js';
-import { fleetOf, instance, interceptWrites, record, rejection } from '../support/reconcile-fixtures.js';
+import { fleetOf, instance, interceptWrites, rejection } from '../support/reconcile-fixtures.js';
 
 const listings = (novita: ReturnType<typeof createScriptedNovitaClient>) => novita.calls.filter((call) => call.method === 'listInstances').length;
 

@@ -14,6 +14,7 @@ import { ADMIN_TOKEN, AdminGuard, InstancesController } from './instances.contro
 import { EXAMPLE_RECONCILER, ReconcilerModule } from './reconciler.module.js';
 
 @Module({})
+// biome-ignore lint/complexity/noStaticOnlyClass: a Nest module is a class with a static forRoot.
 export class AppModule {
   static forRoot(env: Readonly<Record<string, string | undefined>> = process.env): DynamicModule {
     return {

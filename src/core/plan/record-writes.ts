@@ -21,7 +21,7 @@ export interface ReadRecord {
 
 /** Step 2: the record refreshed from an instance that is alive (or left unchanged when nothing differs). */
 export function refreshDecision(read: ReadRecord, instance: NovitaInstance, reason: ActionReason, statusMap: ReadonlyMap<string, StatusRule>, nowIso: string): RecordDecision {
-  const { record, version, merged } = read;
+  const { record, merged } = read;
   const verdict = mapStatus(statusMap, instance.status, record.status);
   if (verdict.kind !== 'mapped') return { recordId: record.id, category: 'skipped', skipped: 'unknownStatus', merged };
   if (verdict.status === record.status && instance.status === record.novitaStatus) return { recordId: record.id, category: 'unchanged', merged };

@@ -15,7 +15,7 @@ import { planSync, type Plan, type PlanInput, type PlannedAction, type RecordDec
 import type { SyncPolicy } from '../policy.js';
 import type { InstanceRecord } from '../record.js';
 import type { ActionOutcome, ConfirmationReport, SyncReport, SyncRunOptions } from '../../report.js';
-import { writeBatchProgress, type ReconcilerStore, type StoreEntry, type WriteOutcome } from '../store.js';
+import { writeBatchProgress, type ReconcilerStore, type StoreEntry, type WriteOutcome, type WriteResult } from '../store.js';
 import { buildReport, NO_CONFIRMATIONS, summaryFields } from './build-report.js';
 import { checkListing, type CheckedListing } from './check-listing.js';
 import { confirmCandidates, type ConfirmLimits } from './confirm-candidates.js';
@@ -88,7 +88,7 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
     if (plan.toConfirm.length > 0) {
       writer?.enqueue(plannedActions(plan, (decision) => decision.category !== 'pending'));
       const pending = new Set(plan.decisions.filter((decision) => decision.category === 'pending').map((decision) => decision.recordId));
-      let confirmed;
+      let confirmed: Awaited<ReturnType<typeof confirmStep>>;
       try {
         // A failed early write fails the run: the confirmations stop with it.
         const confirmSignal = writer ? (runSignal ? AbortSignal.any([runSignal, writer.failed]) : writer.failed) : runSignal;
@@ -352,7 +352,7 @@ async function applyWrites(
   for (let start = 0; start < planned.length; start += context.writeBatchSize) {
     const batch = planned.slice(start, start + context.writeBatchSize);
     if (runSignal?.aborted) throw abortError(runSignal, lease);
-    let results;
+    let results: WriteResult[];
     try {
       results = await raceCall(
         () =>
@@ -384,7 +384,7 @@ async function applyWrites(
       if (runSignal?.aborted) throw abortError(runSignal, lease);
       throw asStoreError(error, 'writing to the store failed');
     }
-    batch.forEach((action, index) => outcomes.set(action, toOutcome(results[index]?.outcome)));
+    for (const [index, action] of batch.entries()) outcomes.set(action, toOutcome(results[index]?.outcome));
     onBatchWritten(batch.length);
   }
 }

@@ -153,7 +153,7 @@ export function resolveFakeOptions(input: FakeNovitaOptions | undefined): Resolv
   const options = checkOptionKeys<FakeNovitaOptions>(OWNER, input, OPTION_KEYS);
   const instances = options.instances ?? [];
   if (!Array.isArray(instances)) throw new ConfigError('instances', 'must be an array of instance seeds', { received: instances });
-  instances.forEach((seed, index) => checkSeed(seed, `instances[${index}]`));
+  for (const [index, seed] of instances.entries()) checkSeed(seed, `instances[${index}]`);
   const basePath = stringOption('basePath', options.basePath) ?? '/gpu-instance/openapi/v1';
   return {
     apiKey: stringOption('apiKey', options.apiKey) ?? 'sk_fake_novita_key',

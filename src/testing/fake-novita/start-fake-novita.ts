@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FakeEndpoint, FakeFault, FakeFaultHandle, FakeFleetControl } from './fake-faults.js';
 import { createFaultBook } from './fake-faults.js';
-import type { FakeInstanceSeed, FakeNovitaInstance } from './fake-instance.js';
+import type { FakeNovitaInstance } from './fake-instance.js';
 import { renderDetail, renderListItem } from './fake-instance.js';
 import type { FakeNovitaOptions } from './fake-options.js';
 import { checkSeed, resolveFakeOptions } from './fake-options.js';
