@@ -1,0 +1,59 @@
+/**
+ * The little the Postgres store needs from a driver: parameterised queries, and a transaction on one
+ * connection. Two adapters: `pg` (a real Postgres, through a Pool) and PGlite (Postgres in WASM, in
+ * process: tests, local development). The store's SQL is the same on both.
+ *
+ * Both drivers are imported as types only, so an application installs just the one it uses.
+ */
+import type { PGlite } from '@electric-sql/pglite';
+import type { Pool } from 'pg';
+
+/** Runs one parameterised statement (`$1`, `$2`, ...) and resolves its rows. */
+export interface SqlQueryable {
+  query<Row>(text: string, params?: readonly unknown[]): Promise<Row[]>;
+}
+
+/** A connection pool, or an in-process database. */
+export interface SqlClient extends SqlQueryable {
+  /** Runs `work` in one transaction on one connection: committed when it resolves, rolled back when it rejects. */
+  transaction<T>(work: (tx: SqlQueryable) => Promise<T>): Promise<T>;
+}
+
+/** A `pg` Pool as a {@link SqlClient}. The pool stays yours: end it when the application stops. */
+export function pgClient(pool: Pool): SqlClient {
+  return {
+    async query<Row>(text: string, params: readonly unknown[] = []) {
+      return (await pool.query(text, [...params])).rows as Row[];
+    },
+    async transaction(work) {
+      const connection = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await connection.query('BEGIN');
+        const result = await work({ query: async <Row>(text: string, params: readonly unknown[] = []) => (await connection.query(text, [...params])).rows as Row[] });
+        await connection.query('COMMIT');
+        return result;
+      } catch (error) {
+        try {
+          await connection.query('ROLLBACK');
+        } catch (rollbackError) {
+          // A connection that cannot even roll back is not handed to the next caller.
+          broken = rollbackError as Error;
+        }
+        throw error;
+      } finally {
+        connection.release(broken);
+      }
+    },
+  };
+}
+
+/** A PGlite database as a {@link SqlClient}. PGlite runs one statement at a time; transactions queue. */
+export function pgliteClient(db: Pick<PGlite, 'query' | 'transaction'>): SqlClient {
+  return {
+    async query<Row>(text: string, params: readonly unknown[] = []) {
+      return (await db.query<Row>(text, [...params])).rows;
+    },
+    transaction: (work) => db.transaction((tx) => work({ query: async <Row>(text: string, params: readonly unknown[] = []) => (await tx.query<Row>(text, [...params])).rows })),
+  };
+}
