@@ -65,10 +65,11 @@ export type {
 export { toPublicInstance, mergeInstanceView } from './core/instance-view.js';
 export type { PublicInstance, InstanceView, InstanceViewRow } from './core/instance-view.js';
 export { decodeRecord, assertRecord } from './core/record.js';
-export type { InstanceRecord, RecordTimestamps, DecodeResult } from './core/record.js';
+export type { InstanceRecord, RecordTimestamps, DecodeResult, TerminationProof } from './core/record.js';
 export type {
   InstanceStore,
   ReconcilerStore,
+  WriteBatchProgress,
   StoreEntry,
   VersionedRecord,
   InvalidStoredRecord,
@@ -81,6 +82,7 @@ export type {
   ReadBatchesOptions,
   WriteBatchOptions,
 } from './core/store.js';
+export { writeBatchProgress } from './core/store.js';
 export { GONE_STATUSES } from './core/novita-instance.js';
 export type { NovitaClient, NovitaInstance, NovitaListing, NovitaCallOptions, ListInstancesCallOptions, ListingRestart, ListingProgress } from './core/novita-instance.js';
 export type { SyncLock, LockLease } from './core/lock.js';

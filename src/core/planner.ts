@@ -21,6 +21,7 @@ import {
   TERMINATED,
   type ReadRecord,
 } from './plan/record-writes.js';
+import { hasTerminationProof, type TerminationProof } from './record.js';
 import type { NovitaOnlyInstance } from './report.js';
 import { buildStatusMap, type StatusRule } from './status-map.js';
 
@@ -153,26 +154,34 @@ function decideCandidate(candidate: Candidate, held: HoldBack, context: PlanCont
   if (confirmed.kind !== 'gone') return confirmed.decision;
   if (candidate.type === 'retention') return removeDecision(candidate, 'retention-expired', confirmed.novitaStatus);
   const reason = obsoleteReason(record, confirmed.novitaStatus);
-  return removeOrMark(reason, policy) === 'remove' ? removeDecision(candidate, reason, confirmed.novitaStatus) : markTerminatedDecision(candidate, reason, confirmed.novitaStatus, context.nowIso);
+  return removeOrMark(reason, policy) === 'remove'
+    ? removeDecision(candidate, reason, confirmed.novitaStatus)
+    : markTerminatedDecision(candidate, reason, confirmed.novitaStatus, confirmed.proof, context.nowIso);
 }
+
+/** What Novita's answer proved, to keep on a terminated record: nothing when absence from the listing was all there was. */
+type GoneAnswer = { kind: 'gone'; novitaStatus: string | null; proof: TerminationProof | undefined };
 
 /**
  * Step 5: whether the candidate's instance is gone. Gone for sure: no Novita id, or listed as being
  * deleted. Absent from the listing: confirmed with `getInstance` when `confirmObsolete` (a `null`, or a
  * deleting status, confirms it; an alive instance means the listing lagged; an error proves nothing).
  */
-function confirmGone(candidate: Candidate, context: PlanContext, toConfirm: Set<string>): { kind: 'gone'; novitaStatus: string | null } | { kind: 'not-gone'; decision: RecordDecision } {
+function confirmGone(candidate: Candidate, context: PlanContext, toConfirm: Set<string>): GoneAnswer | { kind: 'not-gone'; decision: RecordDecision } {
   const { record, merged, instance } = candidate;
   const novitaId = record.novitaInstanceId;
-  if (novitaId === undefined || instance !== undefined || !context.input.policy.confirmObsolete) return { kind: 'gone', novitaStatus: instance?.status ?? null };
+  if (instance !== undefined) return { kind: 'gone', novitaStatus: instance.status, proof: { by: 'novita-deleting', novitaInstanceId: instance.id } };
+  if (novitaId === undefined || !context.input.policy.confirmObsolete) return { kind: 'gone', novitaStatus: null, proof: undefined };
+  // A retention candidate terminated on Novita's proof is not asked about again: Novita does not reuse ids.
+  if (candidate.type === 'retention' && hasTerminationProof(record)) return { kind: 'gone', novitaStatus: null, proof: record.terminationProof };
   const answer: Confirmation | undefined = context.input.confirmations?.get(novitaId);
   if (!answer) {
     toConfirm.add(novitaId);
     return { kind: 'not-gone', decision: { recordId: record.id, category: 'pending', merged } };
   }
   if (answer.kind === 'error') return { kind: 'not-gone', decision: { recordId: record.id, category: 'unverified', merged } };
-  if (answer.kind === 'not-found') return { kind: 'gone', novitaStatus: null };
-  if (GONE_STATUSES.has(answer.instance.status)) return { kind: 'gone', novitaStatus: answer.instance.status };
+  if (answer.kind === 'not-found') return { kind: 'gone', novitaStatus: null, proof: { by: 'novita-not-found', novitaInstanceId: novitaId } };
+  if (GONE_STATUSES.has(answer.instance.status)) return { kind: 'gone', novitaStatus: answer.instance.status, proof: { by: 'novita-deleting', novitaInstanceId: novitaId } };
   return { kind: 'not-gone', decision: refreshDecision(candidate, answer.instance, 'listing-lagged', context.statusMap, context.nowIso) };
 }
 

@@ -24,6 +24,29 @@ export interface RecordTimestamps {
   [key: string]: unknown;
 }
 
+/** What proved an instance gone when its record was terminated; see {@link InstanceRecord.terminationProof}. */
+export interface TerminationProof {
+  /**
+   * `novita-not-found`: Novita's documented HTTP 400 `RESOURCE_NOT_FOUND`; `novita-deleting`: Novita
+   * listed or returned the instance as `toRemove`/`removing`/`removed`.
+   */
+  by: 'novita-not-found' | 'novita-deleting';
+  /** The instance the proof is about: it holds only while the record still names this instance. */
+  novitaInstanceId: string;
+}
+
+/** Whether the record carries a proof, written by the library, that the instance it names is gone. */
+export function hasTerminationProof(record: InstanceRecord): boolean {
+  const proof = record.terminationProof;
+  return (
+    typeof proof === 'object' &&
+    proof !== null &&
+    (proof.by === 'novita-not-found' || proof.by === 'novita-deleting') &&
+    typeof record.novitaInstanceId === 'string' &&
+    proof.novitaInstanceId === record.novitaInstanceId
+  );
+}
+
 /**
  * A backend's record of one Novita GPU instance. The library owns only the fields declared here and
  * leaves every other field exactly as it found it.
@@ -41,6 +64,14 @@ export interface InstanceRecord {
   timestamps?: RecordTimestamps;
   /** Why the reconciler terminated the record, when it did. */
   terminationReason?: string;
+  /**
+   * Owned by the library: what proved the instance gone when the reconciler terminated the record, and
+   * which instance it was. Absent when the termination rested on absence from the listing alone
+   * (`confirmObsolete: false`), or was made by the app or an older version. Retention removes a record
+   * whose proof names the instance it still names without asking Novita again (Novita does not reuse
+   * instance ids); any other terminated record is confirmed first.
+   */
+  terminationProof?: TerminationProof;
   /** Every other field belongs to the backend and is never touched. */
   [key: string]: unknown;
 }
@@ -65,6 +96,7 @@ const recordSchema = z
       .loose()
       .optional(),
     terminationReason: z.string().optional(),
+    terminationProof: z.object({ by: z.enum(['novita-not-found', 'novita-deleting']), novitaInstanceId: z.string().min(1) }).loose().optional(),
   })
   .loose();
 

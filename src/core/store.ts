@@ -131,3 +131,29 @@ export interface InstanceStore extends ReconcilerStore {
   /** Releases what the store owns (a connection it opened itself). Optional. */
   close?(): Promise<void>;
 }
+
+/**
+ * What a store's `writeBatch` had done when it rejected after attempting part of the batch. A store
+ * that can fail midway puts these two fields on its error (the Redis store does); read them with
+ * {@link writeBatchProgress}. The batch splits into three parts, in order: the writes settled (each
+ * with its result; an `ok` one was applied), the writes in doubt, then writes that were not attempted.
+ * An error without them means, by the {@link ReconcilerStore.writeBatch} contract, that nothing of the
+ * batch was applied.
+ */
+export interface WriteBatchProgress {
+  /** The results of the first `writeResults.length` writes of the batch, in order. */
+  readonly writeResults: readonly WriteResult[];
+  /**
+   * How many writes right after those may or may not have been applied (an answer that never came, or a
+   * failure that could not be undone). `0` when the failure proves the rest wrote nothing.
+   */
+  readonly writesInDoubt: number;
+}
+
+/** The progress a store's rejected `writeBatch` left on its error, or `undefined` when it left none. */
+export function writeBatchProgress(error: unknown): WriteBatchProgress | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { writeResults, writesInDoubt } = error as Partial<WriteBatchProgress>;
+  if (!Array.isArray(writeResults) || typeof writesInDoubt !== 'number' || !Number.isInteger(writesInDoubt) || writesInDoubt < 0) return undefined;
+  return { writeResults, writesInDoubt };
+}

@@ -1,5 +1,5 @@
 import { ConfigError } from '../errors.js';
-import { booleanOption, checkOptionKeys, functionOption, integerOption, readEnv } from '../options.js';
+import { booleanOption, checkOptionKeys, functionOption, integerOption, numberOption, readEnv } from '../options.js';
 import type { NovitaListingOptions, ResolvedListingOptions } from './listing-options.js';
 import { resolveListingOptions } from './listing-options.js';
 import type { NovitaLogger } from './logger.js';
@@ -36,6 +36,14 @@ export interface NovitaRetryOptions {
 
 /** Which Novita answers prove an instance does not exist; see {@link NovitaClientOptions.notFoundResponses}. */
 export type NovitaNotFoundResponses = 'documented' | 'documented-or-enveloped-404';
+
+/** See {@link NovitaClientOptions.requestBudget}. */
+export interface NovitaRequestBudget {
+  /** Requests per second, sustained (fractions allowed: 1.6 is 96 a minute). */
+  requestsPerSecond: number;
+  /** Requests allowed at once after a quiet spell. @default the whole part of `requestsPerSecond`, at least 1 */
+  burst?: number;
+}
 
 /** Options of {@link createNovitaClient}. */
 export interface NovitaClientOptions {
@@ -75,6 +83,15 @@ export interface NovitaClientOptions {
    * @default 4
    */
   maxConcurrency?: number;
+  /**
+   * A request budget: a token bucket that caps every request this client sends (listing pages,
+   * confirmations, lifecycle calls and retries alike) to `requestsPerSecond`, with up to `burst` at once
+   * after a quiet spell. Novita's rate limit is not documented; teams that share one API key between this
+   * library and their own app's create/start/stop calls set it so a reconcile run never starves the app
+   * (the system this library replaces capped itself at 100 requests a minute: `{ requestsPerSecond: 1.6 }`).
+   * @default none (only `maxConcurrency` bounds the client)
+   */
+  requestBudget?: NovitaRequestBudget;
   /**
    * The most pages a listing may have. A `total` that needs more is taken as implausible and the
    * listing rejects rather than hammering Novita.
@@ -145,6 +162,7 @@ export interface ResolvedNovitaClientOptions {
   maxDelayMs: number;
   maxRetryAfterMs: number;
   maxConcurrency: number;
+  requestBudget: { requestsPerSecond: number; burst: number } | undefined;
   maxPages: number;
   notFoundListingIsEmpty: boolean;
   notFoundResponses: NovitaNotFoundResponses;
@@ -164,6 +182,7 @@ const CLIENT_OPTION_KEYS = [
   'timeoutMs',
   'retry',
   'maxConcurrency',
+  'requestBudget',
   'maxPages',
   'notFoundListingIsEmpty',
   'notFoundResponses',
@@ -212,6 +231,7 @@ export function resolveNovitaClientOptions(
     maxDelayMs: integerOption('retry.maxDelayMs', retry.maxDelayMs, 5_000, 0, 3_600_000),
     maxRetryAfterMs: integerOption('retry.maxRetryAfterMs', retry.maxRetryAfterMs, 60_000, 0, 3_600_000),
     maxConcurrency: integerOption('maxConcurrency', options.maxConcurrency, 4, 1, 64),
+    requestBudget: resolveRequestBudget(options.requestBudget),
     maxPages: integerOption('maxPages', options.maxPages, 1_000, 1, 1_000_000),
     notFoundListingIsEmpty: booleanOption('notFoundListingIsEmpty', options.notFoundListingIsEmpty, false),
     notFoundResponses: options.notFoundResponses ?? 'documented',
@@ -235,6 +255,15 @@ export function resolveNovitaClientOptions(
     throw new ConfigError('logger', 'must have debug, info and warn methods');
   }
   return resolved;
+}
+
+function resolveRequestBudget(input: unknown): { requestsPerSecond: number; burst: number } | undefined {
+  if (input === undefined) return undefined;
+  const budget = checkOptionKeys<NovitaRequestBudget>('createNovitaClient', input, ['requestsPerSecond', 'burst'], 'requestBudget');
+  if (budget.requestsPerSecond === undefined) throw new ConfigError('requestBudget.requestsPerSecond', 'is required when requestBudget is given');
+  const requestsPerSecond = numberOption('requestBudget.requestsPerSecond', budget.requestsPerSecond, 1, 0.01, 10_000);
+  const burst = integerOption('requestBudget.burst', budget.burst, Math.max(1, Math.floor(requestsPerSecond)), 1, 10_000);
+  return { requestsPerSecond, burst };
 }
 
 function resolveBaseUrl(option: unknown, fromEnv: string | undefined): string {

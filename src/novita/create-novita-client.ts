@@ -70,7 +70,7 @@ export interface NovitaApiClient extends NovitaClient {
  */
 export function createNovitaClient(options: NovitaClientOptions = {}): NovitaApiClient {
   const resolved = resolveNovitaClientOptions(options);
-  const gate = createRequestGate(resolved.maxConcurrency);
+  const gate = createRequestGate(resolved.maxConcurrency, Date.now, resolved.requestBudget);
   const transport: Transport = createHttpTransport(resolved, gate, parseV1ErrorEnvelope);
   const scrub = (text: string): string => scrubSecrets(text, [resolved.apiKey]);
   let firstPageNum: 0 | 1 | undefined = resolved.firstPageNum === 'auto' ? undefined : resolved.firstPageNum;

@@ -182,6 +182,7 @@ export function createHttpTransport(
         const failure = outcome;
         const backoff = backoffDelay(attemptIndex, options.baseDelayMs, options.maxDelayMs, random);
         const delay = failure.status === 429 ? Math.min(failure.retryAfterMs ?? backoff, options.maxRetryAfterMs) : backoff;
+        if (failure.kind === 'timeout' || (failure.status !== undefined && failure.status >= 500)) gate.noteServerError();
         if (failure.status === 429) {
           gate.noteRateLimited(delay);
           logger.warn({ endpoint, status: 429, attempt: attempts, pauseMs: delay, retryAfterMs: failure.retryAfterMs }, 'novita rate limit: slowing the whole client down');

@@ -6,7 +6,7 @@
 export { createNovitaClient } from './create-novita-client.js';
 export type { NovitaApiClient } from './create-novita-client.js';
 export { DEFAULT_NOVITA_BASE_URL } from './client-options.js';
-export type { NovitaClientOptions, NovitaNotFoundResponses, NovitaRetryOptions } from './client-options.js';
+export type { NovitaClientOptions, NovitaNotFoundResponses, NovitaRequestBudget, NovitaRetryOptions } from './client-options.js';
 export type { NovitaListingOptions } from './listing-options.js';
 export type {
   NovitaConnectJupyter,

@@ -2,9 +2,10 @@ import { AbortedError } from '../errors.js';
 import { onAbort } from './abort-fan-out.js';
 
 /**
- * The client-wide bound on requests in flight, and its answer to rate limiting: a 429 pauses every
- * request until the wait Novita asked for has passed and halves the bound; successes raise it back one
- * step at a time. Without this, a listing's other pages would keep hammering Novita while one page
+ * The client-wide bound on requests in flight, adaptive between 1 and `maxConcurrency`: a 429 pauses
+ * every request until the wait Novita asked for has passed and halves the bound, a burst of server
+ * errors halves it too, and successes raise it back one step at a time. An optional token bucket caps
+ * the requests per second on top, for teams that share one API key with their own app. Without this, a listing's other pages would keep hammering Novita while one page
  * waits out its 429.
  */
 export interface RequestGate {
@@ -16,12 +17,25 @@ export interface RequestGate {
   noteSuccess(): void;
   /** A request got a 429: pause everyone for `waitMs` and halve the bound. */
   noteRateLimited(waitMs: number): void;
+  /** A request got a 5xx or timed out: after {@link SERVER_ERROR_BURST} in a row, the bound halves. */
+  noteServerError(): void;
   /** The configured bound, never exceeded. */
   readonly maxConcurrency: number;
   /** The bound now in force (lower than {@link maxConcurrency} after a 429). */
   readonly currentLimit: number;
   /** Requests in flight now. */
   readonly inFlight: number;
+}
+
+/** Server errors (5xx, timeouts) in a row that count as a burst: Novita is struggling, so ask less of it at once. */
+export const SERVER_ERROR_BURST = 3;
+
+/** A token bucket capping how many requests a client sends per second, whatever their kind. */
+export interface RequestBudget {
+  /** Requests per second, sustained. */
+  requestsPerSecond: number;
+  /** Requests that may go at once after a quiet spell. */
+  burst: number;
 }
 
 interface Waiter {
@@ -36,32 +50,53 @@ interface Waiter {
  * signal shares one listener (see {@link onAbort}), and a pause is one timer for the whole queue, so
  * a listing of any length adds nothing per page to its signal.
  */
-export function createRequestGate(maxConcurrency: number, now: () => number = Date.now): RequestGate {
+export function createRequestGate(maxConcurrency: number, now: () => number = Date.now, budget?: RequestBudget): RequestGate {
   let limit = maxConcurrency;
   let inFlight = 0;
   let successesAtLimit = 0;
+  let serverErrorsInARow = 0;
   let pausedUntil = 0;
+  // The bucket starts full; it refills continuously at the budget's rate.
+  let tokens = budget?.burst ?? 0;
+  let refilledAt = now();
+  const refill = (): void => {
+    if (!budget) return;
+    const time = now();
+    tokens = Math.min(budget.burst, tokens + ((time - refilledAt) / 1000) * budget.requestsPerSecond);
+    refilledAt = time;
+  };
+  /** Milliseconds until a request may go: the pause, or the wait for a token. */
+  const waitBeforeNext = (): number => {
+    const pause = pausedUntil - now();
+    if (!budget) return pause;
+    refill();
+    const tokenWait = tokens >= 1 ? 0 : Math.ceil(((1 - tokens) / budget.requestsPerSecond) * 1000);
+    return Math.max(pause, tokenWait);
+  };
+  const take = (): void => {
+    inFlight += 1;
+    if (budget) tokens -= 1;
+  };
   let pauseTimer: ReturnType<typeof setTimeout> | undefined;
   const queue: Waiter[] = [];
 
   // Lets waiters in, oldest first, while there is a free slot and no pause. During a pause, one timer
   // comes back when it ends (the clock is re-read then, since `now` may be a test's clock).
   const drain = (): void => {
-    if (queue.length === 0) return;
-    const pause = pausedUntil - now();
-    if (pause > 0) {
-      if (pauseTimer === undefined) {
-        pauseTimer = setTimeout(() => {
-          pauseTimer = undefined;
-          drain();
-        }, pause);
-      }
-      return;
-    }
     while (inFlight < limit && queue.length > 0) {
+      const wait = waitBeforeNext();
+      if (wait > 0) {
+        if (pauseTimer === undefined) {
+          pauseTimer = setTimeout(() => {
+            pauseTimer = undefined;
+            drain();
+          }, wait);
+        }
+        return;
+      }
       const waiter = queue.shift() as Waiter;
       waiter.unsubscribe();
-      inFlight += 1;
+      take();
       waiter.resolve();
     }
   };
@@ -79,8 +114,8 @@ export function createRequestGate(maxConcurrency: number, now: () => number = Da
     acquire(signal) {
       if (signal?.aborted) return Promise.reject(new AbortedError(undefined, { cause: signal.reason }));
       // Nobody queued ahead, a free slot, no pause: in at once.
-      if (queue.length === 0 && inFlight < limit && pausedUntil - now() <= 0) {
-        inFlight += 1;
+      if (queue.length === 0 && inFlight < limit && waitBeforeNext() <= 0) {
+        take();
         return Promise.resolve();
       }
       return new Promise<void>((resolve, reject) => {
@@ -107,6 +142,7 @@ export function createRequestGate(maxConcurrency: number, now: () => number = Da
       drain();
     },
     noteSuccess() {
+      serverErrorsInARow = 0;
       if (limit >= maxConcurrency) return;
       successesAtLimit += 1;
       if (successesAtLimit >= limit) {
@@ -128,6 +164,13 @@ export function createRequestGate(maxConcurrency: number, now: () => number = Da
       limit = Math.max(1, Math.floor(limit / 2));
       successesAtLimit = 0;
       drain();
+    },
+    noteServerError() {
+      serverErrorsInARow += 1;
+      if (serverErrorsInARow < SERVER_ERROR_BURST) return;
+      serverErrorsInARow = 0;
+      limit = Math.max(1, Math.floor(limit / 2));
+      successesAtLimit = 0;
     },
   };
 }

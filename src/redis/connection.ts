@@ -1,5 +1,6 @@
 import { Redis, type Cluster } from 'ioredis';
 import { ConfigError } from '../errors.js';
+import { integerOption, readEnv } from '../options.js';
 
 /** How the Redis store or lock reaches Redis. */
 export interface RedisConnectionOptions {
@@ -24,6 +25,9 @@ export interface RedisConnectionOptions {
   env?: Record<string, string | undefined>;
 }
 
+/** @internal The option keys of {@link RedisConnectionOptions}. */
+export const CONNECTION_OPTION_KEYS = ['redis', 'url', 'commandTimeoutMs', 'env'] as const;
+
 /** @internal A client and whether this package opened it. */
 export interface ResolvedConnection {
   redis: Redis | Cluster;
@@ -44,7 +48,9 @@ export function resolveConnection(options: RedisConnectionOptions, field: string
     return { redis: options.redis, owned: false };
   }
   const env = options.env ?? process.env;
-  const url = options.url ?? env.REDIS_URL;
+  if (typeof env !== 'object' || env === null) throw new ConfigError(`${field}.env`, 'must be an object of environment variables', { received: env });
+  // An empty REDIS_URL (as .env.example leaves it) is unset, like every environment variable here.
+  const url = options.url ?? readEnv(env, 'REDIS_URL');
   if (url === undefined || url === '') {
     throw new ConfigError(`${field}.redis`, 'give an ioredis client as `redis`, a Redis URL as `url`, or set REDIS_URL');
   }
@@ -52,10 +58,7 @@ export function resolveConnection(options: RedisConnectionOptions, field: string
     // Never echo the URL: it may carry a password.
     throw new ConfigError(options.url !== undefined ? `${field}.url` : 'REDIS_URL', 'must be a redis:// or rediss:// URL');
   }
-  const commandTimeout = options.commandTimeoutMs ?? 10_000;
-  if (!Number.isInteger(commandTimeout) || commandTimeout <= 0) {
-    throw new ConfigError(`${field}.commandTimeoutMs`, 'must be a positive integer of milliseconds', { received: commandTimeout });
-  }
+  const commandTimeout = integerOption('commandTimeoutMs', options.commandTimeoutMs, 10_000);
   const redis = new Redis(url, {
     commandTimeout,
     // Fail a command after one reconnect attempt instead of queueing it for ~20: a run should stop

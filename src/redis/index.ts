@@ -5,9 +5,12 @@
  * @packageDocumentation
  */
 export { createRedisStore } from './redis-store.js';
-export type { RedisStore, RedisStoreOptions, RedisConditionalWrite, RedisWriteBatchOptions } from './redis-store.js';
+export type { RedisStore, RedisStoreOptions } from './redis-store.js';
+export { writeBatchProgress } from './write-batch.js';
+export type { RedisConditionalWrite, RedisWriteBatchOptions, WriteBatchProgress } from './write-batch.js';
+export type { RedisScriptsOption } from './script-flavour.js';
 export { createRedisLock } from './redis-lock.js';
-export type { RedisLockOptions } from './redis-lock.js';
+export type { RedisLock, RedisLockLease, RedisLockOptions } from './redis-lock.js';
 export { jsonRecordCodec } from './codec.js';
 export type { RedisRecordCodec, RedisForeignKeys } from './codec.js';
 export type { RedisConnectionOptions } from './connection.js';

@@ -1,11 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { LockLease, SyncLock } from '../core/lock.js';
-import { ConfigError, LockLostError, throwIfAborted } from '../errors.js';
-import { keyLayout } from './keys.js';
+import type { WriteFence } from '../core/store.js';
+import { ConfigError, isReconcilerError, LockLostError, StoreUnavailableError, throwIfAborted } from '../errors.js';
+import { checkOptionKeys, integerOption, signalOption } from '../options.js';
+import { untilAborted } from './abortable.js';
+import { hashTagOf, keyLayout } from './keys.js';
 import type { RedisStore } from './redis-store.js';
-import { defineScripts } from './scripts.js';
+import { defineLockScripts } from './scripts.js';
 import { callRedis } from './store-unavailable.js';
+import { watchConnection } from './connection-watch.js';
 
 /** Options of {@link createRedisLock}. */
 export interface RedisLockOptions {
@@ -40,6 +44,30 @@ export interface RedisLockOptions {
   renewIntervalMs?: number;
 }
 
+const LOCK_OPTION_KEYS = ['store', 'redis', 'prefix', 'key', 'ttlMs', 'renewIntervalMs'] as const;
+
+/** A lease of {@link createRedisLock}: a {@link LockLease} whose optional parts are all there. */
+export interface RedisLockLease extends LockLease {
+  /** The lock key and this lease's token, for the Redis store's write scripts. */
+  readonly fence: WriteFence;
+  /**
+   * Keeps `at` as the time the last real run completed, next to the lock key, only while this lease
+   * still holds the lock (checked in the same script). Resolves `false`, writing nothing, otherwise.
+   */
+  recordCompletedRun(at: Date): Promise<boolean>;
+}
+
+/** The lock of {@link createRedisLock}: a {@link SyncLock} with the shared schedule. */
+export interface RedisLock extends SyncLock {
+  /** Takes the lock, or resolves `null` when another owner holds it; rejects `ABORTED` when `signal` aborts first. */
+  acquire(options?: { signal?: AbortSignal }): Promise<RedisLockLease | null>;
+  /**
+   * When a real run last completed under this lock key, by any replica; `null` before the first.
+   * Rejects (`STORE_UNAVAILABLE`, `ABORTED`) when it cannot be read, which a scheduler takes as unknown.
+   */
+  lastCompletedRun(options?: { signal?: AbortSignal }): Promise<Date | null>;
+}
+
 /**
  * A lock shared by every replica that reconciles one Redis store, for the reconciler's `lock` option.
  * `acquire()` takes the key with `SET NX PX` and a random owner token, or resolves `null` when another
@@ -48,14 +76,20 @@ export interface RedisLockOptions {
  * another owner, or when no renewal succeeded for `ttlMs`. `release()` deletes the key only for its
  * owner. The lease's `fence` makes the Redis store refuse the writes of a run that lost the lock.
  *
+ * Replicas sharing the lock share one schedule: `lease.recordCompletedRun(at)` keeps the time of a
+ * completed real run next to the lock key (only while the lease holds the lock), and
+ * `lastCompletedRun()` reads it. Each lock key has its own time. The lock adds no permanent listener
+ * to the client, however many locks share it.
+ *
  * @example
  * ```ts
  * const store = createRedisStore({ redis, prefix: 'myapp:instances' });
  * const reconciler = createReconciler({ store, lock: createRedisLock({ store }), novitaClient, policy });
  * ```
  */
-export function createRedisLock(options: RedisLockOptions): SyncLock {
-  if (typeof options !== 'object' || options === null) throw new ConfigError('options', 'must be an object', { received: options });
+export function createRedisLock(options: RedisLockOptions): RedisLock {
+  checkOptionKeys<RedisLockOptions>('createRedisLock', options, LOCK_OPTION_KEYS);
+  if (options === undefined) throw new ConfigError('redis', 'give the Redis store as `store`, or an ioredis client as `redis`');
   const client = options.store?.redis ?? options.redis;
   if (client === undefined || typeof (client as { defineCommand?: unknown }).defineCommand !== 'function') {
     throw new ConfigError('redis', 'give the Redis store as `store`, or an ioredis client as `redis`');
@@ -66,35 +100,54 @@ export function createRedisLock(options: RedisLockOptions): SyncLock {
     throw new ConfigError('key', 'give the Redis store as `store`, its `prefix`, or a lock `key`', { received: lockKey });
   }
   const key: string = lockKey;
-  const ttlMs = options.ttlMs ?? 30_000;
-  if (!Number.isInteger(ttlMs) || ttlMs < 100) throw new ConfigError('ttlMs', 'must be an integer of at least 100 ms', { received: ttlMs });
-  const renewIntervalMs = options.renewIntervalMs ?? Math.max(1, Math.floor(ttlMs / 3));
-  if (!Number.isInteger(renewIntervalMs) || renewIntervalMs <= 0 || renewIntervalMs >= ttlMs) {
-    throw new ConfigError('renewIntervalMs', `must be a positive integer below ttlMs (${ttlMs})`, { received: renewIntervalMs });
-  }
-  defineScripts(redis);
-  // A command that fails while ioredis reconnects says only "max retries"; remember why it reconnects,
-  // so that a lock that cannot be taken names the real cause (for example ECONNREFUSED).
-  let connectionError: Error | undefined;
-  redis.on('error', (error: Error) => {
-    connectionError = error;
-  });
-  redis.on('ready', () => {
-    connectionError = undefined;
-  });
+  const completedRunKey = completedRunKeyOf(key);
+  const ttlMs = integerOption('ttlMs', options.ttlMs, 30_000, 100);
+  const renewIntervalMs = integerOption('renewIntervalMs', options.renewIntervalMs, Math.max(1, Math.floor(ttlMs / 3)), 1, ttlMs - 1);
+  defineLockScripts(redis);
 
-  async function acquire(acquireOptions: { signal?: AbortSignal } = {}): Promise<LockLease | null> {
-    throwIfAborted(acquireOptions.signal);
+  async function acquire(acquireOptions: { signal?: AbortSignal } = {}): Promise<RedisLockLease | null> {
+    checkOptionKeys('acquire', acquireOptions, ['signal']);
+    const signal = signalOption('signal', acquireOptions.signal);
+    throwIfAborted(signal);
     // 128 random bits: no other replica can guess or repeat the token, so only the owner renews or releases.
     const token = randomBytes(16).toString('hex');
     // Measured before sending, so the local idea of the expiry is never later than Redis's.
     const sentAt = Date.now();
-    const reply = await callRedis('lock acquire', () => redis.set(key, token, 'PX', ttlMs, 'NX'), () => connectionError);
+    // Listened for only while this command is out (see connection-watch.ts), so that a lock that
+    // cannot be taken names the real cause (for example ECONNREFUSED), not only "max retries".
+    const watch = watchConnection(redis);
+    const sent = redis.set(key, token, 'PX', ttlMs, 'NX');
+    let reply: string | null;
+    try {
+      reply = await callRedis('lock acquire', () => untilAborted(sent, signal, 'lock acquire'), watch.error);
+    } catch (error) {
+      if (isReconcilerError(error, 'ABORTED')) {
+        // The SET may still land after the caller gave up: give the key back rather than hold it
+        // unrenewed until its TTL runs out.
+        sent.then((late) => (late === 'OK' ? redis.novitaReconcilerReleaseLock(key, token) : 0)).catch(() => {});
+      }
+      throw error;
+    } finally {
+      watch.stop();
+    }
     if (reply !== 'OK') return null;
     return holdLease(token, sentAt + ttlMs);
   }
 
-  function holdLease(token: string, initialExpiry: number): LockLease {
+  async function lastCompletedRun(readOptions: { signal?: AbortSignal } = {}): Promise<Date | null> {
+    checkOptionKeys('lastCompletedRun', readOptions, ['signal']);
+    const signal = signalOption('signal', readOptions.signal);
+    throwIfAborted(signal);
+    const stored = await callRedis('last completed run read', () => untilAborted(redis.get(completedRunKey), signal, 'last completed run read'));
+    if (stored === null) return null;
+    const at = /^\d{1,15}$/.test(stored) ? new Date(Number(stored)) : undefined;
+    if (at === undefined || Number.isNaN(at.getTime())) {
+      throw new StoreUnavailableError(`Redis lock: ${completedRunKey} holds ${JSON.stringify(stored.slice(0, 40))}, not a time in ms since the epoch`);
+    }
+    return at;
+  }
+
+  function holdLease(token: string, initialExpiry: number): RedisLockLease {
     const lost = new AbortController();
     let expiresAt = initialExpiry;
     let renewing = false;
@@ -121,7 +174,7 @@ export function createRedisLock(options: RedisLockOptions): SyncLock {
       redis
         .novitaReconcilerRenewLock(key, token, ttlMs)
         .then((renewed) => {
-          if (renewed === 1) expiresAt = sentAt + ttlMs;
+          if (Number(renewed) === 1) expiresAt = sentAt + ttlMs;
           else lose(new LockLostError(`the sync lock ${key} was taken over by another owner or expired`));
         })
         .catch(() => {
@@ -148,8 +201,27 @@ export function createRedisLock(options: RedisLockOptions): SyncLock {
           // Releasing must not turn a finished run into a failure: the key expires after ttlMs anyway.
         }
       },
+      async recordCompletedRun(at: Date): Promise<boolean> {
+        if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new ConfigError('at', 'must be a valid Date', { received: at });
+        // Checked here too: past its local expiry the key may already be someone else's.
+        if (done || Date.now() >= expiresAt) return false;
+        const recorded = await callRedis('completed run record', () => redis.novitaReconcilerRecordCompletedRun(key, completedRunKey, token, at.getTime()));
+        return Number(recorded) === 1;
+      },
     };
   }
 
-  return { acquire };
+  return { acquire, lastCompletedRun };
+}
+
+/**
+ * The key that keeps when a run last completed under a lock: next to the lock key and in its hash slot,
+ * so one script reads the lock and writes the time on Redis Cluster too, and each lock key (each account
+ * or scope with its own) has its own time. A key without a hash tag is hashed whole, so wrapping it in
+ * braces keeps the slot.
+ */
+function completedRunKeyOf(lockKey: string): string {
+  if (hashTagOf(lockKey) !== lockKey) return `${lockKey}:last-completed-run`;
+  if (!lockKey.includes('}')) return `{${lockKey}}:last-completed-run`;
+  throw new ConfigError('key', 'a lock key with braces must carry a non-empty hash tag such as {prefix}:lock', { received: lockKey });
 }

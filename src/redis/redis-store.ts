@@ -1,22 +1,19 @@
 import type { Cluster, Redis } from 'ioredis';
 import { assertRecord, decodeRecord, type InstanceRecord } from '../core/record.js';
-import type {
-  ConditionalDelete,
-  ConditionalPut,
-  InstanceStore,
-  ReadBatchesOptions,
-  StoreEntry,
-  WriteBatchOptions,
-  WriteOutcome,
-  WriteResult,
-} from '../core/store.js';
-import { ConfigError, LockLostError, RecordInvalidError, throwIfAborted } from '../errors.js';
+import type { InstanceStore, ReadBatchesOptions, StoreEntry, WriteResult } from '../core/store.js';
+import { ConfigError, RecordInvalidError, StoreUnavailableError, throwIfAborted } from '../errors.js';
+import { checkOptionKeys, integerOption, readEnv, requireMethods } from '../options.js';
+import { untilAborted } from './abortable.js';
 import { parseAuditEntry, type AuditEntry, type ReadAuditTrailOptions, type RedisAuditOptions } from './audit-trail.js';
 import { jsonRecordCodec, type RedisRecordCodec } from './codec.js';
-import { isClusterClient, resolveConnection, type RedisConnectionOptions } from './connection.js';
-import { hashTagOf, keyLayout, type RedisKeyLayout } from './keys.js';
-import { defineScripts } from './scripts.js';
+import { CONNECTION_OPTION_KEYS, isClusterClient, resolveConnection, type RedisConnectionOptions } from './connection.js';
+import { keyLayout, type RedisKeyLayout } from './keys.js';
+import { resolveScriptFlavour, type RedisScriptsOption } from './script-flavour.js';
+import { recordScripts } from './scripts.js';
 import { callRedis } from './store-unavailable.js';
+import { createWriteBatch, type RedisConditionalWrite, type RedisWriteBatchOptions, type writeBatchProgress } from './write-batch.js';
+
+export type { RedisConditionalWrite, RedisWriteBatchOptions } from './write-batch.js';
 
 /** Options of {@link createRedisStore}. */
 export interface RedisStoreOptions extends RedisConnectionOptions {
@@ -49,22 +46,18 @@ export interface RedisStoreOptions extends RedisConnectionOptions {
    * @default false
    */
   audit?: boolean | RedisAuditOptions;
+  /**
+   * Which Lua the store's scripts are written for: `'standard'` for Redis and Redis Cluster,
+   * `'portable'` for ioredis-mock and other in-process fakes whose Lua lacks `redis.sha1hex` and
+   * `cjson`. `'auto'` picks `'portable'` only for an ioredis-mock client (recognised without sending it
+   * anything); a real server always gets the standard scripts, and one whose Lua lacks a feature they
+   * need makes the first call reject with a `ConfigError` naming `scripts`.
+   * @default 'auto'
+   */
+  scripts?: RedisScriptsOption;
 }
 
-/**
- * A conditional write with an optional reason for the audit trail. The reconciler passes the reason
- * of a destructive action (for example `instance absent from the Novita listing`) with its write.
- */
-export type RedisConditionalWrite = (ConditionalPut | ConditionalDelete) & {
-  /** Why this write is made, recorded in the audit trail when the write is destructive. */
-  reason?: string;
-};
-
-/** Options of {@link RedisStore.writeBatch}. */
-export interface RedisWriteBatchOptions extends WriteBatchOptions {
-  /** The run that makes these writes, recorded in the audit trail. */
-  runId?: string;
-}
+const STORE_OPTION_KEYS = [...CONNECTION_OPTION_KEYS, 'prefix', 'codec', 'batchSize', 'writeChunkSize', 'audit', 'scripts'] as const;
 
 /** The Redis implementation of {@link InstanceStore}, from {@link createRedisStore}. */
 export interface RedisStore extends InstanceStore {
@@ -77,6 +70,11 @@ export interface RedisStore extends InstanceStore {
    * one Lua script call per chunk. With a `fence`, each chunk first checks that the lock key still
    * holds the token, atomically with its writes; when it does not, the call rejects with `LOCK_LOST`
    * and that chunk and the ones after it write nothing.
+   *
+   * A chunk never fails halfway: it applies all of its writes (a destructive one with its audit
+   * entry) or none. When the call rejects, its error tells which writes settled and which may
+   * have applied: see {@link writeBatchProgress}. With a `signal`, it rejects `ABORTED` as soon as
+   * the signal aborts, also while waiting for Redis.
    */
   writeBatch(writes: readonly RedisConditionalWrite[], options?: RedisWriteBatchOptions): Promise<WriteResult[]>;
   /** The audit trail, newest first (empty when the audit is off and never was on). */
@@ -107,22 +105,18 @@ export interface RedisStore extends InstanceStore {
  * ```
  */
 export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
-  if (typeof options !== 'object' || options === null) {
-    throw new ConfigError('options', 'must be an object', { received: options });
-  }
+  checkOptionKeys<RedisStoreOptions>('createRedisStore', options, STORE_OPTION_KEYS);
   const env = options.env ?? process.env;
-  const keys = keyLayout(options.prefix ?? env.REDIS_KEY_PREFIX ?? 'novita-reconciler', options.prefix !== undefined || env.REDIS_KEY_PREFIX === undefined ? 'prefix' : 'REDIS_KEY_PREFIX');
-  const batchSize = positiveInteger(options.batchSize, 500, 'batchSize');
-  const writeChunkSize = positiveInteger(options.writeChunkSize, 100, 'writeChunkSize');
-  const codec = options.codec ?? jsonRecordCodec;
-  if (typeof codec.encode !== 'function' || typeof codec.decode !== 'function') {
-    throw new ConfigError('codec', 'must have encode(record) and decode(text, id) functions');
-  }
+  const envPrefix = readEnv(env, 'REDIS_KEY_PREFIX');
+  const keys = keyLayout(options.prefix ?? envPrefix ?? 'novita-reconciler', options.prefix === undefined && envPrefix !== undefined ? 'REDIS_KEY_PREFIX' : 'prefix');
+  const batchSize = integerOption('batchSize', options.batchSize, 500);
+  const writeChunkSize = integerOption('writeChunkSize', options.writeChunkSize, 100);
+  const codec = requireMethods<RedisRecordCodec>('codec', options.codec ?? jsonRecordCodec, ['encode', 'decode']);
   const foreignKeys = codec.keys;
-  if (foreignKeys !== undefined && (typeof foreignKeys.key !== 'function' || typeof foreignKeys.id !== 'function' || typeof foreignKeys.match !== 'string' || foreignKeys.match === '')) {
+  if (foreignKeys !== undefined && (typeof foreignKeys !== 'object' || foreignKeys === null || typeof foreignKeys.key !== 'function' || typeof foreignKeys.id !== 'function' || typeof foreignKeys.match !== 'string' || foreignKeys.match === '')) {
     throw new ConfigError('codec.keys', 'must have key(id), id(key) functions and a non-empty match pattern');
   }
-  const auditMaxLength = options.audit === undefined || options.audit === false ? 0 : positiveInteger(options.audit === true ? undefined : options.audit.maxLength, 10_000, 'audit.maxLength');
+  const auditMaxLength = auditOption(options.audit);
 
   const connection = resolveConnection(options, 'options');
   const { redis, owned } = connection;
@@ -131,7 +125,14 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
     if (owned) void redis.quit().catch(() => {});
     throw new ConfigError('codec.keys', 'a custom key layout cannot run on Redis Cluster: its keys need not share one hash slot with each other, the lock and the audit stream; use the default layout (a value-only codec) on Cluster');
   }
-  defineScripts(redis);
+  let flavour;
+  try {
+    flavour = resolveScriptFlavour(options.scripts, redis);
+  } catch (error) {
+    if (owned) void redis.quit().catch(() => {});
+    throw error;
+  }
+  const scripts = recordScripts(redis, flavour);
 
   const useIndex = foreignKeys === undefined ? '1' : '0';
   const recordKey = foreignKeys === undefined ? keys.record : (id: string) => foreignKeys.key(id);
@@ -155,14 +156,17 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
   }
 
   /** Reads the given ids in one script call; ids whose key is gone are left out. */
-  async function readEntries(ids: readonly string[]): Promise<StoreEntry[]> {
+  async function readEntries(ids: readonly string[], signal?: AbortSignal): Promise<StoreEntry[]> {
     if (ids.length === 0) return [];
-    const reply = await call('read', () => redis.novitaReconcilerReadRecords(ids.length, ...ids.map(recordKey)));
+    const reply = await call('read', () => untilAborted(scripts.readRecords(ids.map(recordKey)), signal, 'read'));
+    if (!Array.isArray(reply) || reply.length !== ids.length * 3) {
+      throw new StoreUnavailableError(`Redis store: read failed: unexpected script reply for ${ids.length} keys`);
+    }
     const entries: StoreEntry[] = [];
     ids.forEach((id, i) => {
       const state = reply[i * 3];
-      const version = reply[i * 3 + 1] ?? '';
-      const text = reply[i * 3 + 2] ?? '';
+      const version = String(reply[i * 3 + 1] ?? '');
+      const text = String(reply[i * 3 + 2] ?? '');
       if (state === 'v') {
         const decoded = decodeStored(id, text);
         entries.push(decoded.ok ? { id, record: decoded.record, version } : { id, version, invalid: `${decoded.field ? `${decoded.field}: ` : ''}${decoded.message}` });
@@ -179,7 +183,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
     let cursor = '0';
     do {
       throwIfAborted(signal);
-      const [next, members] = await call('SSCAN of the index', () => redis.sscan(keys.index, cursor, 'COUNT', size));
+      const [next, members] = await call('SSCAN of the index', () => untilAborted(redis.sscan(keys.index, cursor, 'COUNT', size), signal, 'SSCAN of the index'));
       cursor = next;
       const fresh = members.filter((id) => !seen.has(id));
       for (const id of fresh) seen.add(id);
@@ -193,7 +197,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
     let cursor = '0';
     do {
       throwIfAborted(signal);
-      const [next, found] = await call('SCAN', () => (redis as Redis).scan(cursor, 'MATCH', clientKeyPrefix + keysLayout.match, 'COUNT', size));
+      const [next, found] = await call('SCAN', () => untilAborted((redis as Redis).scan(cursor, 'MATCH', clientKeyPrefix + keysLayout.match, 'COUNT', size), signal, 'SCAN'));
       cursor = next;
       const fresh: string[] = [];
       for (const key of found) {
@@ -207,15 +211,16 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
   }
 
   async function* readBatches(readOptions: ReadBatchesOptions = {}): AsyncGenerator<StoreEntry[]> {
-    const size = positiveInteger(readOptions.batchSize, batchSize, 'batchSize');
-    const pages = foreignKeys === undefined ? idPagesFromIndex(size, readOptions.signal) : idPagesFromScan(size, readOptions.signal);
+    const size = integerOption('batchSize', readOptions.batchSize, batchSize);
+    const signal = readOptions.signal;
+    const pages = foreignKeys === undefined ? idPagesFromIndex(size, signal) : idPagesFromScan(size, signal);
     let pending: string[] = [];
     const flush = async function* (all: boolean): AsyncGenerator<StoreEntry[]> {
       while (pending.length >= size || (all && pending.length > 0)) {
-        throwIfAborted(readOptions.signal);
+        throwIfAborted(signal);
         const ids = pending.slice(0, size);
         pending = pending.slice(size);
-        const entries = await readEntries(ids);
+        const entries = await readEntries(ids, signal);
         if (entries.length > 0) yield entries;
       }
     };
@@ -226,61 +231,16 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
     yield* flush(true);
   }
 
-  async function writeBatch(writes: readonly RedisConditionalWrite[], writeOptions: RedisWriteBatchOptions = {}): Promise<WriteResult[]> {
-    throwIfAborted(writeOptions.signal);
-    const fence = writeOptions.fence;
-    if (fence !== undefined) {
-      if (typeof fence.key !== 'string' || typeof fence.token !== 'string' || fence.token === '') {
-        throw new ConfigError('fence', 'must have a key and a non-empty token', { received: fence });
-      }
-      // The fence is read inside the write script, so on Cluster it must live in the store's slot.
-      if (foreignKeys === undefined && hashTagOf(fence.key) !== keys.prefix) {
-        throw new ConfigError('fence.key', `must be in the store's hash slot, under ${keys.hashTag}: create the lock with the store (createRedisLock({ store })) or its prefix`, { received: fence.key });
-      }
-    }
-    const prepared = writes.map((write, index) => prepareWrite(write, index));
-    const runId = writeOptions.runId ?? '';
-    if (typeof runId !== 'string') throw new ConfigError('runId', 'must be a string', { received: runId });
-    const results: WriteResult[] = [];
-    for (let start = 0; start < prepared.length; start += writeChunkSize) {
-      throwIfAborted(writeOptions.signal);
-      const chunk = prepared.slice(start, start + writeChunkSize);
-      const args: (string | number)[] = [keys.index, fence?.key ?? keys.index, keys.audit, ...chunk.map((write) => recordKey(write.id))];
-      args.push(fence?.token ?? '', auditMaxLength, runId, useIndex);
-      for (const write of chunk) args.push(write.op, write.id, write.expectedVersion, write.text, write.terminating, write.reason);
-      const reply = await call('conditional write', () => redis.novitaReconcilerApplyWrites(3 + chunk.length, ...args));
-      if (reply[0] === 'fenced') {
-        throw new LockLostError(`the sync lock ${fence?.key ?? ''} is no longer held by this run, so the store refused its writes (${results.length} of ${writes.length} had been applied before)`);
-      }
-      chunk.forEach((write, i) => {
-        const outcome = reply[1 + i * 2] as WriteOutcome;
-        const version = reply[2 + i * 2] ?? '';
-        results.push(outcome === 'ok' && write.op === 'put' ? { id: write.id, outcome, version } : { id: write.id, outcome });
-      });
-    }
-    return results;
-  }
-
-  function prepareWrite(write: RedisConditionalWrite, index: number) {
-    const field = `writes[${index}]`;
-    if (typeof write !== 'object' || write === null || (write.op !== 'put' && write.op !== 'delete')) {
-      throw new ConfigError(`${field}.op`, 'must be "put" or "delete"', { received: (write as { op?: unknown } | null)?.op });
-    }
-    if (typeof write.id !== 'string' || write.id === '') throw new ConfigError(`${field}.id`, 'must be a non-empty string', { received: write.id });
-    const reason = write.reason ?? '';
-    if (write.op === 'delete') {
-      if (typeof write.expectedVersion !== 'string' || write.expectedVersion === '') {
-        throw new ConfigError(`${field}.expectedVersion`, 'must be the version read', { received: write.expectedVersion });
-      }
-      return { op: 'delete', id: write.id, expectedVersion: write.expectedVersion, text: '', terminating: '0', reason };
-    }
-    if (write.expectedVersion !== null && (typeof write.expectedVersion !== 'string' || write.expectedVersion === '')) {
-      throw new ConfigError(`${field}.expectedVersion`, 'must be the version read, or null to create', { received: write.expectedVersion });
-    }
-    const record = assertRecord(write.record);
-    if (record.id !== write.id) throw new RecordInvalidError(record.id, 'id', `does not match the write's id ${JSON.stringify(write.id)}`);
-    return { op: 'put', id: write.id, expectedVersion: write.expectedVersion ?? '', text: codec.encode(record), terminating: record.status === 'terminated' ? '1' : '0', reason };
-  }
+  const writeBatch = createWriteBatch({
+    scripts,
+    keys,
+    codec,
+    recordKey,
+    defaultLayout: foreignKeys === undefined,
+    auditMaxLength,
+    writeChunkSize,
+    connectionError: () => connection.lastConnectionError,
+  });
 
   async function get(id: string): Promise<InstanceRecord | null> {
     requireId(id);
@@ -294,13 +254,13 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
   async function put(record: InstanceRecord): Promise<void> {
     const valid = assertRecord(record);
     const text = codec.encode(valid);
-    await call('put', () => redis.novitaReconcilerPutRecord(keys.index, recordKey(valid.id), valid.id, text, useIndex));
+    await call('put', () => scripts.putRecord(keys.index, recordKey(valid.id), valid.id, text, useIndex));
   }
 
   async function remove(id: string): Promise<boolean> {
     requireId(id);
-    const existed = await call('delete', () => redis.novitaReconcilerDeleteRecord(keys.index, recordKey(id), id, useIndex));
-    return existed === 1;
+    const existed = await call('delete', () => scripts.deleteRecord(keys.index, recordKey(id), id, useIndex));
+    return Number(existed) === 1;
   }
 
   async function list(): Promise<InstanceRecord[]> {
@@ -319,7 +279,8 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
   }
 
   async function readAuditTrail(auditOptions: ReadAuditTrailOptions = {}): Promise<AuditEntry[]> {
-    const limit = positiveInteger(auditOptions.limit, 100, 'limit');
+    checkOptionKeys('readAuditTrail', auditOptions, ['recordId', 'limit']);
+    const limit = integerOption('limit', auditOptions.limit, 100);
     const entries: AuditEntry[] = [];
     let end = '+';
     for (;;) {
@@ -362,8 +323,10 @@ function requireId(id: string): void {
   if (typeof id !== 'string' || id === '') throw new ConfigError('id', 'must be a non-empty string', { received: id });
 }
 
-function positiveInteger(value: number | undefined, fallback: number, field: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(field, 'must be a positive integer', { received: value });
-  return value;
+/** The audit stream's approximate maximum length, `0` for no audit. */
+function auditOption(audit: unknown): number {
+  if (audit === undefined || audit === false) return 0;
+  if (audit === true) return 10_000;
+  const options = checkOptionKeys<RedisAuditOptions>('createRedisStore', audit, ['maxLength'], 'audit');
+  return integerOption('audit.maxLength', options.maxLength, 10_000);
 }

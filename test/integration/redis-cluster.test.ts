@@ -90,6 +90,31 @@ describe('Redis store on Redis Cluster', () => {
     await lease!.release();
   });
 
+  it('a lease records its completed run and a lock reads it on Cluster, for a store lock and for a lock key without a hash tag', async () => {
+    const { store } = clusterHarness();
+    const plainKey = uniquePrefix('plain-lock');
+    for (const lock of [createRedisLock({ store, ttlMs: 5_000 }), createRedisLock({ redis: cluster, key: plainKey, ttlMs: 5_000 })]) {
+      const lease = await lock.acquire();
+      const at = new Date('2026-06-01T00:00:00.000Z');
+      // The script reads the lock key and writes the time's key together: a CROSSSLOT would reject it.
+      expect(await lease!.recordCompletedRun(at)).toBe(true);
+      expect(await lock.lastCompletedRun()).toEqual(at);
+      await lease!.release();
+    }
+    expect(await cluster.cluster('KEYSLOT', plainKey)).toBe(await cluster.cluster('KEYSLOT', `{${plainKey}}:last-completed-run`));
+    await cluster.del(plainKey, `{${plainKey}}:last-completed-run`);
+  });
+
+  it('a write chunk on Cluster whose audit key holds another type applies nothing', async () => {
+    const { store } = clusterHarness({ audit: true });
+    await store.put(sampleRecord('r1'));
+    await cluster.set(store.keys.audit, 'not a stream');
+    await expect(store.writeBatch([{ op: 'delete', id: 'r1', expectedVersion: await versionOf(store, 'r1') }])).rejects.toSatisfy((error: unknown) =>
+      isReconcilerError(error, 'STORE_UNAVAILABLE'),
+    );
+    expect(await store.get('r1')).not.toBeNull();
+  });
+
   it('a custom key layout is refused on a Cluster client, since its keys need not share a slot', () => {
     expect(() =>
       createRedisStore({

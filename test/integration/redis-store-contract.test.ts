@@ -11,3 +11,7 @@ defineStoreContract({ describe, it }, { name: 'Redis store (default layout)', cr
 
 // Small chunks, so the contract's batches span several script calls.
 defineStoreContract({ describe, it }, { name: 'Redis store (write chunks of 3, audit on)', create: () => redisStoreHarness(redis, { writeChunkSize: 3, audit: true }) });
+
+// The portable scripts (meant for ioredis-mock) keep every promise on a real Redis too: plain-Lua
+// SHA-1 with Redis's `bit` library, the status read without cjson.
+defineStoreContract({ describe, it }, { name: 'Redis store (portable scripts, write chunks of 5, audit on)', create: () => redisStoreHarness(redis, { scripts: 'portable', writeChunkSize: 5, audit: true }) });

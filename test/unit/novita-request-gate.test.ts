@@ -111,3 +111,55 @@ describe('request gate', () => {
     expect(process.getActiveResourcesInfo().filter((name) => name === 'Timeout').length).toBe(timersBefore - 1);
   });
 });
+
+describe('request gate: adaptive bound and request budget', () => {
+  it('a burst of server errors in a row halves the bound; a success in between resets the count', () => {
+    const gate = createRequestGate(8);
+    gate.noteServerError();
+    gate.noteServerError();
+    gate.noteSuccess();
+    gate.noteServerError();
+    gate.noteServerError();
+    expect(gate.currentLimit).toBe(8);
+    gate.noteServerError();
+    expect(gate.currentLimit).toBe(4);
+    for (let i = 0; i < 3; i += 1) gate.noteServerError();
+    expect(gate.currentLimit).toBe(2);
+    // Recovers one step per run of successes as long as the bound.
+    for (let i = 0; i < 2; i += 1) gate.noteSuccess();
+    expect(gate.currentLimit).toBe(3);
+  });
+
+  it('a token bucket lets a burst through, then one request per 1/rate seconds, whatever the concurrency', async () => {
+    let now = 0;
+    const gate = createRequestGate(16, () => now, { requestsPerSecond: 10, burst: 2 });
+    const entered: number[] = [];
+    const all = Array.from({ length: 5 }, async () => {
+      await gate.acquire();
+      entered.push(now);
+      gate.release();
+    });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(entered).toEqual([0, 0]);
+    // The gate's timer re-reads the clock when it fires: move the clock, then let the timer run.
+    for (let step = 0; step < 3; step += 1) {
+      now += 100;
+      await new Promise((resolve) => setTimeout(resolve, 120));
+    }
+    await Promise.all(all);
+    expect(entered).toEqual([0, 0, 100, 200, 300]);
+  });
+
+  it('an abort while waiting for a token rejects only that waiter and leaves no timer behind', async () => {
+    let now = 0;
+    const gate = createRequestGate(4, () => now, { requestsPerSecond: 1, burst: 1 });
+    await gate.acquire();
+    gate.release();
+    const controller = new AbortController();
+    const waiting = gate.acquire(controller.signal);
+    controller.abort();
+    await expect(waiting).rejects.toMatchObject({ code: 'ABORTED' });
+    now += 1_000;
+    await expect(gate.acquire()).resolves.toBeUndefined();
+  });
+});

@@ -190,3 +190,18 @@ describe('confirmations are bounded', () => {
     expect(novita.maxInFlight).toBe(3);
   });
 });
+
+describe('a write batch that fails midway', () => {
+  it("the report follows the store's progress: settled writes as answered, writes in doubt unknown, the rest not applied", async () => {
+    const inner = createMemoryStore({ records: fleetOf(10) });
+    const store = interceptWrites(inner, async (writes, options, _call, next) => {
+      const settled = await next(writes.slice(0, 4), options);
+      throw Object.assign(new Error('WRONGTYPE in chunk 2'), { writeResults: settled, writesInDoubt: 3 });
+    });
+    const error = await rejection(createReconciler({ store, novitaClient: createScriptedNovitaClient(), policy: { safetyMinRecords: 1000 } }).sync());
+    expect(error.code).toBe('STORE_UNAVAILABLE');
+    expect(error.report?.actions.map((action) => action.outcome)).toEqual([...Array(4).fill('applied'), ...Array(3).fill('unknown'), ...Array(3).fill('not-applied')]);
+    expect(error.report).toMatchObject({ markedTerminated: 4, unknown: 3, notApplied: 3 });
+    expectConsistentReport(error.report!);
+  });
+});

@@ -3,7 +3,7 @@
  * conditional write that carries it. Pure; every write stamps `timestamps.updated`.
  */
 import { GONE_STATUSES, type NovitaInstance } from '../novita-instance.js';
-import type { InstanceRecord } from '../record.js';
+import type { InstanceRecord, TerminationProof } from '../record.js';
 import type { ActionReason } from '../report.js';
 import { mapStatus, type StatusRule } from '../status-map.js';
 import type { PlannedAction, RecordDecision } from './plan-types.js';
@@ -37,6 +37,7 @@ export function refreshDecision(read: ReadRecord, instance: NovitaInstance, reas
     // stale stamp must not make retention remove it early if it is terminated again.
     delete timestamps.terminated;
     delete next.terminationReason;
+    delete next.terminationProof;
   }
   next.timestamps = timestamps;
   return {
@@ -88,13 +89,18 @@ export function removeDecision(read: ReadRecord, reason: ActionReason, novitaSta
   };
 }
 
-/** Step 6: the record is marked terminated, with `timestamps.terminated` (never moved once set) and the reason. */
-export function markTerminatedDecision(read: ReadRecord, reason: ActionReason, novitaStatus: string | null, nowIso: string): RecordDecision {
+/**
+ * Step 6: the record is marked terminated, with `timestamps.terminated` (never moved once set), the
+ * reason, and the proof Novita gave, when it gave one (retention then needs no second confirmation).
+ */
+export function markTerminatedDecision(read: ReadRecord, reason: ActionReason, novitaStatus: string | null, proof: TerminationProof | undefined, nowIso: string): RecordDecision {
   const next = cloneForWrite(read.record, nowIso);
   next.status = TERMINATED;
   if (novitaStatus !== null) next.novitaStatus = novitaStatus;
   next.timestamps = { ...next.timestamps, terminated: read.record.timestamps?.terminated ?? nowIso };
   next.terminationReason = reason;
+  if (proof !== undefined) next.terminationProof = proof;
+  else delete next.terminationProof;
   return { recordId: read.record.id, category: 'markedTerminated', merged: read.merged, action: action('markTerminated', read, next, TERMINATED, reason, novitaStatus) };
 }
 

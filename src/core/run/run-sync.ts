@@ -15,7 +15,7 @@ import { planSync, type PlanInput, type PlannedAction, type SyncScope } from '..
 import type { SyncPolicy } from '../policy.js';
 import type { InstanceRecord } from '../record.js';
 import type { ActionOutcome, ConfirmationReport, SyncReport, SyncRunOptions } from '../report.js';
-import type { ReconcilerStore, StoreEntry, WriteOutcome } from '../store.js';
+import { writeBatchProgress, type ReconcilerStore, type StoreEntry, type WriteOutcome } from '../store.js';
 import { buildReport, NO_CONFIRMATIONS, summaryFields } from './build-report.js';
 import { checkListing, type CheckedListing } from './check-listing.js';
 import { confirmCandidates, type ConfirmLimits } from './confirm-candidates.js';
@@ -289,7 +289,17 @@ async function applyWrites(
         if (runSignal?.aborted) throw abortError(runSignal, lease);
         throw new StoreUnavailableError(`writing to the store failed: no answer within ${error.timeoutMs} ms; the outcome of ${batch.length} writes is unknown`, { cause: error });
       }
+      // What the store had settled before it failed, when it says (the Redis store does); otherwise,
+      // by the store contract, a rejected batch applied nothing.
+      const progress = writeBatchProgress(error);
+      if (progress) {
+        batch.forEach((action, index) => {
+          if (index < progress.writeResults.length) outcomes.set(action, toOutcome(progress.writeResults[index]?.outcome));
+          else if (index < progress.writeResults.length + progress.writesInDoubt) outcomes.set(action, 'unknown');
+        });
+      }
       if (lease?.lost.aborted) throw new LockLostError(undefined, { cause: error });
+      if (runSignal?.aborted) throw abortError(runSignal, lease);
       throw asStoreError(error, 'writing to the store failed');
     }
     batch.forEach((action, index) => outcomes.set(action, toOutcome(results[index]?.outcome)));
