@@ -30,7 +30,7 @@ import {
   type WriteResult,
 } from 'novita-reconciler';
 import { checkTableName } from './schema.js';
-import type { SqlClient, SqlQueryable } from './sql-client.js';
+import { CommitInDoubtError, type SqlClient, type SqlQueryable } from './sql-client.js';
 
 /** Options of {@link createPostgresStore}. */
 export interface PostgresStoreOptions {
@@ -110,13 +110,22 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     const prepared = writes.map(prepare);
     writeOptions.signal?.throwIfAborted();
     if (prepared.length === 0) return [];
-    // One transaction: the batch lands whole or (on a lost connection) not at all, so the results
-    // the reconciler reports are exactly what was applied. Each write is still decided on its own.
-    return call('write', () => client.transaction(async (tx) => {
-      const results: WriteResult[] = [];
-      for (const write of prepared) results.push(await applyOne(tx, write));
-      return results;
-    }));
+    // One transaction: the batch lands whole or not at all, so the results the reconciler reports are
+    // exactly what was applied. Each write is still decided on its own.
+    try {
+      return await call('write', () =>
+        client.transaction(async (tx) => {
+          const results: WriteResult[] = [];
+          for (const write of prepared) results.push(await applyOne(tx, write));
+          return results;
+        }),
+      );
+    } catch (error) {
+      // The store contract: a rejection means nothing was applied, unless the error says otherwise.
+      // A lost COMMIT answer is the one case where every write of the batch is in doubt.
+      if ((error as { cause?: unknown }).cause instanceof CommitInDoubtError) throw Object.assign(error as Error, { writeResults: [], writesInDoubt: prepared.length });
+      throw error;
+    }
   }
 
   function prepare(write: ConditionalWrite, index: number): ConditionalWrite & { body: string } {

@@ -19,6 +19,17 @@ export interface SqlClient extends SqlQueryable {
   transaction<T>(work: (tx: SqlQueryable) => Promise<T>): Promise<T>;
 }
 
+/**
+ * Thrown by a transaction whose COMMIT got no answer it could trust (a connection lost mid-commit):
+ * the transaction may or may not have been committed.
+ */
+export class CommitInDoubtError extends Error {
+  constructor(options: { cause: unknown }) {
+    super(`COMMIT failed, so the transaction may or may not have been committed: ${options.cause instanceof Error ? options.cause.message : String(options.cause)}`, options);
+    this.name = 'CommitInDoubtError';
+  }
+}
+
 /** A `pg` Pool as a {@link SqlClient}. The pool stays yours: end it when the application stops. */
 export function pgClient(pool: Pool): SqlClient {
   return {
@@ -31,9 +42,15 @@ export function pgClient(pool: Pool): SqlClient {
       try {
         await connection.query('BEGIN');
         const result = await work({ query: async <Row>(text: string, params: readonly unknown[] = []) => (await connection.query(text, [...params])).rows as Row[] });
-        await connection.query('COMMIT');
+        try {
+          await connection.query('COMMIT');
+        } catch (error) {
+          broken = error as Error;
+          throw new CommitInDoubtError({ cause: error });
+        }
         return result;
       } catch (error) {
+        if (error instanceof CommitInDoubtError) throw error;
         try {
           await connection.query('ROLLBACK');
         } catch (rollbackError) {
@@ -48,7 +65,10 @@ export function pgClient(pool: Pool): SqlClient {
   };
 }
 
-/** A PGlite database as a {@link SqlClient}. PGlite runs one statement at a time; transactions queue. */
+/**
+ * A PGlite database as a {@link SqlClient}. PGlite runs one statement at a time; transactions queue. In
+ * process, a failed commit is a definite rollback, never in doubt.
+ */
 export function pgliteClient(db: Pick<PGlite, 'query' | 'transaction'>): SqlClient {
   return {
     async query<Row>(text: string, params: readonly unknown[] = []) {
