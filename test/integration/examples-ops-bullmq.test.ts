@@ -7,7 +7,8 @@ import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { accountReconcilers } from '../../examples/ops/bullmq/accounts.js';
 import { createSyncWorker, scheduleAccountSyncs, schedulerId, SYNC_QUEUE, type SyncJobData, type SyncJobResult } from '../../examples/ops/bullmq/sync-queue.js';
-import type { InstanceRecord } from '../../src/index.js';
+import { createReconciler, type InstanceRecord } from '../../src/index.js';
+import { createNovitaClient } from '../../src/novita/index.js';
 import { createRedisLock, createRedisStore } from '../../src/redis/index.js';
 import { startFakeNovita, type FakeNovita } from '../../src/testing/index.js';
 import { connectRedis, dropPrefix, requireRedisUrl, uniquePrefix } from '../setup/redis-test-kit.js';
@@ -163,6 +164,35 @@ describe('BullMQ: one queue for several Novita accounts (examples/ops/bullmq)', 
     await scheduleAccountSyncs(queue, ['a', 'b'], HALF_HOUR);
     await scheduleAccountSyncs(queue, ['b'], HALF_HOUR);
     expect((await queue.getJobSchedulers()).map((scheduler) => scheduler.key)).toEqual([schedulerId('b')]);
+  });
+
+  it('the alternative in docs/deployment.md: one shared prefix, a scope and a lock key per account; A’s run leaves B’s records as they were', async () => {
+    const shared = uniquePrefix('shared-scope');
+    cleanups.push(() => dropPrefix(redis, shared));
+    const store = createRedisStore({ redis, prefix: shared });
+    const created = new Date(Date.now() - DAY).toISOString();
+    for (const { id, fake } of accounts) {
+      const [instance] = fake.addInstances(1, () => ({ createdAtMs: Date.now() - DAY }));
+      await store.put({ id: `${id}-alive`, account: id, novitaInstanceId: instance?.id, status: 'running', novitaStatus: 'running', timestamps: { created, started: created } });
+      await store.put({ id: `${id}-vanished`, account: id, novitaInstanceId: `${id.repeat(4)}00000000dead`, status: 'running', novitaStatus: 'running', timestamps: { created, started: created } });
+    }
+    const recordsOf = async (id: string) => Promise.all([`${id}-alive`, `${id}-vanished`].map((record) => redis.get(store.keys.record(record))));
+    const before = await recordsOf('b');
+    const { fake } = account('a');
+    const reconcilerA = createReconciler({
+      store,
+      lock: createRedisLock({ store, key: `${store.keys.hashTag}:lock:a` }),
+      novitaClient: createNovitaClient({ apiKey: fake.apiKey, baseUrl: fake.url }),
+      scope: { record: (record) => record.account === 'a' },
+    });
+
+    const report = await reconcilerA.sync();
+
+    expect(report).toMatchObject({ markedTerminated: 1, unchanged: 1, skipped: { outOfScope: 2 } });
+    expect(await recordsOf('b')).toEqual(before);
+    // The schedule time is kept per lock key: account A's, not a store-wide one B would share.
+    expect(await redis.exists(`${store.keys.hashTag}:lock:a:last-completed-run`)).toBe(1);
+    expect(await redis.exists(`${store.keys.lock}:last-completed-run`)).toBe(0);
   });
 
   it('refuses two accounts on one store prefix (they would read each other’s records as obsolete)', () => {
