@@ -39,12 +39,20 @@ export function pgClient(pool: Pool): SqlClient {
     async transaction(work) {
       const connection = await pool.connect();
       let broken: Error | undefined;
+      // A connection that breaks while checked out emits 'error'; unheard, that would crash the process.
+      const onError = (error: Error): void => {
+        broken = error;
+      };
+      connection.on('error', onError);
       try {
         await connection.query('BEGIN');
         const result = await work({ query: async <Row>(text: string, params: readonly unknown[] = []) => (await connection.query(text, [...params])).rows as Row[] });
         try {
           await connection.query('COMMIT');
         } catch (error) {
+          // The server answered (an error response carries a severity): the transaction was rolled back.
+          if (typeof (error as { severity?: unknown }).severity === 'string') throw error;
+          // No answer (the connection broke): it may have been committed or not.
           broken = error as Error;
           throw new CommitInDoubtError({ cause: error });
         }
@@ -59,6 +67,7 @@ export function pgClient(pool: Pool): SqlClient {
         }
         throw error;
       } finally {
+        connection.off('error', onError);
         connection.release(broken);
       }
     },
