@@ -14,7 +14,7 @@
 import { Redis } from 'ioredis';
 import type { ConditionalWrite, StoreEntry } from '../src/core/store.js';
 import { createReconciler } from '../src/core/reconciler.js';
-import type { NovitaInstance } from '../src/core/novita-instance.js';
+import type { NovitaInstance } from '../src/core/novita-client.js';
 import { createRedisLock, createRedisStore, type RedisStore } from '../src/redis/index.js';
 import { createScriptedNovitaClient } from '../src/testing/scripted-novita-client.js';
 import { spawnRedis } from '../test/setup/spawn-redis.js';

@@ -40,7 +40,7 @@ export class ReconcilerError extends Error {
    * The report of what a sync run had applied before it failed, when the error ended a run midway.
    * Set by the reconciler; `undefined` elsewhere.
    */
-  report?: import('./core/report.js').SyncReport;
+  report?: import('./report.js').SyncReport;
 
   constructor(code: ErrorCode, message: string, options: ReconcilerErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -58,14 +58,17 @@ export class ConfigError extends ReconcilerError {
   readonly received: string;
   /** For an unknown option key: the nearest valid option name, when one is close enough to be a typo. */
   readonly suggestion?: string;
+  /** The environment variable the bad value came from, when it came from one (`SYNC_INTERVAL_MINUTES`). */
+  readonly envVariable?: string;
 
-  constructor(field: string, message: string, options: ReconcilerErrorOptions & { received?: unknown; suggestion?: string } = {}) {
+  constructor(field: string, message: string, options: ReconcilerErrorOptions & { received?: unknown; suggestion?: string; envVariable?: string } = {}) {
     const received = describeValue(options.received);
     super('CONFIG_INVALID', `${field}: ${message}${'received' in options ? ` (got ${received})` : ''}`, options);
     this.name = 'ConfigError';
     this.field = field;
     this.received = received;
     if (options.suggestion !== undefined) this.suggestion = options.suggestion;
+    if (options.envVariable !== undefined) this.envVariable = options.envVariable;
   }
 }
 

@@ -23,7 +23,7 @@ export type {
   SafetyReport,
   NovitaOnlyInstance,
   SyncRunOptions,
-} from './core/report.js';
+} from './report.js';
 export type {
   ReconcilerEvent,
   ReconcilerLogger,
@@ -83,8 +83,8 @@ export type {
   WriteBatchOptions,
 } from './core/store.js';
 export { writeBatchProgress } from './core/store.js';
-export { GONE_STATUSES } from './core/novita-instance.js';
-export type { NovitaClient, NovitaInstance, NovitaListing, NovitaCallOptions, ListInstancesCallOptions, ListingRestart, ListingProgress } from './core/novita-instance.js';
+export { GONE_STATUSES } from './core/novita-client.js';
+export type { NovitaClient, NovitaInstance, NovitaListing, NovitaCallOptions, ListInstancesCallOptions, ListingRestart, ListingProgress } from './core/novita-client.js';
 export type { SyncLock, LockLease } from './core/lock.js';
 export { createMemoryStore } from './store/memory-store.js';
 export type { MemoryStore, MemoryStoreOptions } from './store/memory-store.js';
@@ -103,3 +103,4 @@ export {
   isReconcilerError,
 } from './errors.js';
 export type { ErrorCode, ReconcilerErrorOptions, NovitaApiErrorOptions, IncompleteListingOptions } from './errors.js';
+export type { CliConfig, CliConfigExport } from './cli/cli-config-module.js';

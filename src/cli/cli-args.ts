@@ -1,86 +1,160 @@
 /**
- * The flags of `novita-reconcile` and its help text. Parsing is strict: an unknown flag, a value
- * given to a flag, a positional argument or a pointless combination is a usage error naming it.
+ * The commands and flags of `novita-reconcile`, parsed with `node:util`'s `parseArgs` (its tokens, so
+ * that every mistake gets our own wording). Parsing is strict: an unknown flag, a value given to a
+ * switch, a flag of another command, a flag given twice with two values, a positional argument that is
+ * not a command, or a pointless combination is a usage error naming it.
  */
+import { parseArgs } from 'node:util';
 
-/** The parsed flags. */
-export interface CliFlags {
+/** The commands: one run (the default), the schedule, and the standalone fake Novita. */
+export type CliCommandName = 'run' | 'watch' | 'fake-novita';
+
+/** Flags of one run (`novita-reconcile [flags]`). */
+export interface RunFlags {
   dryRun: boolean;
   force: boolean;
   noObsolete: boolean;
   list: boolean;
   json: boolean;
-  help: boolean;
-  version: boolean;
+  detailedExitcode: boolean;
+  /** The `--config` module, as given (resolved against the working directory when loaded). */
+  config: string | undefined;
 }
 
-const FLAGS: Record<string, keyof CliFlags> = {
-  '--dry-run': 'dryRun',
-  '--force': 'force',
-  '--no-obsolete': 'noObsolete',
-  '--list': 'list',
-  '--json': 'json',
-  '--help': 'help',
-  '-h': 'help',
-  '--version': 'version',
-};
+/** Flags of `novita-reconcile watch`. */
+export interface WatchFlags {
+  json: boolean;
+  config: string | undefined;
+}
+
+/** Flags of `novita-reconcile fake-novita`. */
+export interface FakeNovitaFlags {
+  /** 0 picks a free port. */
+  port: number;
+  host: string;
+  instances: number;
+  apiKey: string | undefined;
+  latencyMs: number;
+}
+
+/** What the command line asks for. */
+export type CliRequest =
+  | { command: 'run'; flags: RunFlags }
+  | { command: 'watch'; flags: WatchFlags }
+  | { command: 'fake-novita'; flags: FakeNovitaFlags }
+  | { command: 'help'; topic: CliCommandName }
+  | { command: 'version' };
 
 /** @internal The outcome of {@link parseCliArgs}. */
-export type ParsedArgs = { ok: true; flags: CliFlags } | { ok: false; message: string };
+export type ParsedArgs = { ok: true; request: CliRequest } | { ok: false; message: string };
+
+type FlagName = keyof typeof FLAGS;
+
+/** Every flag, its kind, and the commands it belongs to. */
+const FLAGS = {
+  'dry-run': { type: 'boolean', commands: ['run'] },
+  force: { type: 'boolean', commands: ['run'] },
+  'no-obsolete': { type: 'boolean', commands: ['run'] },
+  list: { type: 'boolean', commands: ['run'] },
+  'detailed-exitcode': { type: 'boolean', commands: ['run'] },
+  json: { type: 'boolean', commands: ['run', 'watch'] },
+  config: { type: 'string', commands: ['run', 'watch'] },
+  help: { type: 'boolean', short: 'h', commands: ['run', 'watch', 'fake-novita'] },
+  version: { type: 'boolean', commands: ['run'] },
+  port: { type: 'string', commands: ['fake-novita'] },
+  host: { type: 'string', commands: ['fake-novita'] },
+  instances: { type: 'string', commands: ['fake-novita'] },
+  'api-key': { type: 'string', commands: ['fake-novita'] },
+  'latency-ms': { type: 'string', commands: ['fake-novita'] },
+} as const satisfies Record<string, { type: 'boolean' | 'string'; short?: string; commands: readonly CliCommandName[] }>;
+
+const COMMANDS: readonly CliCommandName[] = ['watch', 'fake-novita'];
+const PARSE_OPTIONS = Object.fromEntries(
+  Object.entries(FLAGS).map(([name, flag]) => [name, { type: flag.type, ...('short' in flag ? { short: flag.short } : {}) }]),
+) as Record<FlagName, { type: 'boolean' | 'string'; short?: string }>;
 
 /** @internal Parses argv (without the node and script paths). */
 export function parseCliArgs(argv: readonly string[]): ParsedArgs {
-  const flags: CliFlags = { dryRun: false, force: false, noObsolete: false, list: false, json: false, help: false, version: false };
-  for (const arg of argv) {
-    const flag = FLAGS[arg];
-    if (flag !== undefined) {
-      flags[flag] = true;
+  // strict: false hands every token back, so the messages below are ours and name what was typed.
+  const { tokens } = parseArgs({ args: [...argv], options: PARSE_OPTIONS, strict: false, allowPositionals: true, tokens: true });
+  let command: CliCommandName = 'run';
+  const switches = new Set<FlagName>();
+  const values = new Map<FlagName, string>();
+  let afterTerminator = false;
+  for (const token of tokens) {
+    if (token.kind === 'option-terminator') {
+      afterTerminator = true;
       continue;
     }
-    const name = arg.split('=')[0] ?? arg;
-    if (arg.includes('=') && FLAGS[name] !== undefined) return { ok: false, message: `${name} takes no value (got ${JSON.stringify(arg)})` };
-    if (arg.startsWith('-')) return { ok: false, message: `unknown flag ${arg}` };
-    return { ok: false, message: `unexpected argument ${JSON.stringify(arg)}: novita-reconcile takes flags only` };
+    if (token.kind === 'positional') {
+      if (token.index === 0 && !afterTerminator && COMMANDS.includes(token.value as CliCommandName)) {
+        command = token.value as CliCommandName;
+        continue;
+      }
+      return fail(`unexpected argument ${JSON.stringify(token.value)}: the commands are ${COMMANDS.join(' and ')}; a single run takes flags only`);
+    }
+    const flag = (FLAGS as Record<string, (typeof FLAGS)[FlagName]>)[token.name];
+    if (flag === undefined) return fail(`unknown flag ${token.rawName}`);
+    const name = token.name as FlagName;
+    if (!(flag.commands as readonly string[]).includes(command)) {
+      const owners = flag.commands.map((owner) => (owner === 'run' ? 'a single run' : `novita-reconcile ${owner}`));
+      return fail(`${token.rawName} is a flag of ${owners.join(' and ')}, not of ${command === 'run' ? 'a single run' : `novita-reconcile ${command}`}`);
+    }
+    if (flag.type === 'boolean') {
+      if (token.value !== undefined) return fail(`${token.rawName} takes no value (got ${JSON.stringify(argv[token.index])})`);
+      switches.add(name);
+      continue;
+    }
+    // A string flag followed by another flag swallowed it: say so instead of taking "--json" as a path.
+    if (token.value === undefined || (!token.inlineValue && token.value.startsWith('-'))) {
+      return fail(`${token.rawName} needs a value${token.value === undefined ? '' : ` (got the flag ${token.value}; write ${token.rawName}=${token.value} if you mean it)`}`);
+    }
+    const previous = values.get(name);
+    if (previous !== undefined && previous !== token.value) return fail(`${token.rawName} is given twice (${JSON.stringify(previous)} and ${JSON.stringify(token.value)})`);
+    values.set(name, token.value);
   }
+
+  if (switches.has('help')) return { ok: true, request: { command: 'help', topic: command } };
+  if (switches.has('version')) return { ok: true, request: { command: 'version' } };
+  if (command === 'watch') return { ok: true, request: { command, flags: { json: switches.has('json'), config: values.get('config') } } };
+  if (command === 'fake-novita') return fakeNovitaRequest(values);
+
+  const flags: RunFlags = {
+    dryRun: switches.has('dry-run'),
+    force: switches.has('force'),
+    noObsolete: switches.has('no-obsolete'),
+    list: switches.has('list'),
+    json: switches.has('json'),
+    detailedExitcode: switches.has('detailed-exitcode'),
+    config: values.get('config'),
+  };
   if (flags.list) {
-    for (const [flag, key] of [['--dry-run', 'dryRun'], ['--force', 'force'], ['--no-obsolete', 'noObsolete']] as const) {
-      if (flags[key]) return { ok: false, message: `${flag} applies to a sync run and cannot be combined with --list` };
+    for (const [flag, key] of [['--dry-run', 'dryRun'], ['--force', 'force'], ['--no-obsolete', 'noObsolete'], ['--detailed-exitcode', 'detailedExitcode']] as const) {
+      if (flags[key]) return fail(`${flag} applies to a sync run and cannot be combined with --list`);
     }
   }
-  return { ok: true, flags };
+  return { ok: true, request: { command: 'run', flags } };
 }
 
-/** The `--help` text. */
-export const HELP_TEXT = `Usage: novita-reconcile [flags]
+function fakeNovitaRequest(values: ReadonlyMap<FlagName, string>): ParsedArgs {
+  const whole = (name: FlagName, fallback: number, min: number, max: number): number | string => {
+    const text = values.get(name);
+    if (text === undefined) return fallback;
+    const value = Number(text);
+    if (!/^\d+$/.test(text) || value < min || value > max) return `--${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(text)})`;
+    return value;
+  };
+  const port = whole('port', 0, 0, 65_535);
+  const instances = whole('instances', 10, 0, 100_000);
+  const latencyMs = whole('latency-ms', 0, 0, 600_000);
+  for (const value of [port, instances, latencyMs]) if (typeof value === 'string') return fail(value);
+  const host = values.get('host') ?? '127.0.0.1';
+  if (host.trim() === '') return fail('--host must not be empty');
+  const apiKey = values.get('api-key');
+  if (apiKey !== undefined && !/^\S+$/.test(apiKey)) return fail('--api-key must be one word without spaces');
+  return { ok: true, request: { command: 'fake-novita', flags: { port: port as number, host, instances: instances as number, apiKey, latencyMs: latencyMs as number } } };
+}
 
-Reconciles the Redis records of your Novita.ai GPU instances with Novita: refreshes their statuses,
-marks terminated (or removes) the records whose instance is gone, and drops terminated records past
-retention. Configuration comes from the environment only.
-
-Flags:
-  --dry-run       decide everything, write nothing; print the actions a real run would take
-  --force         proceed with obsolete handling although the safety limit tripped
-  --no-obsolete   refresh statuses only; leave obsolete records and retention alone
-  --list          print the merged view of records and Novita instances instead of syncing
-                  (cannot be combined with --dry-run, --force or --no-obsolete)
-  --json          print the full report (or the view) as JSON on stdout instead of a summary
-  -h, --help      print this help and exit
-  --version       print the version and exit
-
-Environment:
-  NOVITA_API_KEY        Novita API key (required; never printed)
-  NOVITA_API_BASE_URL   default https://api.novita.ai/gpu-instance/openapi/v1
-  REDIS_URL             redis:// or rediss:// URL of the store (required)
-  REDIS_KEY_PREFIX      key namespace of the records, default novita-reconciler
-  SYNC_*                the policy: SYNC_REMOVE_OBSOLETE_INSTANCES, SYNC_OBSOLETE_INSTANCE_RETENTION_DAYS,
-                        SYNC_CREATION_GRACE_MINUTES, SYNC_CONFIRM_OBSOLETE, SYNC_MAX_OBSOLETE_FRACTION,
-                        SYNC_SAFETY_MIN_RECORDS, SYNC_NOVITA_ONLY, SYNC_STATUS_MAP (JSON), ...
-
-Exit codes:
-  0  done (the run completed, or --list, --help, --version)
-  1  the run failed (Novita, Redis, lock lost, interrupted); a failed listing writes nothing
-  2  bad usage or configuration; the message names the flag or the variable
-  3  another sync run holds the lock (SYNC_IN_PROGRESS); try again later
-  4  the safety limit tripped: obsolete handling was held back (status refreshes applied);
-     check Novita, then rerun with --force
-`;
+function fail(message: string): ParsedArgs {
+  return { ok: false, message };
+}

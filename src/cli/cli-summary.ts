@@ -1,33 +1,86 @@
 /**
- * The human summaries `novita-reconcile` prints: one line per action, then the counts, as the demo
- * does. Machine readers use `--json`.
+ * The human summaries `novita-reconcile` prints: the actions (each with what it changes), then the
+ * counts. Long lists are capped so that a big fleet's summary stays readable; `--json` and `--list`
+ * have everything. Machine readers use `--json`.
  */
 import type { ListInstancesResult } from '../core/reconciler.js';
-import type { SyncReport } from '../core/report.js';
+import type { SyncAction, SyncReport } from '../report.js';
+
+/** Novita-only instances named in a summary; the rest are counted. */
+export const NOVITA_ONLY_SHOWN = 10;
+/** Status refreshes and timestamp stamps listed in a summary; the rest are counted. Removals, terminations and adoptions are always all listed. */
+export const ROUTINE_ACTIONS_SHOWN = 20;
+
+/** `1 action`, `2 actions`, `0 actions`. @internal */
+export function count(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`;
+}
+
+/** What an action changes, for a person: the status change, or what else changed when the status did not. */
+export function describeChange(action: SyncAction): string {
+  if (action.kind === 'remove') return `${action.from ?? '(none)'} -> (removed)`;
+  if (action.kind === 'adopt') return `(new record) ${action.to ?? ''}`.trimEnd();
+  if (action.kind === 'stampTerminated') return `${action.from ?? '(none)'}, timestamps.terminated set`;
+  if (action.kind === 'stampFirstSeen') return `${action.from ?? '(none)'}, timestamps.firstSeen set`;
+  if (action.from !== action.to) return `${action.from ?? '(none)'} -> ${action.to ?? '(none)'}`;
+  // The local status stays: what the write records is Novita's raw status.
+  return `${action.from ?? '(none)'}, Novita status now ${action.novitaStatus ?? 'unknown'}`;
+}
+
+/** Refreshes and stamps; the other kinds (removals, terminations, adoptions) are the lines a person reviews, so never hidden. */
+const isRoutine = (action: SyncAction): boolean => action.kind === 'refresh' || action.kind === 'stampTerminated' || action.kind === 'stampFirstSeen';
 
 /** @internal The summary of a sync report, one string per line. */
 export function summariseReport(report: SyncReport): string[] {
   const lines: string[] = [];
-  lines.push(report.dryRun ? 'Dry run: nothing written; a real run would take these actions.' : 'Sync completed.');
+  const actions = count(report.actions.length, 'action');
+  const end = report.actions.length > 0 ? ':' : '.';
+  lines.push(report.dryRun ? `Dry run: nothing written; a real run would take ${actions}${end}` : `Sync completed. ${actions}${end}`);
+  let routineShown = 0;
+  let routineHidden = 0;
   for (const action of report.actions) {
-    const change = `${action.from ?? '(none)'} -> ${action.to ?? '(removed)'}`;
-    lines.push(`  ${action.outcome.padEnd(11)} ${action.kind.padEnd(16)} ${action.recordId.padEnd(20)} ${change.padEnd(28)} ${action.reason}`);
+    if (isRoutine(action)) {
+      if (routineShown >= ROUTINE_ACTIONS_SHOWN) {
+        routineHidden += 1;
+        continue;
+      }
+      routineShown += 1;
+    }
+    lines.push(`  ${action.outcome.padEnd(11)} ${action.kind.padEnd(16)} ${action.recordId.padEnd(20)} ${describeChange(action).padEnd(32)} ${action.reason}`);
   }
+  if (routineHidden > 0) lines.push(`  ... and ${count(routineHidden, 'more refresh or stamp', 'more refreshes and stamps')} (every action is in --json)`);
   if (report.actions.length === 0) lines.push('  (no actions: every record already agrees with Novita)');
   lines.push(
     `Records: ${report.beforeSync} before, ${report.afterSync} after: updated ${report.updated}, marked terminated ${report.markedTerminated}, ` +
       `removed ${report.removed}, unchanged ${report.unchanged}, conflicts ${report.conflicts}, unverified ${report.unverified}` +
       (report.notApplied > 0 ? `, not applied ${report.notApplied}` : '') +
+      (report.unknown > 0 ? `, outcome unknown ${report.unknown}` : '') +
       (report.adopted > 0 ? `, adopted ${report.adopted}` : ''),
   );
-  const skipped = Object.entries(report.skipped).filter(([, count]) => count > 0);
-  if (skipped.length > 0) lines.push(`Skipped: ${skipped.map(([reason, count]) => `${reason} ${count}`).join(', ')}`);
-  const novitaOnly = report.novitaOnly.map((instance) => `${instance.novitaInstanceId} (${instance.name ?? 'unnamed'}, ${instance.status})`);
-  lines.push(`Novita: ${report.novitaInstances} instances; without a record: ${novitaOnly.join(', ') || 'none'}`);
+  const skipped = Object.entries(report.skipped).filter(([, n]) => n > 0);
+  if (skipped.length > 0) lines.push(`Skipped: ${skipped.map(([reason, n]) => `${reason} ${n}`).join(', ')}`);
+  const { confirmations } = report;
+  if (confirmations.requested > 0) {
+    lines.push(
+      `Confirmations with Novita: ${count(confirmations.requested, 'candidate')}: ${confirmations.gone} gone, ${confirmations.alive} alive, ${confirmations.failed} failed` +
+        (confirmations.notAttempted > 0 ? `, ${confirmations.notAttempted} not asked (stopped by the ${confirmations.stoppedBy === 'budget' ? 'time budget' : 'circuit breaker'})` : ''),
+    );
+  }
+  lines.push(novitaLine(report));
+  if (report.listingWalks > 1) lines.push(`Listing: read ${report.listingWalks} times, because it changed while it was read`);
   const safety = report.safety;
   lines.push(`Safety limit: ${safety.tripped ? `tripped${safety.overridden ? ', overridden by --force' : ', obsolete handling held back'} (${safety.reason ?? `${safety.candidates} of ${safety.eligible}`})` : 'not tripped'}`);
   lines.push(`Run ${report.runId} took ${report.duration} ms.`);
   return lines;
+}
+
+function novitaLine(report: SyncReport): string {
+  const instances = `Novita: ${count(report.novitaInstances, 'instance')}`;
+  const { novitaOnly } = report;
+  if (novitaOnly.length === 0) return `${instances}; without a record: none`;
+  const named = novitaOnly.slice(0, NOVITA_ONLY_SHOWN).map((instance) => `${instance.novitaInstanceId} (${instance.name ?? 'unnamed'}, ${instance.status})`);
+  const rest = novitaOnly.length - named.length;
+  return `${instances}; ${novitaOnly.length} without a record: ${named.join(', ')}${rest > 0 ? `, and ${rest} more (--list shows them all)` : ''}`;
 }
 
 /** @internal The merged view as a table, one string per line. */
@@ -47,6 +100,6 @@ export function summariseView(view: ListInstancesResult): string[] {
   return [
     render(header),
     ...rows.map(render),
-    `${counts.total} rows: ${counts.merged} merged, ${counts.local} local only, ${counts.novita} Novita only`,
+    `${count(counts.total, 'row')}: ${counts.merged} merged, ${counts.local} local only, ${counts.novita} Novita only`,
   ];
 }

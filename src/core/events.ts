@@ -1,5 +1,5 @@
 import type { ReconcilerError } from '../errors.js';
-import type { SafetyReport, SyncAction, SyncReport, SyncRunOptions } from './report.js';
+import type { SafetyReport, SyncAction, SyncReport, SyncRunOptions } from '../report.js';
 
 /** A log method in pino's shape: an object of fields first, then the message. */
 export type LogMethod = (fields: Record<string, unknown>, message: string) => void;

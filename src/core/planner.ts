@@ -8,7 +8,7 @@
  * policy answers (grace, safety limit, obsolete switch, remove or mark, retention, Novita-only) are the
  * small functions of plan/policies.ts, and the writes are built in plan/record-writes.ts.
  */
-import { GONE_STATUSES, type NovitaInstance } from './novita-instance.js';
+import { GONE_STATUSES, type NovitaInstance } from './novita-client.js';
 import { holdBack, inCreationGrace, novitaOnlyVerdict, obsoleteReason, recordBornAt, removeOrMark, retentionExpired, safetyLimit, type HoldBack, type SafetyCounts } from './plan/policies.js';
 import type { Confirmation, Plan, PlanInput, PlannedAction, RecordDecision } from './plan/plan-types.js';
 import {
@@ -22,7 +22,7 @@ import {
   type ReadRecord,
 } from './plan/record-writes.js';
 import { hasTerminationProof, type TerminationProof } from './record.js';
-import type { NovitaOnlyInstance } from './report.js';
+import type { NovitaOnlyInstance } from '../report.js';
 import { buildStatusMap, type StatusRule } from './status-map.js';
 
 export type { Confirmation, Plan, PlanInput, PlannedAction, PlannedCategory, RecordDecision, SkipReason, SyncScope } from './plan/plan-types.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { checkOptionKeys } from '../options.js';
-import { GONE_STATUSES } from './novita-instance.js';
+import { GONE_STATUSES } from './novita-client.js';
 
 /**
  * How one Novita status maps to a local status: either the local status alone, or the local status
@@ -118,18 +118,32 @@ export const syncPolicySchema = z
  */
 export function resolvePolicy(input: unknown = {}, fieldPrefix = 'policy'): SyncPolicy {
   if (input === undefined || input === null) input = {};
-  const parsed = syncPolicySchema.safeParse(input);
-  if (parsed.success) return parsed.data as SyncPolicy;
-  const issue = parsed.error.issues[0];
-  const path = issue?.path.map(String) ?? [];
-  const field = [fieldPrefix, ...path].join('.');
-  let received: unknown = input;
-  for (const key of path) received = typeof received === 'object' && received !== null ? (received as Record<string, unknown>)[key] : undefined;
-  if (issue?.code === 'unrecognized_keys') {
+  const problem = policyProblem(input);
+  if (problem === undefined) return syncPolicySchema.parse(input) as SyncPolicy;
+  if (problem.unknownKey) {
     // The shared option rule words it (and finds the nearest valid name), like every other option.
     checkOptionKeys('the policy', input, Object.keys(DEFAULT_POLICY), fieldPrefix);
   }
-  throw new ConfigError(field, issue?.message ?? 'invalid', { received });
+  throw new ConfigError([fieldPrefix, ...problem.path].join('.'), problem.message, { received: problem.received });
+}
+
+/** What is wrong with a policy input, as structured fields (never a message to be parsed). */
+interface PolicyProblem {
+  /** The path of the field at fault, inside the policy: `['statusMap', 'exited']`. */
+  path: string[];
+  message: string;
+  received: unknown;
+  unknownKey: boolean;
+}
+
+function policyProblem(input: unknown): PolicyProblem | undefined {
+  const parsed = syncPolicySchema.safeParse(input);
+  if (parsed.success) return undefined;
+  const issue = parsed.error.issues[0];
+  const path = issue?.path.map(String) ?? [];
+  let received: unknown = input;
+  for (const key of path) received = typeof received === 'object' && received !== null ? (received as Record<string, unknown>)[key] : undefined;
+  return { path, message: issue?.message ?? 'invalid', received, unknownKey: issue?.code === 'unrecognized_keys' };
 }
 
 /** Environment variable -> policy field. */
@@ -181,13 +195,13 @@ export function policyFromEnv(env: Readonly<Record<string, string | undefined>> 
         const lowered = text.toLowerCase();
         if (['true', '1', 'yes', 'on'].includes(lowered)) input[field] = true;
         else if (['false', '0', 'no', 'off'].includes(lowered)) input[field] = false;
-        else throw new ConfigError(variable, 'must be true or false (also accepted: 1/0, yes/no, on/off)', { received: raw });
+        else throw new ConfigError(variable, 'must be true or false (also accepted: 1/0, yes/no, on/off)', { received: raw, envVariable: variable });
         break;
       }
       case 'number': {
         const value = Number(text);
         if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text) || !Number.isFinite(value)) {
-          throw new ConfigError(variable, 'must be a number', { received: raw });
+          throw new ConfigError(variable, 'must be a number', { received: raw, envVariable: variable });
         }
         input[field] = value;
         break;
@@ -199,25 +213,20 @@ export function policyFromEnv(env: Readonly<Record<string, string | undefined>> 
         try {
           input[field] = JSON.parse(text);
         } catch (error) {
-          throw new ConfigError(variable, `must be JSON, such as {"pulling":"creating"}: ${(error as Error).message}`, { received: raw });
+          throw new ConfigError(variable, `must be JSON, such as {"pulling":"creating"}: ${(error as Error).message}`, { received: raw, envVariable: variable });
         }
         break;
       }
     }
   }
-  const variableOf = new Map(Object.entries(POLICY_ENV_VARIABLES).map(([variable, field]) => [field as string, variable]));
-  try {
-    return resolvePolicy({ ...input, ...overrides }, 'policy');
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      const field = error.field.replace(/^policy\./, '').split('.')[0] ?? '';
-      const variable = variableOf.get(field);
-      if (variable && field in input && !(field in overrides)) {
-        const rest = error.field.replace(/^policy\.[^.]+\.?/, '');
-        const raw = env[variable];
-        throw new ConfigError(rest ? `${variable} (${rest})` : variable, error.message.replace(/^[^:]+: /, '').replace(/ \(got .*\)$/, ''), { received: raw });
-      }
-    }
-    throw error;
+  const merged = { ...input, ...overrides };
+  const problem = policyProblem(merged);
+  const field = problem?.path[0];
+  // A value that came from a variable is reported under the variable's name, with what it held.
+  if (problem && field !== undefined && field in input && !(field in overrides)) {
+    const variable = (Object.entries(POLICY_ENV_VARIABLES) as [string, string][]).find(([, policyField]) => policyField === field)?.[0] as string;
+    const rest = problem.path.slice(1).join('.');
+    throw new ConfigError(rest ? `${variable} (${rest})` : variable, problem.message, { received: env[variable], envVariable: variable });
   }
+  return resolvePolicy(merged, 'policy');
 }

@@ -7,7 +7,7 @@
 import type { ConfigError } from '../errors.js';
 import type { ReconcilerEvent, ReconcilerLogger } from './events.js';
 import { mergeInstanceView, type InstanceView } from './instance-view.js';
-import type { NovitaInstance } from './novita-instance.js';
+import type { NovitaInstance } from './novita-client.js';
 import type { SyncPolicy } from './policy.js';
 import {
   resolveListOptions,
@@ -18,7 +18,7 @@ import {
   type ReconcilerOptions,
   type SyncOptions,
 } from './reconciler-options.js';
-import type { SyncReport, SyncRunOptions } from './report.js';
+import type { SyncReport, SyncRunOptions } from '../report.js';
 import { raceCall } from './run/deadline.js';
 import { describeError, readViewListing, readViewRecords, runSync, type RunContext, type RunResult } from './run/run-sync.js';
 import { createFlightQueue } from './run/single-flight.js';

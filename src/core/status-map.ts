@@ -1,4 +1,4 @@
-import { GONE_STATUSES } from './novita-instance.js';
+import { GONE_STATUSES } from './novita-client.js';
 import type { StatusMapEntry } from './policy.js';
 
 /** One resolved row of the status map. */
@@ -19,7 +19,7 @@ const STOPPING = rule('stopping', ['stopping']);
 const STOPPED = rule('stopped', ['stopped', 'exited']);
 const MIGRATING = rule('migrating', ['migrating']);
 
-/** The default Novita -> local status map (DESIGN.md). Gone statuses are not in it: they are never a refresh. */
+/** The default Novita -> local status map (the README's "Status map" table). Gone statuses are not in it: they are never a refresh. */
 export const DEFAULT_STATUS_MAP: Readonly<Record<string, StatusRule>> = Object.freeze({
   pending: CREATING,
   toCreate: CREATING,

@@ -3,7 +3,7 @@
  * agnostic: a handler returns `{ status, body }` and the application writes it with its own framework.
  */
 import { isReconcilerError, type ErrorCode } from '../errors.js';
-import type { SyncReport } from '../core/report.js';
+import type { SyncReport } from '../report.js';
 
 /**
  * Every `error.code` an answer carries: the request was invalid (`VALIDATION_ERROR`), one the

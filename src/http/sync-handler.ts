@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Reconciler, SyncOptions } from '../core/reconciler.js';
-import type { SyncReport } from '../core/report.js';
+import type { SyncReport } from '../report.js';
 import { booleanOption, checkOptionKeys, functionOption } from '../options.js';
 import { errorResult, internalErrorResult, successResult, validationResult, type HandlerCallOptions, type HttpResult } from './envelope.js';
 import { markHandler } from './handler-kind.js';

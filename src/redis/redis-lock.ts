@@ -8,7 +8,7 @@ import { untilAborted } from './abortable.js';
 import { hashTagOf, keyLayout } from './keys.js';
 import type { RedisStore } from './redis-store.js';
 import { defineLockScripts } from './scripts.js';
-import { callRedis } from './store-unavailable.js';
+import { callRedis } from './call-redis.js';
 import { watchConnection } from './connection-watch.js';
 
 /** Options of {@link createRedisLock}. */

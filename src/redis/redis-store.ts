@@ -10,7 +10,7 @@ import { CONNECTION_OPTION_KEYS, isClusterClient, resolveConnection, type RedisC
 import { keyLayout, type RedisKeyLayout } from './keys.js';
 import { resolveScriptFlavour, type RedisScriptsOption } from './script-flavour.js';
 import { recordScripts } from './scripts.js';
-import { callRedis } from './store-unavailable.js';
+import { callRedis } from './call-redis.js';
 import { createWriteBatch, type RedisConditionalWrite, type RedisWriteBatchOptions, type writeBatchProgress } from './write-batch.js';
 
 export type { RedisConditionalWrite, RedisWriteBatchOptions } from './write-batch.js';

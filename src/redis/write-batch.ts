@@ -5,7 +5,7 @@ import { untilAborted } from './abortable.js';
 import type { RedisRecordCodec } from './codec.js';
 import { hashTagOf, type RedisKeyLayout } from './keys.js';
 import type { RecordScripts } from './scripts.js';
-import { toStoreUnavailable } from './store-unavailable.js';
+import { toStoreUnavailable } from './call-redis.js';
 
 /**
  * A conditional write with an optional reason for the audit trail. The reconciler passes the reason

@@ -7,13 +7,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import type { InstanceRecord } from '../../src/index.js';
 import { runCli } from '../../src/cli/main.js';
-import { createRedisStore, type RedisStore } from '../../src/redis/index.js';
-import { startFakeNovita, type FakeNovita } from '../../src/testing/fake-novita/index.js';
+import type { FakeNovita } from '../../src/testing/fake-novita/index.js';
 import { freePort } from '../setup/spawn-redis.js';
-import { connectRedis, dropPrefix, requireRedisUrl, uniquePrefix } from '../setup/redis-test-kit.js';
+import { connectRedis } from '../setup/redis-test-kit.js';
+import { CANARY_KEY, cliScene, DAY, mixedFleet, running, type CliScene } from '../support/cli-scene.js';
 
-const CANARY_KEY = 'sk_canary_cli_5e2d9a71c04b3f86';
-const DAY = 86_400_000;
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 let redis: Redis;
@@ -29,45 +27,7 @@ afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
 });
 
-interface Scene {
-  fake: FakeNovita;
-  store: RedisStore;
-  env: Record<string, string | undefined>;
-  /** Every record, sorted by id, as JSON: to prove a run wrote nothing. */
-  snapshot(): Promise<string>;
-  record(id: string): Promise<InstanceRecord | null>;
-}
-
-/** A fake Novita and a fresh Redis prefix, seeded with `records` built from the fake's instances. */
-async function scene(seed: (fake: FakeNovita) => InstanceRecord[]): Promise<Scene> {
-  const fake = await startFakeNovita({ apiKey: CANARY_KEY });
-  const prefix = uniquePrefix('cli');
-  const store = createRedisStore({ redis, prefix });
-  cleanups.push(() => fake.close(), () => dropPrefix(redis, prefix));
-  for (const record of seed(fake)) await store.put(record);
-  return {
-    fake,
-    store,
-    env: { NOVITA_API_KEY: CANARY_KEY, NOVITA_API_BASE_URL: fake.url, REDIS_URL: requireRedisUrl(), REDIS_KEY_PREFIX: prefix },
-    snapshot: async () => JSON.stringify((await store.list()).sort((a, b) => a.id.localeCompare(b.id))),
-    record: (id) => store.get(id),
-  };
-}
-
-const dayOld = (): string => new Date(Date.now() - DAY).toISOString();
-const running = (id: string, novitaInstanceId: string): InstanceRecord => ({
-  id,
-  novitaInstanceId,
-  status: 'running',
-  novitaStatus: 'running',
-  timestamps: { created: dayOld(), started: dayOld() },
-});
-
-/** `stopped-at-novita` (Novita says exited), `still-running` (agrees), `vanished` (its instance is gone). */
-const mixedFleet = (fake: FakeNovita): InstanceRecord[] => {
-  const [exited, alive] = fake.addInstances(2, (index) => ({ status: index === 0 ? 'exited' : 'running', createdAtMs: Date.now() - DAY }));
-  return [running('stopped-at-novita', exited?.id ?? ''), running('still-running', alive?.id ?? ''), running('vanished', 'ffff000000000001')];
-};
+const scene = (seed: (fake: FakeNovita) => InstanceRecord[]): Promise<CliScene> => cliScene(redis, cleanups, seed);
 
 /** Runs the command and checks that the API key appears in none of its output. */
 async function run(argv: string[], env: Record<string, string | undefined>, signal?: AbortSignal) {
@@ -254,6 +214,16 @@ describe('novita-reconcile: usage and configuration (exit 2)', () => {
     [['--dry-run=yes'], '--dry-run takes no value'],
     [['sync'], 'unexpected argument "sync"'],
     [['--list', '--force'], '--force applies to a sync run and cannot be combined with --list'],
+    [['--list', '--detailed-exitcode'], '--detailed-exitcode applies to a sync run and cannot be combined with --list'],
+    [['watch', '--dry-run'], '--dry-run is a flag of a single run, not of novita-reconcile watch'],
+    [['--port', '4010'], '--port is a flag of novita-reconcile fake-novita, not of a single run'],
+    [['--config'], '--config needs a value'],
+    [['--config', '--json'], '--config needs a value (got the flag --json; write --config=--json if you mean it)'],
+    [['--config=a.mjs', '--config=b.mjs'], '--config is given twice ("a.mjs" and "b.mjs")'],
+    [['--', 'watch'], 'unexpected argument "watch"'],
+    [['--dry-run', 'watch'], 'unexpected argument "watch"'],
+    [['fake-novita', '--port', '70000'], '--port must be a whole number from 0 to 65535 (got "70000")'],
+    [['fake-novita', '--instances', 'many'], '--instances must be a whole number from 0 to 100000 (got "many")'],
   ])('%j is a usage error naming it (exit 2)', async (argv, message) => {
     const { code, stderr } = await run(argv, {});
     expect(code).toBe(2);
@@ -263,8 +233,16 @@ describe('novita-reconcile: usage and configuration (exit 2)', () => {
   it('--help prints the flags, the variables and every exit code, and needs no configuration', async () => {
     const { code, stdout } = await run(['--help'], {});
     expect(code).toBe(0);
-    for (const text of ['--dry-run', '--force', '--no-obsolete', '--list', '--json', '--version', 'NOVITA_API_KEY', 'REDIS_URL', 'REDIS_KEY_PREFIX', 'SYNC_*']) expect(stdout).toContain(text);
-    for (const exit of [0, 1, 2, 3, 4]) expect(stdout).toMatch(new RegExp(`^  ${exit}  `, 'm'));
+    for (const text of ['--dry-run', '--force', '--no-obsolete', '--list', '--json', '--detailed-exitcode', '--config <module>', 'watch', 'fake-novita', '--version', 'NOVITA_API_KEY', 'REDIS_URL', 'REDIS_KEY_PREFIX', 'SYNC_*']) expect(stdout).toContain(text);
+    for (const exit of [0, 1, 2, 3, 4, 5]) expect(stdout).toMatch(new RegExp(`^  ${exit}  `, 'm'));
+  });
+
+  it('watch -h and fake-novita --help print their own help', async () => {
+    const watchHelp = await run(['watch', '-h'], {});
+    expect(watchHelp.code).toBe(0);
+    expect(watchHelp.stdout).toMatch(/^Usage: novita-reconcile watch/);
+    const fakeHelp = await run(['fake-novita', '--help'], {});
+    expect(fakeHelp.stdout).toMatch(/^Usage: novita-reconcile fake-novita/);
   });
 
   it('--version prints the package version', async () => {

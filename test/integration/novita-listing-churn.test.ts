@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ListingProgress, ListingRestart } from '../../src/core/novita-instance.js';
-import type { FakeNovita } from '../../src/testing/fake-novita/index.js';
+import type { ListingProgress, ListingRestart } from '../../src/core/novita-client.js';
+import type { FakeFleetControl, FakeNovita } from '../../src/testing/fake-novita/index.js';
 import { clientFor, fakeNovita, idsOf, recordingLogger, rejectionOf } from './novita-test-kit.js';
 
 const DAY_ONE = Date.UTC(2025, 0, 1);
@@ -14,9 +14,9 @@ async function fleetOf(count: number, order: 'newest-first' | 'oldest-first' = '
 
 let created = 0;
 /** An instance created now, elsewhere: newest of all, so it lands on the first page and shifts every later one. */
-const createOne = (fake: FakeNovita): void => void fake.addInstance({ createdAtMs: DAY_ONE + 10_000_000 + (created += 1) });
+const createOne = (fake: FakeFleetControl): void => void fake.addInstance({ createdAtMs: DAY_ONE + 10_000_000 + (created += 1) });
 /** The oldest instance gone at once (not the gradual delete): every page after its position shifts. */
-const deleteOldest = (fake: FakeNovita): void => {
+const deleteOldest = (fake: FakeFleetControl): void => {
   const all = fake.listInstances();
   const oldest = all[all.length - 1];
   if (oldest) fake.removeInstance(oldest.id);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { FakeFault, FakeNovita } from '../../src/testing/fake-novita/index.js';
+import type { FakeFault, FakeFleetControl } from '../../src/testing/fake-novita/index.js';
 import { clientFor, fakeNovita, idsOf } from './novita-test-kit.js';
 
 const faultArbitrary: fc.Arbitrary<FakeFault> = fc
@@ -36,7 +36,7 @@ const churnArbitrary: fc.Arbitrary<Churn | undefined> = fc.option(
 
 function churnFault(churn: Churn): FakeFault {
   let step = churn.seed;
-  const run = (fake: FakeNovita): void => {
+  const run = (fake: FakeFleetControl): void => {
     step += 1;
     if (churn.direction === 'create') {
       fake.addInstance({ createdAtMs: Date.UTC(2030, 0, 1) + step });

@@ -43,10 +43,12 @@ describe('per-request retries', () => {
   it('slows the whole client after a 429: a request made meanwhile waits out the pause too', async () => {
     const fake = await fakeNovita();
     const [limited, other] = fake.addInstances(2);
-    const client = clientFor(fake, { maxConcurrency: 4 });
+    const logger = recordingLogger();
+    const client = clientFor(fake, { maxConcurrency: 4, logger });
     fake.fault({ endpoint: 'get', instanceId: limited?.id ?? '', kind: 'rate-limit', retryAfter: 1 });
     const first = client.getInstance(limited?.id ?? '');
-    while (!fake.requests.some((request) => request.status === 429)) await new Promise((resolve) => setTimeout(resolve, 5));
+    // Wait until the client itself has seen the 429 (the fake logs it before the answer reaches the client).
+    while (!logger.lines.some((line) => line.fields.status === 429)) await new Promise((resolve) => setTimeout(resolve, 5));
     const rateLimitedAt = Date.now();
     await client.getInstance(other?.id ?? '');
     const second = fake.requests.find((request) => request.query.instanceId === other?.id);

@@ -3,7 +3,7 @@
  * exports map from ESM and from CommonJS, and the demo example run against it.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -97,6 +97,23 @@ redis.disconnect();`,
     expect(exitCode).toBe(2);
     expect(stderr).toMatch(/REDIS_URL/);
     expect(stderr).not.toContain('sk_canary_pack');
+  });
+
+  it('ships LICENSE, the docs the README links to, and type-checks every entry under moduleResolution node10 (NestJS 10 starters)', () => {
+    for (const file of ['LICENSE', 'docs/redis.md', 'docs/novita.md', 'docs/http-and-cli.md', '.env.example']) {
+      expect(existsSync(join(project, 'node_modules/novita-reconciler', file)), file).toBe(true);
+    }
+    writeFileSync(
+      join(project, 'node10.ts'),
+      `import { createReconciler, type SyncReport } from 'novita-reconciler';
+import { defineStoreContract } from 'novita-reconciler/testing';
+import { createNovitaClient } from 'novita-reconciler/novita';
+import type { RedisStore } from 'novita-reconciler/redis';
+export const used: [typeof createReconciler, typeof defineStoreContract, typeof createNovitaClient, RedisStore | undefined, SyncReport | undefined] = [createReconciler, defineStoreContract, createNovitaClient, undefined, undefined];
+`,
+    );
+    writeFileSync(join(project, 'tsconfig.node10.json'), JSON.stringify({ compilerOptions: { module: 'commonjs', moduleResolution: 'node10', strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ['node10.ts'] }));
+    run('node', [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.node10.json'], project);
   });
 
   it('runs the demo example against the installed package', () => {

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { InstanceRecord, InstanceStore, NovitaInstance, SyncReport, WriteResult } from '../../src/index.js';
+import type { InstanceRecord, InstanceStore, NovitaInstance, ReconcilerError, SyncReport, WriteResult } from '../../src/index.js';
 
 export const NOW = new Date('2026-11-28T12:00:00.000Z');
 
@@ -77,4 +77,17 @@ export function countingStore(store: InstanceStore): InstanceStore & { writes: n
 /** The actions of a report without their outcomes, for comparing a dry run with the real one. */
 export function actionsWithoutOutcome(report: SyncReport): unknown[] {
   return report.actions.map(({ outcome: _outcome, ...rest }) => rest);
+}
+
+/** `count` records `r0`..`r<count-1>`, each made by {@link record}. */
+export const fleetOf = (count: number): InstanceRecord[] => Array.from({ length: count }, (_, i) => record(`r${i}`));
+
+/** What `promise` rejected with; fails the test when it resolves. */
+export async function rejection(promise: Promise<unknown>): Promise<ReconcilerError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as ReconcilerError;
+  }
+  throw new Error('expected a rejection');
 }

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultAdoptRecord, planSync, type Confirmation, type PlanInput } from '../../src/core/planner.js';
 import { resolvePolicy, type SyncPolicyInput } from '../../src/core/policy.js';
 import type { InstanceRecord } from '../../src/core/record.js';
-import type { NovitaInstance } from '../../src/core/novita-instance.js';
+import type { NovitaInstance } from '../../src/core/novita-client.js';
 import { daysAgo, instance, minutesAgo, NOW, record } from '../support/reconcile-fixtures.js';
 
 function plan(records: InstanceRecord[], instances: NovitaInstance[], extra: { policy?: SyncPolicyInput; confirmations?: Map<string, Confirmation> } & Partial<Omit<PlanInput, 'policy' | 'confirmations'>> = {}) {

@@ -131,3 +131,14 @@ describe('policyFromEnv', () => {
     expect(error.code).toBe('CONFIG_INVALID');
   });
 });
+
+describe('policyFromEnv errors are structured', () => {
+  it('carries the variable on envVariable, so nobody has to parse the message', () => {
+    try {
+      policyFromEnv({ SYNC_INTERVAL_MINUTES: '0' });
+      throw new Error('expected a ConfigError');
+    } catch (error) {
+      expect(error).toMatchObject({ code: 'CONFIG_INVALID', field: 'SYNC_INTERVAL_MINUTES', envVariable: 'SYNC_INTERVAL_MINUTES' });
+    }
+  });
+});

@@ -16,18 +16,9 @@ import {
   type SyncLock,
 } from '../../src/index.js';
 import { createScriptedNovitaClient } from '../../src/testing/scripted-novita-client.js';
-import { expectConsistentReport, instance, interceptWrites, record } from '../support/reconcile-fixtures.js';
+import { expectConsistentReport, fleetOf, instance, interceptWrites, record, rejection } from '../support/reconcile-fixtures.js';
 
-const fleetOf = (count: number) => Array.from({ length: count }, (_, i) => record(`r${i}`));
 const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
-async function rejection(promise: Promise<unknown>): Promise<ReconcilerError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ReconcilerError;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** A store whose reads never answer, the way `new Redis(url)` behaves when replies stop coming. */
 function storeWithHangingReads(inner: InstanceStore): InstanceStore {

@@ -5,18 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore, createReconciler, type ReconcilerError } from '../../src/index.js';
 import { createScriptedNovitaClient } from '../../src/testing/scripted-novita-client.js';
-import { instance, interceptWrites, record } from '../support/reconcile-fixtures.js';
+import { fleetOf, instance, interceptWrites, record, rejection } from '../support/reconcile-fixtures.js';
 
-const fleetOf = (count: number) => Array.from({ length: count }, (_, i) => record(`r${i}`));
 const listings = (novita: ReturnType<typeof createScriptedNovitaClient>) => novita.calls.filter((call) => call.method === 'listInstances').length;
-async function rejection(promise: Promise<unknown>): Promise<ReconcilerError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as ReconcilerError;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('single flight', () => {
   it('50 concurrent syncs with equal options run one listing and share one report', async () => {

@@ -1,9 +1,9 @@
 /** The planner's input and output types (see planner.ts for what each step decides). */
 import type { InstanceRecord } from '../record.js';
 import type { ConditionalWrite, StoreEntry } from '../store.js';
-import type { NovitaInstance } from '../novita-instance.js';
+import type { NovitaInstance } from '../novita-client.js';
 import type { SyncPolicy } from '../policy.js';
-import type { NovitaOnlyInstance, SafetyReport, SkippedCounts, SyncAction } from '../report.js';
+import type { NovitaOnlyInstance, SafetyReport, SkippedCounts, SyncAction } from '../../report.js';
 
 /** What Novita said when asked about one instance absent from the listing. */
 export type Confirmation =

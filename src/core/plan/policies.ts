@@ -3,10 +3,10 @@
  * with its own table test (test/unit/planner-policies.test.ts). The planner (planner.ts) computes the
  * candidates; these filter and shape what happens to them, in the manner of external-dns `plan/policy.go`.
  */
-import { GONE_STATUSES, type NovitaInstance } from '../novita-instance.js';
+import { GONE_STATUSES, type NovitaInstance } from '../novita-client.js';
 import type { SyncPolicy } from '../policy.js';
 import type { InstanceRecord } from '../record.js';
-import type { ActionReason, SafetyReport } from '../report.js';
+import type { ActionReason, SafetyReport } from '../../report.js';
 import { mapStatus, type StatusRule } from '../status-map.js';
 import type { PlannedCategory, SkipReason } from './plan-types.js';
 

@@ -4,9 +4,9 @@
  * again this run) and an overall time budget; whatever was not confirmed when either stops the step is
  * left `unverified` for the next run. Only the run's own signal makes the step reject.
  */
-import { GONE_STATUSES, type NovitaClient } from '../novita-instance.js';
+import { GONE_STATUSES, type NovitaClient } from '../novita-client.js';
 import type { Confirmation } from '../planner.js';
-import type { ConfirmationReport } from '../report.js';
+import type { ConfirmationReport } from '../../report.js';
 
 /** How the confirmations of one run are bounded. */
 export interface ConfirmLimits {
@@ -53,6 +53,12 @@ export async function confirmCandidates(
     step.abort(new Error(why === 'budget' ? `confirmation budget of ${limits.budgetMs} ms used up` : `${limits.failureLimit} confirmations failed in a row`));
   };
   const budget = setTimeout(() => stop('budget'), limits.budgetMs);
+  // One promise that rejects when the step is stopped, raced by every call: no listener per call on the
+  // step's signal (at a concurrency of 16 that would be Node's MaxListenersExceededWarning).
+  const abandoned = new Promise<never>((_, reject) => {
+    step.signal.addEventListener('abort', () => reject(step.signal.reason), { once: true });
+  });
+  abandoned.catch(() => undefined);
 
   let next = 0;
   let done = 0;
@@ -63,7 +69,9 @@ export async function confirmCandidates(
       next += 1;
       let answer: Confirmation;
       try {
-        const instance = await abandonable(client.getInstance(id, { signal: step.signal }), step.signal);
+        const call = client.getInstance(id, { signal: step.signal });
+        call.catch(() => undefined); // a call abandoned by the breaker or the budget may still reject later
+        const instance = await Promise.race([call, abandoned]);
         answer = instance === null ? { kind: 'not-found' } : { kind: 'found', instance };
         failuresInARow = 0;
       } catch (error) {
@@ -103,26 +111,4 @@ export async function confirmCandidates(
   }
   if (report.stoppedBy !== null) observer.onStopped?.(report.stoppedBy, report.notAttempted);
   return { answers, report };
-}
-
-/** A client that ignores its signal must not hold the step: the abandoned call's late answer is dropped. */
-function abandonable<T>(call: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) {
-    call.catch(() => undefined);
-    return Promise.reject(signal.reason);
-  }
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    call.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }

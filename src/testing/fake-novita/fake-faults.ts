@@ -1,7 +1,30 @@
 /**
  * Scripted faults: what a test asks the fake to get wrong, for which requests, and how often.
  */
-import type { FakeNovita } from './start-fake-novita.js';
+import type { FakeInstanceSeed, FakeNovitaInstance } from './fake-instance.js';
+
+/**
+ * What a `mutate` fault may do to the fake before it answers: change the fleet, as a busy account's
+ * other clients would. The running fake (`FakeNovita`) has these same methods.
+ */
+export interface FakeFleetControl {
+  /** Adds an instance at once (no lifecycle), and returns it as Novita renders it. */
+  addInstance(seed?: FakeInstanceSeed): FakeNovitaInstance;
+  /** Adds `count` instances; `seed(i)` customises each. */
+  addInstances(count: number, seed?: (index: number) => FakeInstanceSeed): FakeNovitaInstance[];
+  /** Sets an instance's status at once (any string, unknown ones included), cancelling pending transitions. */
+  setStatus(id: string, status: string): void;
+  /** Deletes as Novita does: `toRemove` -> `removing` -> `removed` -> gone, on the fake's clock. */
+  deleteInstance(id: string): void;
+  /** Makes an instance gone at once. */
+  removeInstance(id: string): void;
+  /** Removes every instance. */
+  clearInstances(): void;
+  /** An instance as the list endpoint would render it now, or `undefined` when it does not exist. */
+  getInstance(id: string): FakeNovitaInstance | undefined;
+  /** Every instance that exists now (the true fleet), in listing order. */
+  listInstances(): FakeNovitaInstance[];
+}
 
 /** The fake's endpoints. */
 export type FakeEndpoint = 'list' | 'get' | 'create' | 'start' | 'stop' | 'restart' | 'delete';
@@ -47,7 +70,7 @@ export type FakeFaultEffect =
   /** Wait this long, then answer normally (combines with every other fault). */
   | { kind: 'latency'; ms: number }
   /** Run this against the fake before answering, for example to delete an instance mid-listing. */
-  | { kind: 'mutate'; run: (fake: FakeNovita) => void };
+  | { kind: 'mutate'; run: (fake: FakeFleetControl) => void };
 
 /** A scripted fault: a target and an effect. */
 export type FakeFault = FakeFaultTarget & FakeFaultEffect;

@@ -129,3 +129,6 @@ export function renderDetail(instance: FakeInstanceState): Record<string, unknow
     ...instance.extra,
   };
 }
+
+/** A Novita instance as the fake renders it: Novita v1's list item (field types as Novita sends them). */
+export type FakeNovitaInstance = Record<string, unknown> & { id: string; status: string };

@@ -74,6 +74,18 @@ export interface FakeNovitaOptions {
   removedVisibleMs?: number;
   /** Instances the fake starts with. @default [] */
   instances?: FakeInstanceSeed[];
+  /**
+   * The port to listen on; `0` picks a free one (read the chosen one from `fake.url`). A port in use
+   * makes `startFakeNovita` reject with the server's `EADDRINUSE` error.
+   * @default 0
+   */
+  port?: number;
+  /**
+   * The address to listen on. Keep the loopback default unless another machine or a container must
+   * reach the fake: it accepts anyone who knows its (fake) key.
+   * @default '127.0.0.1'
+   */
+  host?: string;
 }
 
 /** The options with every default applied. */
@@ -91,6 +103,8 @@ export interface ResolvedFakeOptions {
   transitionStepMs: number;
   removedVisibleMs: number;
   instances: FakeInstanceSeed[];
+  port: number;
+  host: string;
 }
 
 const OWNER = 'startFakeNovita';
@@ -109,6 +123,8 @@ const OPTION_KEYS = [
   'transitionStepMs',
   'removedVisibleMs',
   'instances',
+  'port',
+  'host',
 ] as const;
 
 /** Every key of {@link FakeInstanceSeed}. */
@@ -153,6 +169,8 @@ export function resolveFakeOptions(input: FakeNovitaOptions | undefined): Resolv
     transitionStepMs: integerOption('transitionStepMs', options.transitionStepMs, 1000, 0),
     removedVisibleMs: integerOption('removedVisibleMs', options.removedVisibleMs, 60_000, 0),
     instances,
+    port: integerOption('port', options.port, 0, 0, 65_535),
+    host: stringOption('host', options.host) ?? '127.0.0.1',
   };
 }
 

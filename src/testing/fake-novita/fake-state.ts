@@ -37,6 +37,23 @@ const START_FROM = new Set(['exited']);
 const STOP_FROM = new Set(['running', 'pulling', 'starting', 'restarting']);
 const RESTART_FROM = new Set(['running']);
 const DELETING = new Set(['toRemove', 'removing', 'removed']);
+/** Statuses of an instance that has been started and is not stopped now. */
+const STARTED = new Set(['running', 'toStop', 'stopping', 'toRestart', 'restarting']);
+/** Statuses of an instance that ran and was stopped since (`toStart`/`starting`: being started again). */
+const STOPPED = new Set(['exited', 'toStart', 'starting']);
+
+/**
+ * The start and stop times of a seeded instance, where the seed leaves them out: consistent with its
+ * status and never in the future (createdAt <= lastStartedAt <= lastStoppedAt <= now, each step at most
+ * a minute after the one before). A time the seed gives is kept as it is.
+ */
+export function seededRunTimes(seed: FakeInstanceSeed, status: string, createdAtMs: number, nowMs: number): { lastStartedAtMs: number | undefined; lastStoppedAtMs: number | undefined } {
+  const step = (fromMs: number): number => fromMs + Math.max(0, Math.min(60_000, Math.floor((nowMs - fromMs) / 2)));
+  const ran = STARTED.has(status) || STOPPED.has(status);
+  const lastStartedAtMs = seed.lastStartedAtMs ?? (ran ? step(createdAtMs) : undefined);
+  const lastStoppedAtMs = seed.lastStoppedAtMs ?? (STOPPED.has(status) ? step(lastStartedAtMs ?? createdAtMs) : undefined);
+  return { lastStartedAtMs, lastStoppedAtMs };
+}
 
 /** Creates an empty fleet. */
 export function createFakeFleet(timing: FakeFleetTiming): FakeFleet {
@@ -83,8 +100,7 @@ export function createFakeFleet(timing: FakeFleetTiming): FakeFleet {
         rootfsSize: seed.rootfsSize ?? 60,
         billingMode: seed.billingMode ?? 'onDemand',
         createdAtMs,
-        lastStartedAtMs: seed.lastStartedAtMs ?? (status === 'running' || status === 'exited' ? createdAtMs + 60_000 : undefined),
-        lastStoppedAtMs: seed.lastStoppedAtMs ?? (status === 'exited' ? createdAtMs + 120_000 : undefined),
+        ...seededRunTimes(seed, status, createdAtMs, timing.now()),
         envs: seed.envs ?? [],
         sshPassword: seed.sshPassword ?? `fake-ssh-${randomBytes(6).toString('hex')}`,
         extra: seed.extra ?? {},

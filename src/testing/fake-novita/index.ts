@@ -7,5 +7,7 @@
  */
 export { createFakeClock, startFakeNovita } from './start-fake-novita.js';
 export type { FakeClock, FakeNovita, FakeNovitaInstance, FakeNovitaOptions, FakeRequest } from './start-fake-novita.js';
-export type { FakeEndpoint, FakeFault, FakeFaultEffect, FakeFaultHandle, FakeFaultTarget } from './fake-faults.js';
+export type { FakeEndpoint, FakeFault, FakeFaultEffect, FakeFaultHandle, FakeFaultTarget, FakeFleetControl } from './fake-faults.js';
 export type { FakeInstanceSeed } from './fake-instance.js';
+export { demoFleet } from './fake-demo-fleet.js';
+export type { DemoFleetOptions } from './fake-demo-fleet.js';

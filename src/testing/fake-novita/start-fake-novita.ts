@@ -1,15 +1,16 @@
 /**
- * A fake Novita v1 GPU instance API on a real HTTP server (127.0.0.1, a free port): the endpoints, the
- * field types, the pagination, the error envelope and the lifecycle of the real one, plus scripted
- * faults and a request log. For this package's tests and for the tests of its users.
+ * A fake Novita v1 GPU instance API on a real HTTP server (127.0.0.1 and a free port unless told
+ * otherwise): the endpoints, the field types, the pagination, the error envelope and the lifecycle of
+ * the real one, plus scripted faults and a request log. For this package's tests and for the tests of
+ * its users.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { FakeEndpoint, FakeFault, FakeFaultHandle } from './fake-faults.js';
+import type { FakeEndpoint, FakeFault, FakeFaultHandle, FakeFleetControl } from './fake-faults.js';
 import { createFaultBook } from './fake-faults.js';
-import type { FakeInstanceSeed } from './fake-instance.js';
+import type { FakeInstanceSeed, FakeNovitaInstance } from './fake-instance.js';
 import { renderDetail, renderListItem } from './fake-instance.js';
 import type { FakeNovitaOptions } from './fake-options.js';
 import { checkSeed, resolveFakeOptions } from './fake-options.js';
@@ -21,32 +22,14 @@ import { envelope, listPage, orderInstances } from './fake-listing.js';
 
 export type { FakeNovitaOptions } from './fake-options.js';
 export type { FakeRequest } from './fake-request-log.js';
+export type { FakeNovitaInstance } from './fake-instance.js';
 
-/** A Novita instance as the fake renders it: Novita v1's list item (field types as Novita sends them). */
-export type FakeNovitaInstance = Record<string, unknown> & { id: string; status: string };
-
-/** A running fake Novita. */
-export interface FakeNovita {
+/** A running fake Novita: its fleet (see {@link FakeFleetControl}), its faults, its request log. */
+export interface FakeNovita extends FakeFleetControl {
   /** The base URL to give the client, for example `http://127.0.0.1:41234/gpu-instance/openapi/v1`. */
   readonly url: string;
   /** The key the fake accepts. */
   readonly apiKey: string;
-  /** Adds an instance at once (no lifecycle), and returns it as Novita renders it. */
-  addInstance(seed?: FakeInstanceSeed): FakeNovitaInstance;
-  /** Adds `count` instances; `seed(i)` customises each. */
-  addInstances(count: number, seed?: (index: number) => FakeInstanceSeed): FakeNovitaInstance[];
-  /** Sets an instance's status at once (any string, unknown ones included), cancelling pending transitions. */
-  setStatus(id: string, status: string): void;
-  /** Deletes as Novita does: `toRemove` -> `removing` -> `removed` -> gone, on the fake's clock. */
-  deleteInstance(id: string): void;
-  /** Makes an instance gone at once. */
-  removeInstance(id: string): void;
-  /** Removes every instance. */
-  clearInstances(): void;
-  /** An instance as the list endpoint would render it now, or `undefined` when it does not exist. */
-  getInstance(id: string): FakeNovitaInstance | undefined;
-  /** Every instance that exists now (the true fleet), in listing order. */
-  listInstances(): FakeNovitaInstance[];
   /** Scripts a fault; it hits the matching requests `times` times (default once). */
   fault(fault: FakeFault): FakeFaultHandle;
   /** Drops every scripted fault. */
@@ -93,7 +76,7 @@ const LIFECYCLE_PATHS: Record<string, FakeLifecycleAction> = {
 };
 
 /**
- * Starts a fake Novita on 127.0.0.1 and a free port.
+ * Starts a fake Novita, by default on 127.0.0.1 and a free port (`port` and `host` choose others).
  *
  * @throws {ConfigError} for an unknown option key (with the nearest valid name) or a bad value.
  *
@@ -270,12 +253,13 @@ export async function startFakeNovita(input?: FakeNovitaOptions): Promise<FakeNo
 
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(options.port, options.host, () => {
       server.off('error', reject);
       resolve();
     });
   });
   const { port } = server.address() as AddressInfo;
+  const urlHost = options.host.includes(':') ? `[${options.host}]` : options.host;
 
   const render = (id: string): FakeNovitaInstance | undefined => {
     const instance = fleet.get(id);
@@ -283,7 +267,7 @@ export async function startFakeNovita(input?: FakeNovitaOptions): Promise<FakeNo
   };
 
   const fake: FakeNovita = {
-    url: `http://127.0.0.1:${port}${basePath}`,
+    url: `http://${urlHost}:${port}${basePath}`,
     apiKey,
     addInstance(seed = {}) {
       return renderListItem(fleet.add(checkSeed(seed, 'seed'))) as FakeNovitaInstance;

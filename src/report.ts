@@ -1,3 +1,7 @@
+/**
+ * The report of a sync run: what every record became, what each action did, and why. Types only; it
+ * imports nothing, so the errors (which carry a failed run's report on `error.report`) depend on nothing else.
+ */
 /** What an action does to a record. */
 export type ActionKind =
   /** The record's status or Novita status is refreshed from Novita (or a terminated record is revived). */

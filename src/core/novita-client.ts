@@ -1,4 +1,8 @@
 /**
+ * The Novita client port: what the reconciler needs from a Novita client (`NovitaClient`) and the
+ * instance and listing shapes it exchanges. The built-in client (novita-reconciler/novita) implements it.
+ */
+/**
  * A Novita instance as the reconciler needs it. The built-in client (`novita-reconciler/novita`)
  * resolves richer objects that extend this one; a custom client needs to provide only these fields.
  */

@@ -1,0 +1,98 @@
+/** The `--help` texts of `novita-reconcile` and its commands. */
+import type { CliCommandName } from './cli-args.js';
+
+const RUN_HELP = `Usage: novita-reconcile [flags]
+       novita-reconcile watch [--json] [--config <module>]
+       novita-reconcile fake-novita [--port <n>] [--instances <n>] ...
+
+Reconciles the records of your Novita.ai GPU instances with Novita: refreshes their statuses, marks
+terminated (or removes) the records whose instance is gone, and drops terminated records past
+retention. Configuration comes from the environment, or from a --config module.
+
+Commands:
+  (none)          one run, then exit (for cron)
+  watch           run on the policy's schedule until SIGINT or SIGTERM (novita-reconcile watch --help)
+  fake-novita     serve a fake Novita API with a seeded fleet, for trying things out (fake-novita --help)
+
+Flags:
+  --dry-run             decide everything, write nothing; print the actions a real run would take
+  --force               proceed with obsolete handling although the safety limit tripped
+  --no-obsolete         refresh statuses only; leave obsolete records and retention alone
+  --list                print the merged view of records and Novita instances instead of syncing
+                        (cannot be combined with --dry-run, --force, --no-obsolete or --detailed-exitcode)
+  --json                print the full report (or the view) as JSON on stdout instead of a summary
+  --detailed-exitcode   exit 5 when the run (dry or not) found actions, 0 when it found none
+  --config <module>     an ES or CommonJS module (path relative to the working directory) whose default
+                        export, or export named config, supplies any of store, novitaClient, policy,
+                        lock, logger and close; the environment supplies the rest
+  -h, --help            print this help and exit
+  --version             print the version and exit
+
+Environment:
+  NOVITA_API_KEY        Novita API key (required unless --config supplies novitaClient; never printed)
+  NOVITA_API_BASE_URL   default https://api.novita.ai/gpu-instance/openapi/v1
+  REDIS_URL             redis:// or rediss:// URL of the store (required unless --config supplies store)
+  REDIS_KEY_PREFIX      key namespace of the records, default novita-reconciler
+  SYNC_*                the policy: SYNC_REMOVE_OBSOLETE_INSTANCES, SYNC_OBSOLETE_INSTANCE_RETENTION_DAYS,
+                        SYNC_CREATION_GRACE_MINUTES, SYNC_CONFIRM_OBSOLETE, SYNC_MAX_OBSOLETE_FRACTION,
+                        SYNC_SAFETY_MIN_RECORDS, SYNC_NOVITA_ONLY, SYNC_STATUS_MAP (JSON), SYNC_INTERVAL_MINUTES
+                        (watch), ...; a --config policy field wins over its variable
+
+Progress goes to stderr while the run works, when stderr is a terminal; nothing otherwise.
+
+Exit codes:
+  0  done (the run completed and, with --detailed-exitcode, found nothing to do; --list, --help, --version;
+     watch stopped by SIGINT or SIGTERM)
+  1  the run failed (Novita, the store, lock lost, interrupted); a failed listing writes nothing
+  2  bad usage or configuration; the message names the flag, the variable or the --config field
+  3  another sync run holds the lock (SYNC_IN_PROGRESS); try again later
+  4  the safety limit tripped: obsolete handling was held back (status refreshes applied);
+     check Novita, then rerun with --force
+  5  with --detailed-exitcode only: the run completed and found actions (applied, or planned in a dry run)
+`;
+
+const WATCH_HELP = `Usage: novita-reconcile watch [--json] [--config <module>]
+
+Runs a sync at once, then every SYNC_INTERVAL_MINUTES (default 30, with 10% jitter), until SIGINT or
+SIGTERM. A run in flight then finishes (a second signal exits at once); the command exits 0. With a lock
+that records completed runs (the Redis lock does), replicas running watch share one schedule.
+Configuration is the same as a single run's (novita-reconcile --help).
+
+Flags:
+  --json              print each run's report as one line of JSON on stdout instead of a summary
+  --config <module>   as for a single run
+  -h, --help          print this help and exit
+
+Exit codes:
+  0  stopped by SIGINT or SIGTERM
+  2  bad usage or configuration, or SYNC_ENABLE_AUTOMATIC_SYNC is false (nothing to schedule)
+A failed run is reported on stderr and the schedule carries on.
+`;
+
+const FAKE_HELP = `Usage: novita-reconcile fake-novita [--port <n>] [--host <address>] [--instances <n>]
+                                    [--api-key <key>] [--latency-ms <n>]
+
+Serves a fake Novita GPU instance API (the one the package's tests use) with a seeded fleet, until SIGINT
+or SIGTERM, so that you can point your own app, or this command, at it. Prints its base URL and API key
+on stdout as NOVITA_API_BASE_URL=... and NOVITA_API_KEY=... lines. Testing only: nothing it serves is real.
+
+Flags:
+  --port <n>          the port to listen on; 0 (the default) picks a free one
+  --host <address>    the address to listen on, default 127.0.0.1
+  --instances <n>     instances to seed (mostly running, some exited, created over the last week), default 10
+  --api-key <key>     the key it accepts, default sk_fake_novita_key
+  --latency-ms <n>    milliseconds each answer waits, default 0
+  -h, --help          print this help and exit
+
+Exit codes:
+  0  stopped by SIGINT or SIGTERM
+  1  it could not listen (the port is taken, the address is not local)
+  2  bad usage
+`;
+
+/** @internal The help text of a command. */
+export function helpText(topic: CliCommandName): string {
+  if (topic === 'watch') return WATCH_HELP;
+  if (topic === 'fake-novita') return FAKE_HELP;
+  return RUN_HELP;
+}

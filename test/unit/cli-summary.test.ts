@@ -1,0 +1,97 @@
+/**
+ * The CLI summary of a report (a pure function): what each action changes, the caps on long lists
+ * (obsolete actions and adoptions never hidden), English counts, and the lines that appear only when
+ * they have something to say.
+ */
+import { describe, expect, it } from 'vitest';
+import { count, describeChange, summariseReport } from '../../src/cli/cli-summary.js';
+import type { SyncAction, SyncReport } from '../../src/report.js';
+
+const action = (overrides: Partial<SyncAction>): SyncAction => ({
+  kind: 'refresh',
+  recordId: 'r',
+  novitaInstanceId: 'nv',
+  from: 'running',
+  to: 'stopped',
+  reason: 'status-changed',
+  novitaStatus: 'exited',
+  outcome: 'applied',
+  ...overrides,
+});
+
+function report(overrides: Partial<SyncReport> = {}): SyncReport {
+  const options = { dryRun: false, handleObsoleteInstances: true, forceSync: false };
+  return {
+    runId: 'run-1',
+    beforeSync: 0,
+    afterSync: 0,
+    updated: 0,
+    markedTerminated: 0,
+    removed: 0,
+    unchanged: 0,
+    conflicts: 0,
+    unverified: 0,
+    notApplied: 0,
+    unknown: 0,
+    skipped: { grace: 0, unknownStatus: 0, invalid: 0, duplicate: 0, outOfScope: 0, safety: 0 },
+    obsoleteCandidates: 0,
+    confirmations: { requested: 0, gone: 0, alive: 0, failed: 0, notAttempted: 0, stoppedBy: null },
+    listingWalks: 1,
+    novitaInstances: 0,
+    localInstances: 0,
+    mergedInstances: 0,
+    totalInstances: 0,
+    instancesRemoved: 0,
+    adopted: 0,
+    novitaOnly: [],
+    safety: { tripped: false, candidates: 0, eligible: 0, overridden: false },
+    duration: 12,
+    timestamp: '2025-06-01T00:00:00.000Z',
+    dryRun: false,
+    options,
+    actions: [],
+    ...overrides,
+  };
+}
+
+describe('CLI summary', () => {
+  it('counts in correct English', () => {
+    expect([count(0, 'action'), count(1, 'action'), count(2, 'action')]).toEqual(['0 actions', '1 action', '2 actions']);
+    expect(summariseReport(report({ actions: [action({})] }))[0]).toBe('Sync completed. 1 action:');
+    expect(summariseReport(report({ dryRun: true, actions: [action({}), action({})] }))[0]).toBe('Dry run: nothing written; a real run would take 2 actions:');
+    expect(summariseReport(report({ novitaInstances: 1 }))).toContain('Novita: 1 instance; without a record: none');
+  });
+
+  it('says what each action changes, the Novita status when only that changed', () => {
+    expect(describeChange(action({}))).toBe('running -> stopped');
+    expect(describeChange(action({ from: 'running', to: 'running', novitaStatus: 'running' }))).toBe('running, Novita status now running');
+    expect(describeChange(action({ kind: 'remove', from: 'terminated', to: null }))).toBe('terminated -> (removed)');
+    expect(describeChange(action({ kind: 'stampFirstSeen', from: 'running', to: 'running' }))).toBe('running, timestamps.firstSeen set');
+    expect(describeChange(action({ kind: 'adopt', from: null, to: 'running' }))).toBe('(new record) running');
+  });
+
+  it('lists at most 20 refreshes and stamps but every termination, removal and adoption', () => {
+    const refreshes = Array.from({ length: 30 }, (_, index) => action({ recordId: `refresh-${index}` }));
+    const obsolete = Array.from({ length: 25 }, (_, index) => action({ kind: 'markTerminated', recordId: `gone-${index}`, to: 'terminated', reason: 'instance-not-found' }));
+    const adopted = action({ kind: 'adopt', recordId: 'adopted-1', from: null, to: 'running', reason: 'novita-only' });
+    const lines = summariseReport(report({ actions: [...refreshes, ...obsolete, adopted] }));
+    expect(lines.filter((line) => /\brefresh-\d+\b/.test(line))).toHaveLength(20);
+    expect(lines.filter((line) => /\bgone-\d+\b/.test(line))).toHaveLength(25);
+    expect(lines.some((line) => line.includes('adopted-1'))).toBe(true);
+    expect(lines).toContain('  ... and 10 more refreshes and stamps (every action is in --json)');
+  });
+
+  it('shows confirmations, repeated listing walks and writes of unknown outcome only when there are any', () => {
+    const quiet = summariseReport(report());
+    expect(quiet.some((line) => /^(Confirmations|Listing)\b/.test(line))).toBe(false);
+    expect(quiet.some((line) => line.includes('outcome unknown'))).toBe(false);
+    const busy = summariseReport(
+      report({ unknown: 2, listingWalks: 3, confirmations: { requested: 6, gone: 2, alive: 1, failed: 3, notAttempted: 0, stoppedBy: null } }),
+    );
+    expect(busy).toContain('Confirmations with Novita: 6 candidates: 2 gone, 1 alive, 3 failed');
+    expect(busy).toContain('Listing: read 3 times, because it changed while it was read');
+    expect(busy.some((line) => line.includes(', outcome unknown 2'))).toBe(true);
+    const stopped = summariseReport(report({ confirmations: { requested: 10, gone: 0, alive: 0, failed: 3, notAttempted: 7, stoppedBy: 'circuit-breaker' } }));
+    expect(stopped).toContain('Confirmations with Novita: 10 candidates: 0 gone, 0 alive, 3 failed, 7 not asked (stopped by the circuit breaker)');
+  });
+});
