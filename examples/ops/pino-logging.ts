@@ -13,9 +13,8 @@
  * (warn) and every request (debug). Neither ever logs an API key or instance credentials, so no
  * `redact` paths are needed for them.
  *
- * The `novita-reconcile` command takes no logger: it prints a summary on stdout (with `--json`, the
- * whole report as one JSON document, for a log pipeline) and its warnings and errors on stderr, as
- * text. For pino lines from a cron job, run this script (or your own) instead of the command.
+ * The `novita-reconcile` command logs its warnings as text on stderr; give it pino through a `--config`
+ * module (pino-cli-config.ts) to have these same JSON lines from a cron job.
  */
 import { createReconciler, isReconcilerError, policyFromEnv } from 'novita-reconciler';
 import { createNovitaClient } from 'novita-reconciler/novita';

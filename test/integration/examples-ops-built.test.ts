@@ -1,12 +1,13 @@
 /**
- * examples/ops/worker.ts and examples/ops/pino-logging.ts run as users run them: child processes that
- * import 'novita-reconciler' by name and get the BUILT package. The package is built once (`npm run
- * build` into a private folder, so this file never races another test rebuilding ./dist) into a copy of
+ * examples/ops/worker.ts, examples/ops/pino-logging.ts and examples/ops/pino-cli-config.ts run as users
+ * run them: child processes that import 'novita-reconciler' by name and get the BUILT package. The
+ * package is built with `npm run build` once per source state (test/support/built-cli.ts: a private
+ * folder, so nothing races the packed-tarball test rebuilding ./dist), copied as `dist/` into a copy of
  * the package root whose tsconfig has no `paths`; Node's self-reference then resolves the name through
  * the exports map to that build, which the first test checks.
  */
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,6 +16,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { InstanceRecord } from '../../src/index.js';
 import { createRedisStore, type RedisStore } from '../../src/redis/index.js';
 import { startFakeNovita, type FakeNovita } from '../../src/testing/index.js';
+import { buildPackage } from '../support/built-cli.js';
 import { connectRedis, dropPrefix, requireRedisUrl, uniquePrefix } from '../setup/redis-test-kit.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -25,12 +27,12 @@ const cleanups: (() => Promise<unknown>)[] = [];
 
 beforeAll(() => {
   pkg = mkdtempSync(join(tmpdir(), 'novita-reconciler-ops-'));
-  execFileSync('npm', ['run', 'build', '--silent', '--', '--out-dir', join(pkg, 'dist')], { cwd: root, stdio: 'pipe' });
+  cpSync(buildPackage(), join(pkg, 'dist'), { recursive: true });
   copyFileSync(join(root, 'package.json'), join(pkg, 'package.json'));
   symlinkSync(join(root, 'node_modules'), join(pkg, 'node_modules'), 'dir');
   writeFileSync(join(pkg, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler' } }));
   mkdirSync(join(pkg, 'examples/ops'), { recursive: true });
-  for (const file of ['worker.ts', 'pino-logging.ts']) copyFileSync(join(root, 'examples/ops', file), join(pkg, 'examples/ops', file));
+  for (const file of ['worker.ts', 'pino-logging.ts', 'pino-cli-config.ts']) copyFileSync(join(root, 'examples/ops', file), join(pkg, 'examples/ops', file));
   writeFileSync(
     join(pkg, 'examples/ops/start-only-probe.ts'),
     `import { createMemoryStore, createReconciler } from 'novita-reconciler';
@@ -58,36 +60,45 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-/** A running example: its stdout lines parsed as JSON (pino), and its exit. */
+/** A running example: the JSON lines (pino) of one of its streams, the text of both, and its exit. */
 interface ExampleProcess {
   child: ChildProcess;
   lines: Record<string, unknown>[];
+  stdout: () => string;
   stderr: () => string;
   /** Resolves the first line (already seen or yet to come) that `match` accepts. */
   line(match: (line: Record<string, unknown>) => boolean, timeoutMs?: number): Promise<Record<string, unknown>>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
 }
 
-/** Starts an example of the built package with tsx, as `node --import tsx` from the package copy. */
+/** Starts an example of the built package with tsx, as `node --import tsx <script>` from the package copy. */
 function runExample(file: string, env: Record<string, string>, args: string[] = []): ExampleProcess {
+  return runScript(`examples/ops/${file}`, env, args, 'stdout');
+}
+
+function runScript(script: string, env: Record<string, string>, args: string[], jsonStream: 'stdout' | 'stderr'): ExampleProcess {
   // Only what the example is given: no NOVITA_*, REDIS_* or SYNC_* of the machine running the tests.
   const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(NOVITA_|REDIS_|SYNC_)/.test(name)));
-  const child = spawn(process.execPath, ['--import', 'tsx', `examples/ops/${file}`, ...args], { cwd: pkg, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: pkg, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   const lines: Record<string, unknown>[] = [];
   const waiters: { match: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }[] = [];
-  let stderr = '';
+  const text = { stdout: '', stderr: '' };
   let pending = '';
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
-    pending += chunk;
-    const complete = pending.split('\n');
-    pending = complete.pop() ?? '';
-    for (const text of complete.filter(Boolean)) {
-      const line = JSON.parse(text) as Record<string, unknown>;
-      lines.push(line);
-      for (const waiter of waiters.filter((candidate) => candidate.match(line))) waiter.resolve(line);
-    }
-  });
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  for (const stream of ['stdout', 'stderr'] as const) {
+    child[stream]?.setEncoding('utf8').on('data', (chunk: string) => {
+      text[stream] += chunk;
+      if (stream !== jsonStream) return;
+      pending += chunk;
+      const complete = pending.split('\n');
+      pending = complete.pop() ?? '';
+      // A line that is not JSON stays in the text only (an assertion on the lines then says what is missing).
+      for (const line of complete.flatMap((json) => parseLine(json))) {
+        lines.push(line);
+        for (const waiter of waiters.filter((candidate) => candidate.match(line))) waiter.resolve(line);
+      }
+    });
+  }
+  const stderr = (): string => text.stderr;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((done) => child.once('exit', (code, signal) => done({ code, signal, at: Date.now() })));
   cleanups.push(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -96,7 +107,8 @@ function runExample(file: string, env: Record<string, string>, args: string[] = 
   return {
     child,
     lines,
-    stderr: () => stderr,
+    stdout: () => text.stdout,
+    stderr,
     exited,
     line(match, timeoutMs = 20_000) {
       const seen = lines.find(match);
@@ -104,7 +116,7 @@ function runExample(file: string, env: Record<string, string>, args: string[] = 
       return new Promise((resolveLine, reject) => {
         const fail = (why: string) => {
           clearTimeout(timer);
-          reject(new Error(`${why}; stdout: ${JSON.stringify(lines)}; stderr: ${stderr}`));
+          reject(new Error(`${why}; stdout: ${text.stdout}; stderr: ${text.stderr}`));
         };
         const timer = setTimeout(() => fail(`no such line within ${timeoutMs} ms`), timeoutMs);
         waiters.push({ match, resolve: (line) => (clearTimeout(timer), resolveLine(line)) });
@@ -130,6 +142,15 @@ async function scene(): Promise<{ fake: FakeNovita; store: RedisStore; env: Reco
   ];
   for (const record of records) await store.put(record);
   return { fake, store, env: { NOVITA_API_KEY: fake.apiKey, NOVITA_API_BASE_URL: fake.url, REDIS_URL: requireRedisUrl(), REDIS_KEY_PREFIX: prefix } };
+}
+
+function parseLine(json: string): Record<string, unknown>[] {
+  try {
+    const value: unknown = JSON.parse(json);
+    return typeof value === 'object' && value !== null ? [value as Record<string, unknown>] : [];
+  } catch {
+    return [];
+  }
 }
 
 const event = (type: string) => (line: Record<string, unknown>) => line.event === type;
@@ -209,5 +230,14 @@ describe('examples/ops on the built package', () => {
     expect(run.lines.filter((line) => line.msg === 'Obsolete instance record marked terminated')).toEqual([expect.objectContaining({ recordId: 'vanished', dryRun: true, level: 30 })]);
     // A dry run wrote nothing.
     expect(await store.get('vanished')).toMatchObject({ status: 'running' });
+  });
+
+  it('pino-cli-config.ts: novita-reconcile --config hands the reconciler pino, whose JSON summary line goes to stderr; stdout keeps the summary', async () => {
+    const { env } = await scene();
+    const run = runScript('dist/cli.js', env, ['--config', 'examples/ops/pino-cli-config.ts', '--dry-run'], 'stderr');
+    const exit = await run.exited;
+    expect(exit.code, run.stderr()).toBe(0);
+    expect(run.lines.find((line) => line.msg === 'Instance sync completed')).toMatchObject({ level: 30, service: 'novita-reconcile', dryRun: true, beforeSync: 2, updated: 1, markedTerminated: 1, runId: expect.any(String) });
+    expect(run.stdout()).toMatch(/^Dry run/m);
   });
 });

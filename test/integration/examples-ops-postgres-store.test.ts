@@ -66,7 +66,8 @@ if (!realPostgres.ok) {
 } else {
   const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 8 });
   afterAll(() => pool.end());
-  defineStoreContract({ describe, it }, { name: 'Postgres store example on pg', create: () => postgresHarness(pgClient(pool)) });
+  // A network database: each test gets 15 s, create() and cleanup() included, whatever the runner's default.
+  defineStoreContract({ describe, it }, { name: 'Postgres store example on pg', create: () => postgresHarness(pgClient(pool)), timeoutMs: 15_000 });
 
   describe('Postgres store example on pg: the answer to COMMIT', () => {
     /** A harness whose table runs `body` (plpgsql) at COMMIT for rows whose text contains `marker`. */
