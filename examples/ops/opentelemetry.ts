@@ -1,0 +1,138 @@
+/**
+ * OpenTelemetry traces and metrics, fed by the reconciler's `onEvent`. Only `@opentelemetry/api` is
+ * used here: register your SDK (NodeSDK, an OTLP exporter, ...) as usual and this picks it up.
+ *
+ * Traces: one span `novita_reconciler.sync` per run, started at `run-started` and ended at
+ * `run-finished` (status OK) or `run-failed` (status ERROR, the error code and message), with the
+ * report's counts, the safety limit and `listingWalks` as attributes, and one span event per action
+ * (and per listing restart and safety trip).
+ * Metrics: `novita_reconciler.runs` and `novita_reconciler.actions` (counters),
+ * `novita_reconciler.run.duration` (histogram, seconds), `novita_reconciler.runs.skipped` (counter) and
+ * `novita_reconciler.last_success` (observable gauge, Unix seconds).
+ *
+ * ```ts
+ * const reconciler = createReconciler({ store, novitaClient, onEvent: createOtelOnEvent() });
+ * // Nested under your own span: the run span's parent is the context `sync()` was called in.
+ * await tracer.startActiveSpan('nightly-maintenance', async (span) => { await reconciler.sync(); span.end(); });
+ * ```
+ */
+import { metrics, SpanStatusCode, trace, type Attributes, type Meter, type Span, type Tracer } from '@opentelemetry/api';
+import type { ReconcilerEvent, SyncReport } from 'novita-reconciler';
+
+/** Options of {@link createOtelOnEvent}. */
+export interface OtelOptions {
+  /** @default trace.getTracer('novita-reconciler') */
+  tracer?: Tracer;
+  /** @default metrics.getMeter('novita-reconciler') */
+  meter?: Meter;
+}
+
+/** Returns an `onEvent` handler that records spans and metrics. */
+export function createOtelOnEvent(options: OtelOptions = {}): (event: ReconcilerEvent) => void {
+  const tracer = options.tracer ?? trace.getTracer('novita-reconciler');
+  const meter = options.meter ?? metrics.getMeter('novita-reconciler');
+  const runs = meter.createCounter('novita_reconciler.runs', { description: 'Reconcile runs that ended, by outcome' });
+  const actions = meter.createCounter('novita_reconciler.actions', { description: 'Actions of reconcile runs (planned in a dry run)' });
+  const duration = meter.createHistogram('novita_reconciler.run.duration', { unit: 's', description: 'How long reconcile runs took' });
+  const skipped = meter.createCounter('novita_reconciler.runs.skipped', { description: 'Scheduled turns skipped because a replica sharing the lock had just run' });
+  let lastSuccess: number | undefined;
+  meter
+    .createObservableGauge('novita_reconciler.last_success', { unit: 's', description: 'When the last real (not dry) run finished, Unix seconds' })
+    .addCallback((result) => {
+      if (lastSuccess !== undefined) result.observe(lastSuccess);
+    });
+
+  const open = new Map<string, { span: Span; at: number; dryRun: boolean }>();
+
+  return (event) => {
+    switch (event.type) {
+      case 'run-started': {
+        const span = tracer.startSpan('novita_reconciler.sync', {
+          attributes: {
+            'novita_reconciler.run_id': event.runId,
+            'novita_reconciler.dry_run': event.options.dryRun,
+            'novita_reconciler.handle_obsolete_instances': event.options.handleObsoleteInstances,
+            'novita_reconciler.force_sync': event.options.forceSync,
+          },
+        });
+        open.set(event.runId, { span, at: performance.now(), dryRun: event.options.dryRun });
+        return;
+      }
+      case 'action': {
+        const { action } = event;
+        actions.add(1, { kind: action.kind, outcome: action.outcome, dry_run: event.dryRun });
+        open.get(event.runId)?.span.addEvent('action', {
+          kind: action.kind,
+          outcome: action.outcome,
+          reason: action.reason,
+          'record.id': action.recordId,
+          ...(action.novitaInstanceId === null ? {} : { 'novita.instance_id': action.novitaInstanceId }),
+          ...(action.from === null ? {} : { from: action.from }),
+          ...(action.to === null ? {} : { to: action.to }),
+        });
+        return;
+      }
+      case 'safety-tripped':
+        open.get(event.runId)?.span.addEvent('safety-tripped', { candidates: event.safety.candidates, eligible: event.safety.eligible, overridden: event.safety.overridden });
+        return;
+      case 'listing-restarted':
+        open.get(event.runId)?.span.addEvent('listing-restarted', { walk: event.walk, reason: event.reason });
+        return;
+      case 'run-skipped':
+        skipped.add(1, { reason: event.reason });
+        return;
+      case 'run-finished': {
+        const run = open.get(event.runId);
+        open.delete(event.runId);
+        const { report } = event;
+        runs.add(1, { outcome: 'finished', dry_run: report.dryRun });
+        duration.record(report.duration / 1000, { outcome: 'finished' });
+        if (!report.dryRun) lastSuccess = Date.now() / 1000;
+        run?.span.setAttributes(reportAttributes(report));
+        run?.span.setStatus({ code: SpanStatusCode.OK });
+        run?.span.end();
+        return;
+      }
+      case 'run-failed': {
+        const run = open.get(event.runId);
+        open.delete(event.runId);
+        runs.add(1, { outcome: 'failed', code: event.error.code, dry_run: run?.dryRun ?? false });
+        if (run) duration.record((performance.now() - run.at) / 1000, { outcome: 'failed' });
+        if (event.report) run?.span.setAttributes(reportAttributes(event.report));
+        run?.span.setAttribute('novita_reconciler.error.code', event.error.code);
+        run?.span.recordException(event.error);
+        run?.span.setStatus({ code: SpanStatusCode.ERROR, message: `${event.error.code}: ${event.error.message}` });
+        run?.span.end();
+        return;
+      }
+      case 'progress':
+        return;
+    }
+  };
+}
+
+/** The report's counts as span attributes (no record contents, no credentials). */
+function reportAttributes(report: SyncReport): Attributes {
+  const attributes: Attributes = {
+    'novita_reconciler.records.before': report.beforeSync,
+    'novita_reconciler.records.after': report.afterSync,
+    'novita_reconciler.updated': report.updated,
+    'novita_reconciler.marked_terminated': report.markedTerminated,
+    'novita_reconciler.removed': report.removed,
+    'novita_reconciler.unchanged': report.unchanged,
+    'novita_reconciler.conflicts': report.conflicts,
+    'novita_reconciler.unverified': report.unverified,
+    'novita_reconciler.not_applied': report.notApplied,
+    'novita_reconciler.unknown': report.unknown,
+    'novita_reconciler.adopted': report.adopted,
+    'novita_reconciler.novita_only': report.novitaOnly.length,
+    'novita_reconciler.novita_instances': report.novitaInstances,
+    'novita_reconciler.listing_walks': report.listingWalks,
+    'novita_reconciler.safety.tripped': report.safety.tripped,
+    'novita_reconciler.safety.overridden': report.safety.overridden,
+    'novita_reconciler.safety.candidates': report.safety.candidates,
+    'novita_reconciler.safety.eligible': report.safety.eligible,
+  };
+  for (const [reason, count] of Object.entries(report.skipped)) attributes[`novita_reconciler.skipped.${reason}`] = count;
+  return attributes;
+}

@@ -1,0 +1,92 @@
+/**
+ * Prometheus metrics with prom-client, fed by the reconciler's `onEvent`:
+ *
+ * | metric | type | labels |
+ * |---|---|---|
+ * | `novita_reconciler_runs_total` | counter | `outcome` (`finished` / `failed`), `code` (the error code; empty when finished), `dry_run` |
+ * | `novita_reconciler_actions_total` | counter | `kind`, `outcome`, `dry_run` |
+ * | `novita_reconciler_run_duration_seconds` | histogram | `outcome` |
+ * | `novita_reconciler_last_success_timestamp_seconds` | gauge | (none): the end of the last real run that finished |
+ * | `novita_reconciler_runs_skipped_total` | counter | `reason`: a scheduled turn another replica had already run |
+ * | `novita_reconciler_safety_trips_total` | counter | `overridden` |
+ * | `novita_reconciler_listing_restarts_total` | counter | (none) |
+ *
+ * ```ts
+ * const registry = new Registry();
+ * const metrics = createSyncMetrics(registry);
+ * const reconciler = createReconciler({ store, novitaClient, lock, onEvent: metrics.onEvent });
+ * app.get('/metrics', async (_req, res) => res.type(registry.contentType).send(await registry.metrics()));
+ * ```
+ *
+ * A sync that finds the lock held by another replica rejects with `SYNC_IN_PROGRESS` before its run
+ * starts, so it emits no event: count those where you call `sync()` if you want them.
+ */
+import type { ReconcilerEvent } from 'novita-reconciler';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+
+/** The metrics, and the `onEvent` handler that keeps them. */
+export interface SyncMetrics {
+  /** Pass as `createReconciler({ onEvent })`, or call from your own handler. */
+  onEvent(event: ReconcilerEvent): void;
+}
+
+/** Registers the metrics on `registry`; one call per registry (prom-client refuses a name twice). */
+export function createSyncMetrics(registry: Registry): SyncMetrics {
+  const registers = [registry];
+  const runs = new Counter({ name: 'novita_reconciler_runs_total', help: 'Reconcile runs that ended, by outcome and error code', labelNames: ['outcome', 'code', 'dry_run'], registers });
+  const actions = new Counter({ name: 'novita_reconciler_actions_total', help: 'Actions of reconcile runs (planned in a dry run), by kind and outcome', labelNames: ['kind', 'outcome', 'dry_run'], registers });
+  const duration = new Histogram({
+    name: 'novita_reconciler_run_duration_seconds',
+    help: 'How long reconcile runs took',
+    labelNames: ['outcome'],
+    // From a small account to a listing of thousands of instances with confirmations.
+    buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+    registers,
+  });
+  const lastSuccess = new Gauge({ name: 'novita_reconciler_last_success_timestamp_seconds', help: 'When the last real (not dry) run finished, Unix seconds', registers });
+  const skipped = new Counter({ name: 'novita_reconciler_runs_skipped_total', help: 'Scheduled turns skipped because a replica sharing the lock had just run', labelNames: ['reason'], registers });
+  const safetyTrips = new Counter({ name: 'novita_reconciler_safety_trips_total', help: 'Runs in which the safety limit tripped', labelNames: ['overridden'], registers });
+  const listingRestarts = new Counter({ name: 'novita_reconciler_listing_restarts_total', help: 'Listing walks started again because the listing shifted while it was read', registers });
+
+  // A failed run may carry no report: its duration and options come from its run-started event.
+  const started = new Map<string, { at: number; dryRun: boolean }>();
+
+  return {
+    onEvent(event) {
+      switch (event.type) {
+        case 'run-started':
+          started.set(event.runId, { at: performance.now(), dryRun: event.options.dryRun });
+          return;
+        case 'action':
+          actions.inc({ kind: event.action.kind, outcome: event.action.outcome, dry_run: String(event.dryRun) });
+          return;
+        case 'safety-tripped':
+          safetyTrips.inc({ overridden: String(event.safety.overridden) });
+          return;
+        case 'listing-restarted':
+          listingRestarts.inc();
+          return;
+        case 'run-skipped':
+          skipped.inc({ reason: event.reason });
+          return;
+        case 'run-finished': {
+          started.delete(event.runId);
+          const { report } = event;
+          runs.inc({ outcome: 'finished', code: '', dry_run: String(report.dryRun) });
+          duration.observe({ outcome: 'finished' }, report.duration / 1000);
+          if (!report.dryRun) lastSuccess.set(Date.now() / 1000);
+          return;
+        }
+        case 'run-failed': {
+          const run = started.get(event.runId);
+          started.delete(event.runId);
+          runs.inc({ outcome: 'failed', code: event.error.code, dry_run: String(run?.dryRun ?? event.report?.dryRun ?? false) });
+          if (run !== undefined) duration.observe({ outcome: 'failed' }, (performance.now() - run.at) / 1000);
+          return;
+        }
+        case 'progress':
+          return;
+      }
+    },
+  };
+}

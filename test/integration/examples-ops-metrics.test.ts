@@ -1,0 +1,192 @@
+/**
+ * examples/ops/prometheus-metrics.ts and examples/ops/opentelemetry.ts: what a scrape or an exporter
+ * shows after real runs (one finished, one failed) and a scheduled turn a replica skipped.
+ */
+import { SpanStatusCode } from '@opentelemetry/api';
+import { MeterProvider, MetricReader, type DataPoint, type MetricData } from '@opentelemetry/sdk-metrics';
+import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { Registry } from 'prom-client';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createOtelOnEvent } from '../../examples/ops/opentelemetry.js';
+import { createSyncMetrics } from '../../examples/ops/prometheus-metrics.js';
+import { createMemoryStore, createReconciler, type LockLease, type ReconcilerEvent, type SyncLock } from '../../src/index.js';
+import { createNovitaClient } from '../../src/novita/index.js';
+import { createScriptedNovitaClient, startFakeNovita, type FakeNovita } from '../../src/testing/index.js';
+
+const DAY = 86_400_000;
+const dayOld = () => new Date(Date.now() - DAY).toISOString();
+
+/**
+ * A lock shared by the replicas of one process that remembers when a real run completed: the
+ * capability `start()` needs to share a schedule (createRedisLock has it too; its tests are in
+ * redis-lock-schedule.test.ts).
+ */
+function sharedLock(): SyncLock {
+  let held = false;
+  let lastRun: Date | null = null;
+  return {
+    async acquire() {
+      if (held) return null;
+      held = true;
+      const lease: LockLease = {
+        token: 'shared',
+        lost: new AbortController().signal,
+        release: async () => void (held = false),
+        recordCompletedRun: async (at) => {
+          lastRun = at;
+          return true;
+        },
+      };
+      return lease;
+    },
+    lastCompletedRun: async () => lastRun,
+  };
+}
+
+/** The samples of a text exposition, each with its labels. */
+function parseExposition(text: string): { name: string; labels: Record<string, string>; value: number }[] {
+  return text
+    .split('\n')
+    .filter((line) => line !== '' && !line.startsWith('#'))
+    .map((line) => {
+      const match = /^([a-zA-Z_:][\w:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
+      if (!match) throw new Error(`not an exposition line: ${line}`);
+      const labels = Object.fromEntries([...(match[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((label) => [label[1], label[2]]));
+      return { name: match[1] as string, labels, value: Number(match[3]) };
+    });
+}
+
+let fake: FakeNovita | undefined;
+afterEach(async () => {
+  await fake?.close();
+  fake = undefined;
+});
+
+describe('Prometheus metrics through onEvent (examples/ops/prometheus-metrics.ts)', () => {
+  it('exposes runs by outcome and code, actions by kind, durations, the last success and a skipped scheduled turn', async () => {
+    fake = await startFakeNovita();
+    const [alive, exited] = fake.addInstances(2, () => ({ createdAtMs: Date.now() - DAY }));
+    fake.setStatus(exited?.id ?? '', 'exited');
+    const store = createMemoryStore({
+      records: [
+        { id: 'alive', novitaInstanceId: alive?.id, status: 'running', novitaStatus: 'running', timestamps: { created: dayOld(), started: dayOld() } },
+        { id: 'exited', novitaInstanceId: exited?.id, status: 'running', novitaStatus: 'running', timestamps: { created: dayOld(), started: dayOld() } },
+        { id: 'vanished', novitaInstanceId: 'aaaa00000000dead', status: 'running', novitaStatus: 'running', timestamps: { created: dayOld(), started: dayOld() } },
+      ],
+    });
+    const novitaClient = createNovitaClient({ apiKey: fake.apiKey, baseUrl: fake.url });
+    const lock = sharedLock();
+    const registry = new Registry();
+    const metrics = createSyncMetrics(registry);
+    const reconciler = createReconciler({ store, novitaClient, lock, onEvent: metrics.onEvent });
+
+    const before = Date.now() / 1000;
+    const report = await reconciler.sync();
+    const after = Date.now() / 1000;
+    expect(report).toMatchObject({ updated: 1, markedTerminated: 1, unchanged: 1 });
+    fake.fault({ endpoint: 'list', kind: 'error', status: 401 });
+    await expect(reconciler.sync()).rejects.toMatchObject({ code: 'NOVITA_AUTH' });
+
+    // A second replica on the same lock: its first turn finds the run above and skips.
+    let skippedTurn!: () => void;
+    const skipped = new Promise<void>((resolve) => (skippedTurn = resolve));
+    const replica = createReconciler({
+      store,
+      novitaClient,
+      lock,
+      onEvent: (event: ReconcilerEvent) => {
+        metrics.onEvent(event);
+        if (event.type === 'run-skipped') skippedTurn();
+      },
+    });
+    replica.start({ runImmediately: true });
+    await skipped;
+    await replica.stop();
+
+    const samples = parseExposition(await registry.metrics());
+    const value = (name: string, labels: Record<string, string> = {}) =>
+      samples.filter((sample) => sample.name === name && Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted)).map((sample) => sample.value);
+
+    expect(value('novita_reconciler_runs_total', { outcome: 'finished', code: '', dry_run: 'false' })).toEqual([1]);
+    expect(value('novita_reconciler_runs_total', { outcome: 'failed', code: 'NOVITA_AUTH', dry_run: 'false' })).toEqual([1]);
+    expect(value('novita_reconciler_runs_total')).toHaveLength(2);
+    expect(value('novita_reconciler_actions_total', { kind: 'refresh', outcome: 'applied', dry_run: 'false' })).toEqual([1]);
+    expect(value('novita_reconciler_actions_total', { kind: 'markTerminated', outcome: 'applied', dry_run: 'false' })).toEqual([1]);
+    expect(value('novita_reconciler_actions_total')).toHaveLength(2);
+    expect(value('novita_reconciler_run_duration_seconds_count', { outcome: 'finished' })).toEqual([1]);
+    expect(value('novita_reconciler_run_duration_seconds_count', { outcome: 'failed' })).toEqual([1]);
+    expect(value('novita_reconciler_run_duration_seconds_bucket', { outcome: 'finished', le: '+Inf' })).toEqual([1]);
+    expect(value('novita_reconciler_runs_skipped_total', { reason: 'recent-run-elsewhere' })).toEqual([1]);
+    // Set by the finished run only: the failed one after it left it alone.
+    const [lastSuccess] = value('novita_reconciler_last_success_timestamp_seconds');
+    expect(lastSuccess).toBeGreaterThanOrEqual(before);
+    expect(lastSuccess).toBeLessThanOrEqual(after);
+  });
+});
+
+/** A reader the test collects from by hand. */
+class CollectingReader extends MetricReader {
+  protected override async onForceFlush(): Promise<void> {}
+  protected override async onShutdown(): Promise<void> {}
+}
+
+describe('OpenTelemetry spans and metrics through onEvent (examples/ops/opentelemetry.ts)', () => {
+  it('one span per run with the counts and status, an event per action, and run, action, duration and last-success metrics', async () => {
+    const spans = new InMemorySpanExporter();
+    const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }).getTracer('test');
+    const reader = new CollectingReader();
+    const meter = new MeterProvider({ readers: [reader] }).getMeter('test');
+    const novita = createScriptedNovitaClient({ instances: [{ id: 'nv-a', status: 'exited' }] });
+    const store = createMemoryStore({
+      records: [
+        { id: 'a', novitaInstanceId: 'nv-a', status: 'running', novitaStatus: 'running', timestamps: { created: dayOld(), started: dayOld() } },
+        { id: 'b', novitaInstanceId: 'nv-b', status: 'running', novitaStatus: 'running', timestamps: { created: dayOld(), started: dayOld() } },
+      ],
+    });
+    const reconciler = createReconciler({ store, novitaClient: novita, onEvent: createOtelOnEvent({ tracer, meter }) });
+
+    const report = await reconciler.sync();
+    novita.failListing(new Error('upstream down'));
+    await expect(reconciler.sync()).rejects.toMatchObject({ code: 'NOVITA_API' });
+
+    const [finished, failed] = spans.getFinishedSpans();
+    expect(spans.getFinishedSpans()).toHaveLength(2);
+    expect(finished?.name).toBe('novita_reconciler.sync');
+    expect(finished?.status.code).toBe(SpanStatusCode.OK);
+    expect(finished?.attributes).toMatchObject({
+      'novita_reconciler.run_id': report.runId,
+      'novita_reconciler.dry_run': false,
+      'novita_reconciler.records.before': 2,
+      'novita_reconciler.updated': 1,
+      'novita_reconciler.marked_terminated': 1,
+      'novita_reconciler.listing_walks': 1,
+      'novita_reconciler.safety.tripped': false,
+      'novita_reconciler.skipped.grace': 0,
+    });
+    expect(finished?.events.map((event) => [event.name, event.attributes?.kind, event.attributes?.['record.id'], event.attributes?.outcome])).toEqual([
+      ['action', 'refresh', 'a', 'applied'],
+      ['action', 'markTerminated', 'b', 'applied'],
+    ]);
+    expect(failed?.status).toMatchObject({ code: SpanStatusCode.ERROR, message: expect.stringMatching(/^NOVITA_API: .*upstream down/) });
+    expect(failed?.attributes['novita_reconciler.error.code']).toBe('NOVITA_API');
+    expect(failed?.events.map((event) => event.name)).toEqual(['exception']);
+
+    const { resourceMetrics } = await reader.collect();
+    const metric = (name: string): MetricData | undefined => resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics).find((candidate) => candidate.descriptor.name === name);
+    const points = (name: string) => (metric(name)?.dataPoints ?? []) as DataPoint<unknown>[];
+    expect(points('novita_reconciler.runs').map((point) => [point.attributes, point.value])).toEqual([
+      [{ outcome: 'finished', dry_run: false }, 1],
+      [{ outcome: 'failed', code: 'NOVITA_API', dry_run: false }, 1],
+    ]);
+    expect(points('novita_reconciler.actions').map((point) => [point.attributes.kind, point.value])).toEqual([
+      ['refresh', 1],
+      ['markTerminated', 1],
+    ]);
+    expect(points('novita_reconciler.run.duration').map((point) => [point.attributes.outcome, (point.value as { count: number }).count])).toEqual([
+      ['finished', 1],
+      ['failed', 1],
+    ]);
+    const [lastSuccess] = points('novita_reconciler.last_success');
+    expect(lastSuccess?.value).toBeGreaterThan(Date.now() / 1000 - 60);
+  });
+});
