@@ -58,11 +58,16 @@ export function createScriptedNovitaClient(options: ScriptedNovitaClientOptions 
     if (signal?.aborted) throw new AbortedError(undefined, { cause: signal.reason });
     if (latency <= 0) return;
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(resolve, latency);
-      signal?.addEventListener('abort', () => {
+      // The listener goes when the wait ends, however it ends: calls share the run's signal.
+      const onAbort = (): void => {
         clearTimeout(timer);
-        reject(new AbortedError(undefined, { cause: signal.reason }));
-      }, { once: true });
+        reject(new AbortedError(undefined, { cause: signal?.reason }));
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, latency);
+      signal?.addEventListener('abort', onAbort, { once: true });
     });
   };
 
