@@ -42,12 +42,15 @@ export function listPage(
   }
   const repeat = hitting.find((fault) => fault.kind === 'repeat-page');
   const index = repeat?.kind === 'repeat-page' ? repeat.servePage - 1 : pageNum - firstPageNum;
-  const matching = ordered.filter(
-    (instance) =>
-      (query.name === undefined || instance.name.includes(query.name)) &&
-      (query.productName === undefined || instance.productName.includes(query.productName)) &&
-      (query.status === undefined || instance.status === query.status),
-  );
+  const filtered = query.name !== undefined || query.productName !== undefined || query.status !== undefined;
+  const matching = !filtered
+    ? ordered
+    : ordered.filter(
+        (instance) =>
+          (query.name === undefined || instance.name.includes(query.name)) &&
+          (query.productName === undefined || instance.productName.includes(query.productName)) &&
+          (query.status === undefined || instance.status === query.status),
+      );
   if (matching.length === 0 && options.emptyListingIsNotFound) {
     return { status: 400, body: envelope(400, 'RESOURCE_NOT_FOUND', 'no instances found') };
   }

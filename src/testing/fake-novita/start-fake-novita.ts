@@ -105,7 +105,13 @@ export async function startFakeNovita(input?: FakeNovitaOptions): Promise<FakeNo
   let inFlight = 0;
   let maxInFlight = 0;
 
-  const ordered = () => orderInstances(fleet.all(), options.order);
+  // The listing order changes only when instances join or leave: sorted once per membership change.
+  let orderedCache: { version: number; instances: ReturnType<typeof fleet.all> } | undefined;
+  const ordered = () => {
+    const version = fleet.version;
+    if (orderedCache?.version !== version) orderedCache = { version, instances: orderInstances(fleet.all(), options.order) };
+    return orderedCache.instances;
+  };
 
   const server = createServer((request, response) => {
     inFlight += 1;
