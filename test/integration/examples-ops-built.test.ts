@@ -119,7 +119,13 @@ function runScript(script: string, env: Record<string, string>, args: string[], 
           reject(new Error(`${why}; stdout: ${text.stdout}; stderr: ${text.stderr}`));
         };
         const timer = setTimeout(() => fail(`no such line within ${timeoutMs} ms`), timeoutMs);
-        waiters.push({ match, resolve: (line) => (clearTimeout(timer), resolveLine(line)) });
+        waiters.push({
+          match,
+          resolve: (line) => {
+            clearTimeout(timer);
+            resolveLine(line);
+          },
+        });
         // Output still in the pipe when the process exits arrives just after 'exit'.
         void exited.then(() => setTimeout(() => fail('exited before such a line'), 100));
       });

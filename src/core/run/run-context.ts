@@ -1,0 +1,54 @@
+/** What every step of a run works with (the reconciler's resolved options), and the run's error helpers. */
+import { AbortedError, LockLostError, type ReconcilerError, StoreUnavailableError, isReconcilerError } from '../../errors.js';
+import type { ReconcilerEvent, ReconcilerLogger } from '../events.js';
+import type { LockLease, SyncLock } from '../lock.js';
+import type { NovitaClient, NovitaInstance } from '../novita-client.js';
+import type { SyncScope } from '../planner.js';
+import type { SyncPolicy } from '../policy.js';
+import type { InstanceRecord } from '../record.js';
+import type { SyncReport } from '../../report.js';
+import type { ReconcilerStore } from '../store.js';
+import type { ConfirmLimits } from './confirm-candidates.js';
+
+/** What a run works with: the reconciler's resolved options. */
+export interface RunContext {
+  store: ReconcilerStore;
+  novitaClient: NovitaClient;
+  lock: SyncLock | undefined;
+  policy: SyncPolicy;
+  clock: () => Date;
+  scope: SyncScope | undefined;
+  adoptRecord: (instance: NovitaInstance) => InstanceRecord;
+  /** Deadline of one store or lock call. */
+  storeTimeoutMs: number;
+  /** Deadline of the whole listing (every page and walk). */
+  listingTimeoutMs: number;
+  readBatchSize: number;
+  writeBatchSize: number;
+  confirm: ConfirmLimits;
+  log: (level: keyof ReconcilerLogger, fields: Record<string, unknown>, message: string) => void;
+  emit: (event: ReconcilerEvent) => void;
+}
+
+/** A run's report together with the listing it used (the merged view needs it). */
+export interface RunResult {
+  report: SyncReport;
+  instances: NovitaInstance[];
+}
+
+/** The error a run rejects with once its signal aborted: `LOCK_LOST` when the lease went, else `ABORTED`. */
+export function abortError(signal: AbortSignal, lease: LockLease | null): ReconcilerError {
+  if (lease?.lost.aborted) return new LockLostError();
+  return new AbortedError('sync aborted', { cause: signal.reason });
+}
+
+/** A store failure as `STORE_UNAVAILABLE` (classified errors pass through). */
+export function asStoreError(error: unknown, what: string): ReconcilerError {
+  if (isReconcilerError(error)) return error;
+  return new StoreUnavailableError(`${what}: ${describeError(error)}`, { cause: error });
+}
+
+/** A person-readable message of any thrown value. */
+export function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
