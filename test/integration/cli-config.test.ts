@@ -12,7 +12,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { InstanceRecord } from '../../src/index.js';
 import { startFakeNovita, type FakeNovita } from '../../src/testing/fake-novita/index.js';
-import { connectRedis } from '../setup/redis-test-kit.js';
+import { connectRedis } from '../support/redis-test-kit.js';
 import { buildPackage, runCliBinary } from '../support/built-cli.js';
 import { CANARY_KEY, cliScene, DAY, mixedFleet, running } from '../support/cli-scene.js';
 

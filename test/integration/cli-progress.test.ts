@@ -6,7 +6,7 @@
 import type { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runCli, type CliOutput } from '../../src/cli/main.js';
-import { connectRedis } from '../setup/redis-test-kit.js';
+import { connectRedis } from '../support/redis-test-kit.js';
 import { CANARY_KEY, cliScene, DAY, running } from '../support/cli-scene.js';
 
 let redis: Redis;

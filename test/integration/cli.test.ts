@@ -9,7 +9,7 @@ import type { InstanceRecord } from '../../src/index.js';
 import { runCli } from '../../src/cli/main.js';
 import type { FakeNovita } from '../../src/testing/fake-novita/index.js';
 import { freePort } from '../setup/spawn-redis.js';
-import { connectRedis } from '../setup/redis-test-kit.js';
+import { connectRedis } from '../support/redis-test-kit.js';
 import { CANARY_KEY, cliScene, DAY, mixedFleet, running, type CliScene } from '../support/cli-scene.js';
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;

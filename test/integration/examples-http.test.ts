@@ -12,8 +12,8 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RedisStore } from '../../src/redis/index.js';
 import { startFakeNovita, type FakeNovita } from '../../src/testing/index.js';
-import { connectRedis, dropPrefix, requireRedisUrl, uniquePrefix } from '../setup/redis-test-kit.js';
-import { type Answer, type Example, exampleEnv, IDS, prepareConsumer, run, seedRecords, send, snapshot, startExample, stopExample } from './examples-http-kit.js';
+import { connectRedis, dropPrefix, requireRedisUrl, uniquePrefix } from '../support/redis-test-kit.js';
+import { type Answer, type Example, exampleEnv, IDS, prepareConsumer, run, seedRecords, send, snapshot, startExample, stopExample } from '../support/examples-http-kit.js';
 
 const ADMIN = 'test-admin-token';
 const FRAMEWORKS = ['express', 'fastify', 'hono', 'nest'] as const;

@@ -17,7 +17,7 @@ import type { InstanceRecord } from '../../src/index.js';
 import { createRedisStore, type RedisStore } from '../../src/redis/index.js';
 import { startFakeNovita, type FakeNovita } from '../../src/testing/index.js';
 import { buildPackage } from '../support/built-cli.js';
-import { connectRedis, dropPrefix, requireRedisUrl, uniquePrefix } from '../setup/redis-test-kit.js';
+import { connectRedis, dropPrefix, requireRedisUrl, uniquePrefix } from '../support/redis-test-kit.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const DAY = 86_400_000;

@@ -11,7 +11,7 @@ import { createReconciler, type InstanceRecord } from '../../src/index.js';
 import { createNovitaClient } from '../../src/novita/index.js';
 import { createRedisLock, createRedisStore } from '../../src/redis/index.js';
 import { startFakeNovita, type FakeNovita } from '../../src/testing/index.js';
-import { connectRedis, dropPrefix, requireRedisUrl, uniquePrefix } from '../setup/redis-test-kit.js';
+import { connectRedis, dropPrefix, requireRedisUrl, uniquePrefix } from '../support/redis-test-kit.js';
 
 // The examples import the package by name; here that name means the source, as the root tsconfig's
 // `paths` make it mean for tsc (Vite alone would resolve it to ./dist through the exports map).

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES, runCli } from '../../src/cli/main.js';
 import { policyFromEnv } from '../../src/index.js';
 import { startFakeNovita } from '../../src/testing/index.js';
-import { connectRedis, dropPrefix, requireRedisUrl, uniquePrefix } from '../setup/redis-test-kit.js';
+import { connectRedis, dropPrefix, requireRedisUrl, uniquePrefix } from '../support/redis-test-kit.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const manifest = readFileSync(resolve(root, 'examples/ops/k8s/cronjob.yaml'), 'utf8');

@@ -13,7 +13,7 @@ import type { StoreContractHarness } from '../../src/testing/index.js';
 import { createPostgresStore, type PostgresStore } from '../../examples/ops/postgres-store/postgres-store.js';
 import { dropSchema, ensureSchema } from '../../examples/ops/postgres-store/schema.js';
 import { pgClient, pgliteClient, type SqlClient } from '../../examples/ops/postgres-store/sql-client.js';
-import { startStallingProxy } from '../setup/stalling-proxy.js';
+import { startStallingProxy } from '../support/stalling-proxy.js';
 
 // The examples import the package by name; here that name means the source, as the root tsconfig's
 // `paths` make it mean for tsc (Vite alone would resolve it to ./dist through the exports map).

@@ -2,7 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { requireRedisUrl } from '../setup/redis-test-kit.js';
+import { requireRedisUrl } from '../support/redis-test-kit.js';
 
 const root = resolve(import.meta.dirname, '../..');
 const tsx = resolve(root, 'node_modules/tsx/dist/cli.mjs');

@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createNovitaClient } from '../../src/novita/index.js';
 import { freePort } from '../setup/spawn-redis.js';
-import { requireRedisUrl, uniquePrefix } from '../setup/redis-test-kit.js';
+import { requireRedisUrl, uniquePrefix } from '../support/redis-test-kit.js';
 import { buildPackage, runCliBinary, spawnCli, type RunningCli } from '../support/built-cli.js';
 
 let build: string;

@@ -9,7 +9,7 @@ import { request as httpRequest } from 'node:http';
 import { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, createListHandler, createSyncHandler, toFetchHandler, type FetchHandler } from '../../src/index.js';
-import { curlForm, expectOutcome, fleet, send, snapshot, startServer, SYNC_CASES } from './http-adapter-kit.js';
+import { curlForm, expectOutcome, fleet, send, snapshot, startServer, SYNC_CASES } from '../support/http-adapter-kit.js';
 
 const servers: { close(): Promise<void> }[] = [];
 afterEach(async () => {

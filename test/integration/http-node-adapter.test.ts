@@ -7,7 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, createListHandler, createSyncHandler, toNodeHandler } from '../../src/index.js';
-import { curlForm, expectOutcome, fleet, send, snapshot, startServer, SYNC_CASES, type Outcome, type SentRequest } from './http-adapter-kit.js';
+import { curlForm, expectOutcome, fleet, send, snapshot, startServer, SYNC_CASES, type Outcome, type SentRequest } from '../support/http-adapter-kit.js';
 
 const servers: { close(): Promise<void> }[] = [];
 afterEach(async () => {

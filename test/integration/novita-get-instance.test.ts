@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientFor, fakeNovita, rejectionOf } from './novita-test-kit.js';
+import { clientFor, fakeNovita, rejectionOf } from '../support/novita-test-kit.js';
 
 describe('getInstance', () => {
   it('resolves the instance with its detail fields parsed', async () => {

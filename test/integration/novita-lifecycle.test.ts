@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createFakeClock } from '../../src/testing/fake-novita/index.js';
-import { clientFor, fakeNovita, rejectionOf } from './novita-test-kit.js';
+import { clientFor, fakeNovita, rejectionOf } from '../support/novita-test-kit.js';
 
 const CREATE = { productId: '4090.16c62g', gpuNum: 1, rootfsSize: 60, imageUrl: 'docker.io/library/python:3.11', kind: 'gpu' as const, name: 'trainer' };
 

@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { clientFor, fakeNovita } from './novita-test-kit.js';
+import { clientFor, fakeNovita } from '../support/novita-test-kit.js';
 
 // Node prints MaxListenersExceededWarning once a signal holds 11 abort listeners. Every wait of the
 // client (gate queue, retry sleep, attempt timeout, listing walk) shares one listener per signal, so

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ListingProgress, ListingRestart } from '../../src/core/novita-client.js';
 import type { FakeFleetControl, FakeNovita } from '../../src/testing/fake-novita/index.js';
-import { clientFor, fakeNovita, idsOf, recordingLogger, rejectionOf } from './novita-test-kit.js';
+import { clientFor, fakeNovita, idsOf, recordingLogger, rejectionOf } from '../support/novita-test-kit.js';
 
 const DAY_ONE = Date.UTC(2025, 0, 1);
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { FakeFault, FakeFleetControl } from '../../src/testing/fake-novita/index.js';
-import { clientFor, fakeNovita, idsOf } from './novita-test-kit.js';
+import { clientFor, fakeNovita, idsOf } from '../support/novita-test-kit.js';
 
 const faultArbitrary: fc.Arbitrary<FakeFault> = fc
   .record({

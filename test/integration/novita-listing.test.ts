@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientFor, fakeNovita, idsOf, rejectionOf } from './novita-test-kit.js';
+import { clientFor, fakeNovita, idsOf, rejectionOf } from '../support/novita-test-kit.js';
 
 describe('listInstances: pagination', () => {
   it('reads a one-page account completely', async () => {

@@ -3,7 +3,7 @@
  * sharing one API key with the app never sends more than the budget allows. Over real HTTP.
  */
 import { describe, expect, it } from 'vitest';
-import { clientFor, fakeNovita } from './novita-test-kit.js';
+import { clientFor, fakeNovita } from '../support/novita-test-kit.js';
 
 describe('request budget', () => {
   it('a listing of 10 pages at 20 requests per second, burst 1, is spread over at least 450 ms at the fake', async () => {

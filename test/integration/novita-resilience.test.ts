@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clientFor, fakeNovita, recordingLogger, rejectionOf } from './novita-test-kit.js';
+import { clientFor, fakeNovita, recordingLogger, rejectionOf } from '../support/novita-test-kit.js';
 
 describe('per-request retries', () => {
   it('honours Retry-After seconds on a 429 before trying again', async () => {

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { clientFor, fakeNovita, recordingLogger } from './novita-test-kit.js';
+import { clientFor, fakeNovita, recordingLogger } from '../support/novita-test-kit.js';
 
 const CANARY_KEY = 'sk_canary_4f1e9b7d2c6a0853';
 const SSH_PASSWORD = 'canary-ssh-password-77aa';

@@ -9,8 +9,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createReconciler, type ReconcilerError } from '../../src/index.js';
 import { createRedisLock, createRedisStore } from '../../src/redis/index.js';
 import { createScriptedNovitaClient } from '../../src/testing/scripted-novita-client.js';
-import { dropPrefix, requireRedisUrl, sampleRecord, uniquePrefix } from '../setup/redis-test-kit.js';
-import { startStallingProxy } from '../setup/stalling-proxy.js';
+import { dropPrefix, requireRedisUrl, sampleRecord, uniquePrefix } from '../support/redis-test-kit.js';
+import { startStallingProxy } from '../support/stalling-proxy.js';
 
 const cleanups: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {

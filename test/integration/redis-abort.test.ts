@@ -7,8 +7,8 @@ import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isReconcilerError } from '../../src/errors.js';
 import { createRedisLock, createRedisStore, writeBatchProgress, type RedisConditionalWrite, type RedisStore } from '../../src/redis/index.js';
-import { dropPrefix, requireRedisUrl, sampleRecord, uniquePrefix, versionOf } from '../setup/redis-test-kit.js';
-import { startStallingProxy, type StallingProxy } from '../setup/stalling-proxy.js';
+import { dropPrefix, requireRedisUrl, sampleRecord, uniquePrefix, versionOf } from '../support/redis-test-kit.js';
+import { startStallingProxy, type StallingProxy } from '../support/stalling-proxy.js';
 
 const cleanups: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {

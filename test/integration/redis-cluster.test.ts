@@ -10,7 +10,7 @@ import { isReconcilerError } from '../../src/errors.js';
 import { createRedisLock, createRedisStore, type RedisStore } from '../../src/redis/index.js';
 import { defineStoreContract } from '../../src/testing/store-contract.js';
 import type { StoreContractHarness } from '../../src/testing/store-contract-types.js';
-import { readAllEntries, sampleRecord, uniquePrefix, versionOf } from '../setup/redis-test-kit.js';
+import { readAllEntries, sampleRecord, uniquePrefix, versionOf } from '../support/redis-test-kit.js';
 import { spawnRedis, type RedisProcess } from '../setup/spawn-redis.js';
 
 const run = promisify(execFile);

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createRedisStore } from '../../src/redis/index.js';
-import { connectRedis, dropPrefix, sampleRecord, uniquePrefix, versionOf } from '../setup/redis-test-kit.js';
+import { connectRedis, dropPrefix, sampleRecord, uniquePrefix, versionOf } from '../support/redis-test-kit.js';
 
 const prefix = uniquePrefix('concurrency');
 const clients = Array.from({ length: 20 }, () => connectRedis());

@@ -8,7 +8,7 @@ import type { ConditionalWrite } from '../../src/core/store.js';
 import { isReconcilerError } from '../../src/errors.js';
 import { createRedisStore, type RedisStore } from '../../src/redis/index.js';
 import { freePort, spawnRedis, type RedisProcess } from '../setup/spawn-redis.js';
-import { connectRedis, readAllEntries, sampleRecord } from '../setup/redis-test-kit.js';
+import { connectRedis, readAllEntries, sampleRecord } from '../support/redis-test-kit.js';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {

@@ -5,7 +5,7 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { isReconcilerError } from '../../src/errors.js';
 import { createRedisLock, createRedisStore, hashTagOf, type RedisLock, type RedisLockLease } from '../../src/redis/index.js';
-import { connectRedis, dropPrefix, uniquePrefix } from '../setup/redis-test-kit.js';
+import { connectRedis, dropPrefix, uniquePrefix } from '../support/redis-test-kit.js';
 
 const redis = connectRedis();
 const prefixes: string[] = [];

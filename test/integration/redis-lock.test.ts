@@ -6,7 +6,7 @@ import { createRedisLock, createRedisStore, type RedisStore } from '../../src/re
 import { createNovitaClient } from '../../src/novita/index.js';
 import { startFakeNovita } from '../../src/testing/fake-novita/index.js';
 import { createScriptedNovitaClient } from '../../src/testing/scripted-novita-client.js';
-import { connectRedis, dropPrefix, sampleRecord, uniquePrefix, versionOf } from '../setup/redis-test-kit.js';
+import { connectRedis, dropPrefix, sampleRecord, uniquePrefix, versionOf } from '../support/redis-test-kit.js';
 
 const redis = connectRedis();
 const prefixes: string[] = [];

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isReconcilerError, type ConfigError } from '../../src/errors.js';
 import { createRedisLock, createRedisStore } from '../../src/redis/index.js';
-import { connectRedis, dropPrefix, requireRedisUrl, sampleRecord } from '../setup/redis-test-kit.js';
+import { connectRedis, dropPrefix, requireRedisUrl, sampleRecord } from '../support/redis-test-kit.js';
 
 const redis = connectRedis();
 afterAll(async () => {

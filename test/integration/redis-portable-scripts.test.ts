@@ -6,7 +6,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { InstanceRecord } from '../../src/core/record.js';
 import { createRedisStore } from '../../src/redis/index.js';
-import { connectRedis, dropPrefix, readAllEntries, sampleRecord, uniquePrefix } from '../setup/redis-test-kit.js';
+import { connectRedis, dropPrefix, readAllEntries, sampleRecord, uniquePrefix } from '../support/redis-test-kit.js';
 
 const redis = connectRedis();
 const prefix = uniquePrefix('portable');

@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createReconciler } from '../../src/index.js';
 import { createRedisLock, createRedisStore } from '../../src/redis/index.js';
 import { createScriptedNovitaClient } from '../../src/testing/scripted-novita-client.js';
-import { connectRedis, dropPrefix, uniquePrefix } from '../setup/redis-test-kit.js';
+import { connectRedis, dropPrefix, uniquePrefix } from '../support/redis-test-kit.js';
 
 const redis = connectRedis();
 afterAll(() => redis.quit());

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConditionalWrite } from '../../src/core/store.js';
 import { createRedisStore } from '../../src/redis/index.js';
 import { spawnRedis, type RedisProcess } from '../setup/spawn-redis.js';
-import { commandCalls, connectRedis, STORE_CLIENT_COMMANDS, readAllEntries, sampleRecord } from '../setup/redis-test-kit.js';
+import { commandCalls, connectRedis, STORE_CLIENT_COMMANDS, readAllEntries, sampleRecord } from '../support/redis-test-kit.js';
 import type { Redis } from 'ioredis';
 
 let server: RedisProcess;

@@ -1,6 +1,6 @@
 import { afterAll, describe, it } from 'vitest';
 import { defineStoreContract } from '../../src/testing/store-contract.js';
-import { connectRedis, redisStoreHarness } from '../setup/redis-test-kit.js';
+import { connectRedis, redisStoreHarness } from '../support/redis-test-kit.js';
 
 const redis = connectRedis();
 afterAll(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { isReconcilerError } from '../../src/errors.js';
 import { createRedisStore, type RedisRecordCodec } from '../../src/redis/index.js';
-import { connectRedis, dropPrefix, readAllEntries, redisStoreHarness, sampleRecord, uniquePrefix, versionOf } from '../setup/redis-test-kit.js';
+import { connectRedis, dropPrefix, readAllEntries, redisStoreHarness, sampleRecord, uniquePrefix, versionOf } from '../support/redis-test-kit.js';
 
 const redis = connectRedis();
 const prefixes: string[] = [];
@@ -253,7 +253,7 @@ describe('Redis store: codecs', () => {
 
 describe('Redis store: connections', () => {
   it('a store opened from a URL owns its connection and close() quits it', async () => {
-    const { requireRedisUrl } = await import('../setup/redis-test-kit.js');
+    const { requireRedisUrl } = await import('../support/redis-test-kit.js');
     const prefix = uniquePrefix('url');
     prefixes.push(prefix);
     const store = createRedisStore({ url: requireRedisUrl(), prefix });

@@ -9,7 +9,7 @@ import { isReconcilerError } from '../../src/errors.js';
 import { createRedisStore, writeBatchProgress, type RedisConditionalWrite, type RedisStore } from '../../src/redis/index.js';
 import { STANDARD_PRELUDE } from '../../src/redis/lua-preludes.js';
 import { APPLY_WRITES } from '../../src/redis/record-scripts.js';
-import { connectRedis, dropPrefix, sampleRecord, uniquePrefix, versionOf } from '../setup/redis-test-kit.js';
+import { connectRedis, dropPrefix, sampleRecord, uniquePrefix, versionOf } from '../support/redis-test-kit.js';
 
 const redis = connectRedis();
 const prefixes: string[] = [];

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createReconciler, type ReconcilerEvent } from '../../src/index.js';
 import { createRedisLock, createRedisStore } from '../../src/redis/index.js';
 import { createScriptedNovitaClient } from '../../src/testing/scripted-novita-client.js';
-import { dropPrefix, requireRedisUrl, uniquePrefix } from '../setup/redis-test-kit.js';
+import { dropPrefix, requireRedisUrl, uniquePrefix } from '../support/redis-test-kit.js';
 
 const cleanups: (() => Promise<unknown> | void)[] = [];
 afterEach(async () => {

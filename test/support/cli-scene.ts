@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import type { InstanceRecord } from '../../src/index.js';
 import { createRedisStore, type RedisStore } from '../../src/redis/index.js';
 import { startFakeNovita, type FakeNovita, type FakeNovitaOptions } from '../../src/testing/fake-novita/index.js';
-import { dropPrefix, requireRedisUrl, uniquePrefix } from '../setup/redis-test-kit.js';
+import { dropPrefix, requireRedisUrl, uniquePrefix } from './redis-test-kit.js';
 
 export const CANARY_KEY = 'sk_canary_cli_5e2d9a71c04b3f86';
 export const DAY = 86_400_000;

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
 import { createMemoryStore, createReconciler, type InstanceStore, type MemoryStore } from '../../src/index.js';
 import { createScriptedNovitaClient, type ScriptedNovitaClient } from '../../src/testing/scripted-novita-client.js';
-import { instance, NOW, record } from '../support/reconcile-fixtures.js';
+import { instance, NOW, record } from './reconcile-fixtures.js';
 
 /** r0 runs and Novita agrees; r1 runs but Novita says exited (a sync stops it); r2's instance is gone (a sync terminates it). */
 export function fleet() {
