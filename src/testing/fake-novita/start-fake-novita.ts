@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { FakeEndpoint, FakeFault, FakeFaultHandle, FakeFleetControl } from './fake-faults.js';
-import { createFaultBook } from './fake-faults.js';
+import { createFaultBook, isTerminalFault } from './fake-faults.js';
 import type { FakeNovitaInstance } from './fake-instance.js';
 import { renderDetail, renderListItem } from './fake-instance.js';
 import type { FakeNovitaOptions } from './fake-options.js';
@@ -164,7 +164,7 @@ export async function startFakeNovita(input?: FakeNovitaOptions): Promise<FakeNo
     for (const fault of hitting) if (fault.kind === 'mutate') fault.run(fake);
     const latency = hitting.reduce((sum, fault) => sum + (fault.kind === 'latency' ? fault.ms : 0), 0);
     if (latency > 0) await delay(latency);
-    const terminal = hitting.find((fault) => ['error', 'route-404', 'rate-limit', 'hang', 'drop', 'malformed-json'].includes(fault.kind));
+    const terminal = hitting.find(isTerminalFault);
     if (terminal) {
       switch (terminal.kind) {
         case 'error':
