@@ -44,7 +44,8 @@ export function docCoverage(root: string = resolve(import.meta.dirname, '..')): 
     const file = program.getSourceFile(resolve(root, entry));
     if (!file) throw new Error(`no source file for ${entry}`);
     const moduleSymbol = checker.getSymbolAtLocation(file);
-    if (!moduleSymbol) continue;
+    // An entry that does not resolve to a module must fail loudly, not drop its exports from the count.
+    if (!moduleSymbol) throw new Error(`${entry} is not a module (no exports found)`);
     for (const exported of checker.getExportsOfModule(moduleSymbol)) {
       const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
       for (const declaration of symbol.declarations ?? []) {

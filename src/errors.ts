@@ -37,8 +37,10 @@ export class ReconcilerError extends Error {
   /** What went wrong, as a stable machine-readable code. */
   readonly code: ErrorCode;
   /**
-   * The report of what a sync run had applied before it failed, when the error ended a run midway.
-   * Set by the reconciler; `undefined` elsewhere.
+   * The report of what a sync run had applied before it failed: set by the reconciler when a real (not
+   * dry) run failed during its confirmations or its writes, with each write's outcome (`applied`,
+   * `not-applied`, `unknown`, ...). `undefined` for a failure before that (the lock, the listing, the
+   * records, planning), for a dry run, and for errors that did not end a run.
    */
   report?: import('./report.js').SyncReport;
 

@@ -55,6 +55,7 @@ export type ActionOutcome = 'planned' | 'applied' | 'conflict' | 'missing' | 'no
 
 /** One action of a run, as reported, logged and emitted. Never carries Novita credentials. */
 export interface SyncAction {
+  /** What the action does to the record (see {@link ActionKind}); with `reason`, it says why the record changed. */
   kind: ActionKind;
   /** The record's id. */
   recordId: string;
@@ -64,9 +65,19 @@ export interface SyncAction {
   from: string | null;
   /** The local status after (`null` for a removal). */
   to: string | null;
+  /** Why the action was taken (see {@link ActionReason}), for example `instance-not-found` for a `markTerminated`. */
   reason: ActionReason;
-  /** Novita's status as last seen for this instance, or `null` when Novita does not list it. */
+  /**
+   * Novita's status for this instance as this run saw it (in the listing, or from `getInstance` when the
+   * listing lacked it), or `null` when the run saw none: absent from the listing and not found, not
+   * asked (`confirmObsolete: false`, or a record terminated on Novita's proof), or no Novita id.
+   */
   novitaStatus: string | null;
+  /**
+   * What became of the action's write (see {@link ActionOutcome}): always `planned` in a dry run;
+   * `applied`, `conflict` or `missing` in a real run; `not-applied` or `unknown` in the report of a run
+   * that failed midway (`error.report`), or `unknown` for a write a store answered no result for.
+   */
   outcome: ActionOutcome;
 }
 
@@ -88,14 +99,23 @@ export interface SkippedCounts {
 
 /** Whether the safety limit held back obsolete handling this run. */
 export interface SafetyReport {
+  /**
+   * Whether the limit tripped: `candidates` exceed `maxObsoleteFraction` of `eligible`, and `eligible`
+   * is at least `safetyMinRecords`. Unless `overridden`, nothing based on absence from the listing
+   * happened this run (those records count under `skipped.safety`); status refreshes still applied.
+   */
   tripped: boolean;
-  /** Why it tripped, for a person. */
+  /** Why it tripped, for a person, with the counts and the fraction; present only when `tripped`. */
   reason?: string;
-  /** Obsolete candidates counted before confirmation. */
+  /**
+   * Obsolete candidates whose candidacy rests on the listing (they have a Novita id), counted before
+   * any confirmation. Never-started records without a Novita id are not counted here (the report's
+   * `obsoleteCandidates` counts them too).
+   */
   candidates: number;
   /** Records with a Novita id, outside the grace period and not terminated: the ones that should be alive. */
   eligible: number;
-  /** Whether `forceSync` overrode a trip. */
+  /** Whether `forceSync` overrode a trip (`tripped` and `forceSync`); always `false` when not `tripped`. */
   overridden: boolean;
 }
 
@@ -121,15 +141,27 @@ export interface ConfirmationReport {
 
 /** A Novita instance without a record, as reported (no credentials). */
 export interface NovitaOnlyInstance {
+  /** Novita's id of the instance that no stored record names. */
   novitaInstanceId: string;
+  /** The instance's name at Novita, or `null` when Novita sent none. */
   name: string | null;
+  /** Novita's raw status (never a deleting one: instances being deleted are not reported). */
   status: string;
 }
 
 /** The options a run was called with, resolved. */
 export interface SyncRunOptions {
+  /** Whether the run wrote nothing and only reported what it would do (`sync({ dryRun })`, `false` unless asked). */
   dryRun: boolean;
+  /**
+   * Whether obsolete handling and retention were allowed this run (`true` unless asked otherwise);
+   * `false` still refreshes statuses.
+   */
   handleObsoleteInstances: boolean;
+  /**
+   * Whether the run was allowed past a tripped safety limit (`false` unless asked); whether it had to be
+   * is `safety.overridden`.
+   */
   forceSync: boolean;
 }
 
@@ -139,13 +171,17 @@ export interface SyncRunOptions {
  * `unknown` and the `skipped` reasons; these add up to `beforeSync`.
  */
 export interface SyncReport {
-  /** A unique id of this run. */
+  /** A random UUID naming this run: the same `runId` is on its events, its log lines and (Redis store) its audit entries. */
   runId: string;
   /** Records before the run (valid or not). */
   beforeSync: number;
   /** Records after the run (or that a dry run would leave). */
   afterSync: number;
-  /** Records refreshed from Novita (including revived and timestamp-stamped ones). */
+  /**
+   * Records refreshed from Novita (including terminated records revived because their instance is
+   * alive), and terminated records stamped with `timestamps.terminated`. A record stamped with
+   * `timestamps.firstSeen` counts under `skipped.grace` instead.
+   */
   updated: number;
   /** Records marked terminated. */
   markedTerminated: number;
@@ -153,15 +189,23 @@ export interface SyncReport {
   removed: number;
   /** Records that needed no write. */
   unchanged: number;
-  /** Records whose write met a concurrent change; left for the next run. */
+  /**
+   * Records whose write met a concurrent change (the record changed, or was deleted before an update
+   * could land); nothing written, left for the next run.
+   */
   conflicts: number;
-  /** Obsolete candidates whose confirmation with Novita failed; left for the next run. */
+  /**
+   * Obsolete or retention candidates left for the next run because Novita never proved them gone: the
+   * confirmation failed or was never made (circuit breaker, budget). In a resolved run this is
+   * `confirmations.failed + confirmations.notAttempted`.
+   */
   unverified: number;
   /** Records whose write was planned but not attempted because the run stopped (only in `error.report`). */
   notApplied: number;
   /**
    * Records whose write was sent but whose answer never came (the store missed its deadline, or the run
-   * was aborted or lost its lease while waiting): it may or may not have landed (only in `error.report`).
+   * was aborted or lost its lease while waiting): it may or may not have landed. Only in `error.report`,
+   * except for writes a store answered no result for (a store breaking the `writeBatch` contract).
    */
   unknown: number;
   /** Records left alone, per reason. */
@@ -184,14 +228,24 @@ export interface SyncReport {
   instancesRemoved: number;
   /** Records created for Novita-only instances. */
   adopted: number;
-  /** Novita instances without a record (in scope, not being deleted) and not adopted. */
+  /**
+   * Novita instances without a record (in scope, not being deleted) and not adopted: with
+   * `novitaOnly: 'report'`, and with `'adopt'` those too young or in an unmapped status to adopt.
+   * Always empty with `novitaOnly: 'ignore'` (they still count in `totalInstances`).
+   */
   novitaOnly: NovitaOnlyInstance[];
+  /** Whether the safety limit tripped this run, on what counts, and whether `forceSync` overrode it. */
   safety: SafetyReport;
-  /** Run time in milliseconds. */
+  /** Run time in milliseconds, from the moment the run began (before its lock was taken) to its report. */
   duration: number;
-  /** When the run started, ISO 8601. */
+  /** When the run began (before its lock was taken), ISO 8601, by the reconciler's `clock`. */
   timestamp: string;
+  /**
+   * Whether this was a dry run (= `options.dryRun`): nothing was written, every action's outcome is
+   * `planned`, and the counts and `afterSync` say what a real run would have done.
+   */
   dryRun: boolean;
+  /** The options the run was called with, defaults filled in. */
   options: SyncRunOptions;
   /** Every action, in the order it was planned, with its outcome. */
   actions: SyncAction[];

@@ -6,21 +6,37 @@ import type { InstanceRecord } from './record.js';
  * carry (`envs` values, `sshPassword`, passwords inside connect components) never leak into a view.
  */
 export interface PublicInstance {
+  /** Novita's instance id. */
   id: string;
+  /** Novita's raw status (`running`, `exited`, ...), not the local one: the record's `status` is on the row's `record`. */
   status: string;
+  /** The instance's name at Novita. */
   name?: string;
+  /** The cluster (region) it runs in, for example `us-ca-6`. */
   clusterId?: string;
+  /** The cluster's display name, for example `US-CA-06`. */
   clusterName?: string;
+  /** The product (machine type) id, for example `4090.16c62g`. */
   productId?: string;
+  /** The product name, for example `RTX 4090 24GB`. */
   productName?: string;
+  /** `gpu` or `cpu`. */
   kind?: string;
+  /** GPUs. A number from the built-in client; a custom client may pass Novita's string (`"1"`). */
   gpuNum?: number | string;
+  /** CPU cores. A number from the built-in client; a custom client may pass Novita's string (`"16"`). */
   cpuNum?: number | string;
+  /** Memory in GB. A number from the built-in client; a custom client may pass Novita's string (`"62"`). */
   memory?: number | string;
+  /** The container image (a password or token inside the URL redacted by the built-in client). */
   imageUrl?: string;
+  /** `onDemand`, `monthly` or `spot`, as Novita sent it. */
   billingMode?: string;
+  /** When the instance was created: ISO 8601 from the built-in client (a `Date` from a custom client becomes ISO 8601). */
   createdAt?: string;
+  /** When the instance last started, ISO 8601 from the built-in client; absent when it never started. */
   lastStartedAt?: string;
+  /** When the instance last stopped, ISO 8601 from the built-in client; absent when it never stopped. */
   lastStoppedAt?: string;
 }
 
@@ -60,14 +76,21 @@ export type InstanceViewRow =
 
 /** The merged view of local records and Novita instances. */
 export interface InstanceView {
+  /**
+   * One row per valid record in scope, in the store's order (`merged` when its instance is listed, else
+   * `local`), then one per listed instance in scope that no record in scope names (`novita`), unless
+   * `includeNovitaOnly: false`. Undecodable records are left out.
+   */
   instances: InstanceViewRow[];
+  /** The rows per `source`; `local + novita + merged = total`. */
   counts: {
-    /** Records whose instance is not in the listing. */
+    /** Records whose instance is not in the listing (or that have no Novita id). */
     local: number;
-    /** Instances no record names. */
+    /** Instances no record names (0 with `includeNovitaOnly: false`). */
     novita: number;
     /** Records matched to an instance. */
     merged: number;
+    /** Every row: `instances.length`. */
     total: number;
   };
 }

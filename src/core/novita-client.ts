@@ -29,6 +29,7 @@ export interface NovitaInstance {
 
 /** A complete Novita listing: every instance of the account, distinct ids, as many as `total`. */
 export interface NovitaListing {
+  /** Every instance of the account, each once (the reconciler rejects a listing with a repeated id, or fewer than `total`). */
   instances: NovitaInstance[];
   /** Novita's announced total; equals `instances.length` for a complete listing. */
   total: number;
@@ -41,6 +42,7 @@ export interface NovitaListing {
 
 /** Options every Novita call takes. */
 export interface NovitaCallOptions {
+  /** Aborts the call: it rejects with `ABORTED` (the built-in client stops its retries and requests in flight). */
   signal?: AbortSignal;
 }
 

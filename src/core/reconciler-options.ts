@@ -32,11 +32,19 @@ export interface ReconcilerOptions {
   lock?: SyncLock;
   /** The time source. @default () => new Date() */
   clock?: () => Date;
-  /** Receives each run's start, progress, each action, a safety trip, and each run's end or failure. Errors it throws are logged and ignored. */
+  /**
+   * Receives each run's start, progress, listing restarts, each action, a safety trip, and each run's
+   * end or failure, and the schedule's skipped turns ({@link ReconcilerEvent}). Called synchronously;
+   * errors it throws are logged and ignored.
+   */
   onEvent?: (event: ReconcilerEvent) => void;
   /** Limits this reconciler to the records and instances it owns. @default everything */
   scope?: SyncScope;
-  /** Builds the record for an adopted Novita-only instance. @default id = the Novita id, plus the instance name */
+  /**
+   * Builds the record for an adopted Novita-only instance; the reconciler then sets the fields it owns
+   * (`novitaInstanceId`, `status`, `novitaStatus`, timestamps). @default id = the Novita id, plus the
+   * instance's `name` and `adopted: true`
+   */
   adoptRecord?: (instance: NovitaInstance) => InstanceRecord;
   /** Confirmations with `getInstance` in flight at once. @default the client's `maxConcurrency`, else 4 */
   confirmConcurrency?: number;

@@ -17,7 +17,7 @@ export interface RecordTimestamps {
   /** Set on every write the reconciler makes. */
   updated?: string;
   /**
-   * Owned by the library: when it first saw a record whose `created` is missing. Written once, by a
+   * Owned by the library: when it first saw a record whose `created` is missing or unreadable. Written once, by a
    * real run (never by a dry run), never into `created`; the record's age counts from it.
    */
   firstSeen?: string;

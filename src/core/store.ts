@@ -8,6 +8,7 @@ export interface VersionedRecord {
   record: InstanceRecord;
   /** Opaque token that changes whenever the stored value changes, by anyone. */
   version: string;
+  /** Always absent on a decoded record: `entry.invalid === undefined` tells it from an {@link InvalidStoredRecord}. */
   invalid?: undefined;
 }
 
@@ -15,6 +16,7 @@ export interface VersionedRecord {
 export interface InvalidStoredRecord {
   /** The record id (the key it is stored under). */
   id: string;
+  /** Always absent: the stored value could not be decoded, so there is no record to give. */
   record?: undefined;
   /** Opaque token of the stored value. */
   version: string;
@@ -27,8 +29,11 @@ export type StoreEntry = VersionedRecord | InvalidStoredRecord;
 
 /** A conditional put: applies only if the stored record still has `expectedVersion` (or, when `null`, does not exist). */
 export interface ConditionalPut {
+  /** Tells a put from a {@link ConditionalDelete}. */
   op: 'put';
+  /** The id the record is stored under; always `record.id` (the built-in stores refuse a put whose ids differ, `RECORD_INVALID`). */
   id: string;
+  /** The whole next version of the record, to store as it is (not merged): the fields the library owns changed, every other field as read. */
   record: InstanceRecord;
   /** The version read, or `null` to create a record that must not exist yet. */
   expectedVersion: string | null;
@@ -38,8 +43,11 @@ export interface ConditionalPut {
 
 /** A conditional delete: applies only if the stored record still has `expectedVersion`. */
 export interface ConditionalDelete {
+  /** Tells a delete from a {@link ConditionalPut}. */
   op: 'delete';
+  /** The id of the record to delete. */
   id: string;
+  /** The version read: the delete applies only if the stored value still has it (one already deleted answers `missing`). */
   expectedVersion: string;
   /** Why the reconciler deletes it (an action reason), for stores that keep an audit trail. */
   reason?: string;
@@ -58,7 +66,9 @@ export type WriteOutcome = 'ok' | 'conflict' | 'missing';
 
 /** The result of one conditional write, in the order of the batch. */
 export interface WriteResult {
+  /** The id of the write this result answers (its `write.id`). */
   id: string;
+  /** Whether the write was applied (`ok`), or why not (`conflict`, `missing`). */
   outcome: WriteOutcome;
   /** The new version after an `ok` put. */
   version?: string;
@@ -79,6 +89,11 @@ export interface WriteFence {
 export interface ReadBatchesOptions {
   /** Records per batch. @default 500 */
   batchSize?: number;
+  /**
+   * Aborted when the run stops (its caller aborted, its lease was lost) or its listing failed and the
+   * read is abandoned: the store should stop reading and reject. The reconciler stops waiting on its own
+   * too, and gives each batch at most `storeTimeoutMs`.
+   */
   signal?: AbortSignal;
 }
 
@@ -88,6 +103,12 @@ export interface WriteBatchOptions {
   fence?: WriteFence;
   /** The sync run writing, for stores that keep an audit trail. */
   runId?: string;
+  /**
+   * Aborted when the run stops (its caller aborted, its lease was lost). A store may then reject, but,
+   * as the {@link ReconcilerStore.writeBatch} contract says, only for a batch it did not attempt, or with
+   * {@link WriteBatchProgress} on its error. The reconciler waits up to 1 s (less when `storeTimeoutMs` is
+   * shorter) for the answer of a batch already sent, then counts its writes `unknown`.
+   */
   signal?: AbortSignal;
 }
 

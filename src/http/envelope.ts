@@ -43,26 +43,34 @@ export interface HttpErrorDetails {
 
 /** The body of a successful answer. */
 export interface HttpSuccessBody<T> {
+  /** Always `true`: tells this body apart from {@link HttpFailureBody}. */
   success: true;
   /** A one-line summary for a person. */
   message: string;
+  /** The sync handler's `SyncReport`, or the list handler's merged view (`ListInstancesResult`). */
   data: T;
 }
 
 /** The body of a failed answer. */
 export interface HttpFailureBody {
+  /** Always `false`: tells this body apart from {@link HttpSuccessBody}. */
   success: false;
+  /** What went wrong: a code to branch on, a message for a person, and details when there are any. */
   error: {
+    /** What failed, stable for code to branch on; it decides the answer's status (see {@link httpStatusOf}). */
     code: HttpErrorCode;
     /** For a reconciler error, its own message (which never carries secrets); a fixed text for anything unexpected. */
     message: string;
+    /** Present only when there is something to add: the fields at fault, a failed run's partial report, `retryable`. */
     details?: HttpErrorDetails;
   };
 }
 
 /** What a handler resolves: the HTTP status and the JSON body to send. Handlers never reject. */
 export interface HttpResult<T> {
+  /** 200 with a {@link HttpSuccessBody}; any other status with a {@link HttpFailureBody} (see {@link httpStatusOf}). */
   status: HttpStatus;
+  /** The JSON body to send; `body.success` tells which of the two it is. */
   body: HttpSuccessBody<T> | HttpFailureBody;
 }
 
@@ -70,7 +78,8 @@ export interface HttpResult<T> {
 export interface HandlerCallOptions {
   /**
    * Aborts the run, for example when the client disconnects or the server shuts down; the handler then
-   * answers 503 `ABORTED`, with the partial report under `details.report` when writes had begun.
+   * answers 503 `ABORTED`, with the partial report under `details.report` when a real run was aborted
+   * during its confirmations or writes.
    */
   signal?: AbortSignal;
 }

@@ -19,28 +19,55 @@ type Listener = (...args: never[]) => void;
 
 /** What {@link toNodeHandler} reads of a request: a `node:http` `IncomingMessage` or a framework's request built on it. */
 export interface NodeRequestLike {
+  /** The HTTP method, compared exactly (Node sends it upper-case): anything but the endpoint's one, or none, is a 405. */
   readonly method?: string | undefined;
+  /** The request target (`/api/instances?dryRun=true`); only its query string, after `?`, is read. */
   readonly url?: string | undefined;
+  /**
+   * The headers, by lower-case name as Node gives them; `content-type`, `content-encoding`,
+   * `content-length` and `transfer-encoding` are read (the first value of a repeated one).
+   */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The body a framework parsed, if any (Express's `express.json()`, `express.urlencoded()`). */
   readonly body?: unknown;
+  /** `true` once the body stream ended: it was read before this handler (see `readableDidRead`). */
   readonly readableEnded?: boolean;
+  /**
+   * `true` once any of the body stream was read. When this, `readableEnded` or `destroyed` says the stream
+   * was consumed, the handler does not read it: it uses `body` as a framework parsed it, or refuses with a
+   * 400 a body that was sent but not parsed (it never runs a sync on a body it could not read).
+   */
   readonly readableDidRead?: boolean;
+  /** `true` once the request stream was destroyed: its body can no longer be read (see `readableDidRead`). */
   readonly destroyed?: boolean;
+  /** Listens to the body stream: `data`, `end`, `close` and `error`. */
   on(event: string, listener: Listener): unknown;
+  /** Removes the `data`, `end` and `close` listeners once the body is read; the `error` one stays, so a late error cannot crash the process. */
   removeListener(event: string, listener: Listener): unknown;
+  /** Restarts a body stream a middleware paused, before it is read; optional, as on any `Readable`. */
   resume?(): unknown;
 }
 
 /** What {@link toNodeHandler} writes to: a `node:http` `ServerResponse` or a framework's response built on it. */
 export interface NodeResponseLike {
+  /** Set to the answer's HTTP status (200, or a failure's: see `HttpStatus`). */
   statusCode: number;
+  /** `true` when someone else already sent headers: the handler then writes nothing. */
   readonly headersSent?: boolean;
+  /** `true` when someone else already ended the response: the handler then writes nothing. */
   readonly writableEnded?: boolean;
+  /**
+   * `true` once the answer was flushed; a `close` before that means the client went away, and aborts the
+   * run it asked for.
+   */
   readonly writableFinished?: boolean;
+  /** Sets `content-type` (`application/json; charset=utf-8`), `cache-control: no-store`, and `allow` on a 405. */
   setHeader(name: string, value: string): unknown;
+  /** Sends the JSON text of the body and ends the response. */
   end(chunk: string): unknown;
+  /** Listens to `close`, to abort the run when the client disconnects before the answer is written. */
   on(event: string, listener: Listener): unknown;
+  /** Removes the `close` listener once the answer is written. */
   removeListener(event: string, listener: Listener): unknown;
 }
 

@@ -60,6 +60,7 @@ export interface NovitaVolumeMount {
 export interface NovitaConnectSsh {
   /** For example `ssh root@ssh.example -p 31022`. */
   sshCommand?: string;
+  /** Whether Novita reports the SSH server as running; absent when Novita sent no boolean. */
   isRunning?: boolean;
 }
 
@@ -69,21 +70,27 @@ export interface NovitaConnectWebTerminal {
   address?: string;
   /** The login name, for example `root`. */
   username?: string;
+  /** Whether Novita reports the web terminal as running; absent when Novita sent no boolean. */
   isRunning?: boolean;
 }
 
 /** The Jupyter server of an instance (get-one only). A `password` or `token` is never kept. */
 export interface NovitaConnectJupyter {
+  /** The instance port Jupyter serves on, for example `8888`; absent when Novita sent no integer. */
   port?: number;
   /** The Jupyter URL (a `token` query parameter redacted). */
   address?: string;
+  /** Whether Novita reports the Jupyter server as running; absent when Novita sent no boolean. */
   isRunning?: boolean;
 }
 
 /** Where an instance's logs are read (get-one only). */
 export interface NovitaConnectLog {
+  /** The URL of the instance's system log, as Novita sent it (a password or token in it redacted). */
   systemLogAddress?: string;
+  /** The URL of the instance's own log, as Novita sent it (a password or token in it redacted). */
   instanceLogAddress?: string;
+  /** Whether Novita reports the log service as running; absent when Novita sent no boolean. */
   isRunning?: boolean;
 }
 

@@ -13,7 +13,9 @@ export interface ScriptedNovitaClientOptions {
 
 /** One call the scripted client received. */
 export interface ScriptedCall {
+  /** Which method was called. */
   method: 'listInstances' | 'getInstance';
+  /** The instance id asked for: `getInstance` calls only. */
   id?: string;
 }
 
@@ -23,6 +25,7 @@ export interface ScriptedCall {
  * as `createNovitaClient`, without HTTP; use `startFakeNovita` to test over real HTTP.
  */
 export interface ScriptedNovitaClient extends NovitaClient {
+  /** The `maxConcurrency` option (4 unless given): the reconciler confirms candidates within it. */
   readonly maxConcurrency: number;
   /** Replaces the whole fleet. */
   setInstances(instances: readonly NovitaInstance[]): void;
@@ -32,11 +35,14 @@ export interface ScriptedNovitaClient extends NovitaClient {
   removeInstance(id: string): void;
   /** Makes every `listInstances` call reject with `error` until cleared with `null`. */
   failListing(error: Error | null): void;
-  /** Leaves these ids out of the listing while `getInstance` still finds them (a lagging listing). */
+  /**
+   * Leaves these ids out of the listing while `getInstance` still finds them (a lagging listing).
+   * Replaces the ids hidden before: `hideFromListing([])` lists every instance again.
+   */
   hideFromListing(ids: readonly string[]): void;
   /** Makes `getInstance(id)` reject with `error` until cleared with `null`. */
   failGetInstance(id: string, error: Error | null): void;
-  /** Every call received, in order. */
+  /** Every call received, in order, including calls that then failed or were aborted. */
   readonly calls: readonly ScriptedCall[];
   /** The most `getInstance` calls that were in flight at once. */
   readonly maxInFlight: number;

@@ -48,6 +48,10 @@ export interface StoreContractOptions<S extends InstanceStore = InstanceStore> {
  * does not depend on any runner's `expect`.
  */
 export interface ContractTestApi {
+  /**
+   * Defines a group of tests: the suite's own (`store contract: <name>`) and, inside it, one per part of
+   * the contract (`app-facing methods`, `readBatches`, `writeBatch`). `body` defines the tests synchronously.
+   */
   describe(name: string, body: () => void): unknown;
   /** Defines one test. `timeout` (milliseconds) is given only when the suite has a `timeoutMs`. */
   it(name: string, body: () => Promise<void> | void, timeout?: number): unknown;
