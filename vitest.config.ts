@@ -17,7 +17,11 @@ export default defineConfig({
       },
       {
         extends: true,
-        test: { name: 'integration', include: ['test/integration/**/*.test.ts', 'test/package/**/*.test.ts'], globalSetup: ['test/setup/redis-server.ts'] },
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.test.ts', 'test/package/**/*.test.ts'],
+          globalSetup: ['test/setup/redis-server.ts'],
+        },
       },
     ],
   },

@@ -41,7 +41,9 @@ async function readListing(target: BaselineTarget): Promise<{ statuses: Map<stri
   let pages = 0;
   let total = Infinity;
   for (let pageNum = 1; (pageNum - 1) * PAGE_SIZE < total; pageNum += 1) {
-    const response = await fetch(`${target.novitaUrl}/gpu/instances?pageSize=${PAGE_SIZE}&pageNum=${pageNum}`, { headers: { authorization: `Bearer ${target.apiKey}` } });
+    const response = await fetch(`${target.novitaUrl}/gpu/instances?pageSize=${PAGE_SIZE}&pageNum=${pageNum}`, {
+      headers: { authorization: `Bearer ${target.apiKey}` },
+    });
     if (!response.ok) throw new Error(`listing page ${pageNum}: HTTP ${response.status}`);
     const page = (await response.json()) as { instances: Array<{ id: string; status: string }>; total: number };
     for (const instance of page.instances) statuses.set(instance.id, instance.status);
@@ -63,7 +65,18 @@ function decide(record: BenchRecord, statuses: Map<string, string>, now: number)
   }
   if (record.status !== 'terminated') {
     const terminated = new Date(now).toISOString();
-    return { change: { op: 'put', record: { ...record, status: 'terminated', timestamps: { ...record.timestamps, terminated }, terminationReason: 'instance-not-found' } }, confirm: true };
+    return {
+      change: {
+        op: 'put',
+        record: {
+          ...record,
+          status: 'terminated',
+          timestamps: { ...record.timestamps, terminated },
+          terminationReason: 'instance-not-found',
+        },
+      },
+      confirm: true,
+    };
   }
   const since = Date.parse(record.timestamps.terminated ?? '');
   if (now - since > RETENTION_MS) return { change: { op: 'delete', id: record.id }, confirm: true };
@@ -113,7 +126,9 @@ export async function naiveLoop(target: BaselineTarget): Promise<BaselineResult>
     if (!change) continue;
     if (confirm) {
       confirmations += 1;
-      const response = await fetch(`${target.novitaUrl}/gpu/instance?instanceId=${encodeURIComponent(record.novitaInstanceId)}`, { headers: { authorization: `Bearer ${target.apiKey}` } });
+      const response = await fetch(`${target.novitaUrl}/gpu/instance?instanceId=${encodeURIComponent(record.novitaInstanceId)}`, {
+        headers: { authorization: `Bearer ${target.apiKey}` },
+      });
       const body = (await response.json()) as { reason?: string };
       if (response.status !== 400 || body.reason !== 'RESOURCE_NOT_FOUND') continue;
     }

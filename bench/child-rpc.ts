@@ -38,7 +38,12 @@ export interface HelperOptions {
  * Forks `module` (a path relative to this folder) with this process's loader flags (tsx) plus
  * `nodeFlags`, and waits until it reports ready.
  */
-export async function startHelper<H extends Handlers>(module: string, nodeFlags: string[] = [], env: NodeJS.ProcessEnv = {}, options: HelperOptions = {}): Promise<Helper<H>> {
+export async function startHelper<H extends Handlers>(
+  module: string,
+  nodeFlags: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+  options: HelperOptions = {},
+): Promise<Helper<H>> {
   const path = fileURLToPath(new URL(module, import.meta.url));
   const child = fork(path, [], {
     execArgv: [...process.execArgv, ...nodeFlags],
@@ -113,7 +118,12 @@ export function serveParent(handlers: Handlers): void {
       })
       .then(
         (value) => send({ id: message.id, ok: true, value: value ?? null } satisfies Answer),
-        (error: unknown) => send({ id: message.id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) } satisfies Answer),
+        (error: unknown) =>
+          send({
+            id: message.id,
+            ok: false,
+            error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+          } satisfies Answer),
       );
   });
   // The parent going away ends the helper, whatever state it is in.

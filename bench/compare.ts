@@ -19,9 +19,13 @@ const before = read(beforePath);
 const after = read(afterPath);
 
 if (JSON.stringify(before.setup) !== JSON.stringify(after.setup) || before.cpuModel !== after.cpuModel) {
-  console.log(`warning: the setups differ (${JSON.stringify(before.setup)} on ${before.cpuModel} vs ${JSON.stringify(after.setup)} on ${after.cpuModel})\n`);
+  console.log(
+    `warning: the setups differ (${JSON.stringify(before.setup)} on ${before.cpuModel} vs ${JSON.stringify(after.setup)} on ${after.cpuModel})\n`,
+  );
 }
-console.log(`before ${before.commit}${before.dirty ? '-dirty' : ''} (${before.date.slice(0, 10)}), after ${after.commit}${after.dirty ? '-dirty' : ''} (${after.date.slice(0, 10)})\n`);
+console.log(
+  `before ${before.commit}${before.dirty ? '-dirty' : ''} (${before.date.slice(0, 10)}), after ${after.commit}${after.dirty ? '-dirty' : ''} (${after.date.slice(0, 10)})\n`,
+);
 
 const table: string[][] = [['size', 'maxConcurrency', 'figure', 'before', 'after', 'after / before']];
 const add = (size: number, concurrency: number | string, figure: string, a: number | undefined, b: number | undefined): void => {
@@ -34,10 +38,18 @@ for (const next of after.sizes) {
   const previous = before.sizes.find((size) => size.shape.size === next.shape.size);
   const size = next.shape.size;
   for (const sync of next.syncs) {
-    const old = previous?.syncs.find((candidate) => candidate.maxConcurrency === sync.maxConcurrency && (candidate.fleet ?? 'steady') === sync.fleet);
+    const old = previous?.syncs.find(
+      (candidate) => candidate.maxConcurrency === sync.maxConcurrency && (candidate.fleet ?? 'steady') === sync.fleet,
+    );
     const c = `${sync.maxConcurrency}${sync.fleet === 'upgrade' ? ' upgrade' : ''}`;
     add(size, c, 'sync() ms', old?.wallMs.median, sync.wallMs.median);
-    add(size, c, 'sync / concurrent floor', old ? old.wallMs.median / old.concurrentFloorMs : undefined, sync.wallMs.median / sync.concurrentFloorMs);
+    add(
+      size,
+      c,
+      'sync / concurrent floor',
+      old ? old.wallMs.median / old.concurrentFloorMs : undefined,
+      sync.wallMs.median / sync.concurrentFloorMs,
+    );
     add(size, c, 'Novita requests', old?.novitaRequests.median, sync.novitaRequests.median);
     add(size, c, 'Redis round trips', old?.redisRoundTrips.median, sync.redisRoundTrips.median);
     add(size, c, 'second run ms', old?.second.wallMs.median, sync.second.wallMs.median);
@@ -49,8 +61,15 @@ for (const next of after.sizes) {
   add(size, '', 'naive loop ms', previous?.naive?.wallMs, next.naive?.wallMs);
 }
 if (before.heapCheck || after.heapCheck) {
-  add(before.heapCheck?.size ?? after.heapCheck?.size ?? 0, '', 'heap check peak heap MB', before.heapCheck?.run?.peakHeapUsedMB, after.heapCheck?.run?.peakHeapUsedMB);
+  add(
+    before.heapCheck?.size ?? after.heapCheck?.size ?? 0,
+    '',
+    'heap check peak heap MB',
+    before.heapCheck?.run?.peakHeapUsedMB,
+    after.heapCheck?.run?.peakHeapUsedMB,
+  );
 }
 
 const widths = (table[0] as string[]).map((_, column) => Math.max(...table.map((row) => (row[column] ?? '').length)));
-for (const row of table) console.log(row.map((cell, column) => (column >= 3 ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0))).join('  '));
+for (const row of table)
+  console.log(row.map((cell, column) => (column >= 3 ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0))).join('  '));

@@ -93,7 +93,14 @@ export function instanceId(index: number): string {
 
 /** The counts of a fleet of `size` entries. */
 export function fleetShape(size: number, variant: FleetVariant = 'steady'): FleetShape {
-  const byKind: Record<EntryKind, number> = { unchanged: 0, statusChanged: 0, vanished: 0, retentionExpired: 0, novitaOnly: 0, recentlyTerminated: 0 };
+  const byKind: Record<EntryKind, number> = {
+    unchanged: 0,
+    statusChanged: 0,
+    vanished: 0,
+    retentionExpired: 0,
+    novitaOnly: 0,
+    recentlyTerminated: 0,
+  };
   for (let index = 0; index < size; index += 1) byKind[entryKind(index)] += 1;
   const listed = byKind.unchanged + byKind.statusChanged + byKind.novitaOnly;
   return {
@@ -104,7 +111,11 @@ export function fleetShape(size: number, variant: FleetVariant = 'steady'): Flee
     pages: Math.ceil(listed / PAGE_SIZE),
     byKind,
     confirmationsNeeded: byKind.vanished + byKind.retentionExpired,
-    expected: { refreshed: variant === 'upgrade' ? byKind.statusChanged + byKind.unchanged : byKind.statusChanged, markedTerminated: byKind.vanished, removed: byKind.retentionExpired },
+    expected: {
+      refreshed: variant === 'upgrade' ? byKind.statusChanged + byKind.unchanged : byKind.statusChanged,
+      markedTerminated: byKind.vanished,
+      removed: byKind.retentionExpired,
+    },
   };
 }
 

@@ -35,7 +35,10 @@ async function run(redisUrl: string, prefix: string, novitaUrl: string, apiKey: 
   };
   const timer = setInterval(sample, 10);
   try {
-    const reconciler = createReconciler({ store: createRedisStore({ redis, prefix }), novitaClient: createNovitaClient({ apiKey, baseUrl: novitaUrl }) });
+    const reconciler = createReconciler({
+      store: createRedisStore({ redis, prefix }),
+      novitaClient: createNovitaClient({ apiKey, baseUrl: novitaUrl }),
+    });
     const started = performance.now();
     const report = await reconciler.sync();
     const wallMs = performance.now() - started;

@@ -42,16 +42,28 @@ export async function runHeapCheck(redisUrl: string): Promise<HeapCheckResult> {
     const { url, apiKey } = await fake.call('info');
     let child: Awaited<ReturnType<typeof startHelper<HeapCheckHandlers>>> | undefined;
     try {
-      child = await startHelper<HeapCheckHandlers>('./heap-check-process.ts', [`--max-old-space-size=${HEAP_LIMIT_MB}`], {}, { quiet: true });
+      child = await startHelper<HeapCheckHandlers>(
+        './heap-check-process.ts',
+        [`--max-old-space-size=${HEAP_LIMIT_MB}`],
+        {},
+        { quiet: true },
+      );
       result.run = await child.call('run', redisUrl, prefix, url, apiKey);
       const expected = shape.expected;
-      const correct = result.run.updated === expected.refreshed && result.run.markedTerminated === expected.markedTerminated && result.run.removed === expected.removed;
+      const correct =
+        result.run.updated === expected.refreshed &&
+        result.run.markedTerminated === expected.markedTerminated &&
+        result.run.removed === expected.removed;
       result.passed = correct;
       if (!correct) result.failure = `the run finished but did not do what it should (${JSON.stringify(result.run)})`;
     } catch (error) {
       const output = child?.output() ?? '';
       const oom = /heap out of memory|Allocation failed/i.test(output);
-      result.failure = oom ? `the process ran out of heap (${HEAP_LIMIT_MB} MB)` : error instanceof Error ? error.message.split('\n')[0] : String(error);
+      result.failure = oom
+        ? `the process ran out of heap (${HEAP_LIMIT_MB} MB)`
+        : error instanceof Error
+          ? error.message.split('\n')[0]
+          : String(error);
     } finally {
       await child?.stop();
     }

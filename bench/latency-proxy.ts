@@ -110,11 +110,19 @@ export async function startLatencyProxy(options: LatencyProxyOptions): Promise<L
     counters.add(counter);
     let answeredSinceLastSend = true;
 
-    const toServer = delayLine(upstream, () => delayMs, () => {});
-    const toClient = delayLine(client, () => delayMs, (chunk) => {
-      traffic.bytesToClient += chunk.length;
-      answeredSinceLastSend = true;
-    });
+    const toServer = delayLine(
+      upstream,
+      () => delayMs,
+      () => {},
+    );
+    const toClient = delayLine(
+      client,
+      () => delayMs,
+      (chunk) => {
+        traffic.bytesToClient += chunk.length;
+        answeredSinceLastSend = true;
+      },
+    );
     client.on('data', (chunk: Buffer) => {
       if (answeredSinceLastSend) {
         traffic.roundTrips += 1;

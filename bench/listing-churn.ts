@@ -57,7 +57,13 @@ async function measure(setting: Setting, maxWalks: number): Promise<string> {
       }
     },
   });
-  const client = createNovitaClient({ apiKey: fake.apiKey, baseUrl: fake.url, pageSize: PAGE_SIZE, firstPageNum: 1, listing: { maxWalks, restartDelayMs: 0 } });
+  const client = createNovitaClient({
+    apiKey: fake.apiKey,
+    baseUrl: fake.url,
+    pageSize: PAGE_SIZE,
+    firstPageNum: 1,
+    listing: { maxWalks, restartDelayMs: 0 },
+  });
   const walks: number[] = [];
   let _failed = 0;
   const readsBefore = reads;
@@ -67,14 +73,18 @@ async function measure(setting: Setting, maxWalks: number): Promise<string> {
       walks.push(listing.walks);
       // Every resolved listing must be the fleet exactly: nothing churns once it settled.
       const truth = new Set(fake.listInstances().map((instance) => instance.id));
-      if (listing.instances.length !== truth.size || listing.instances.some((instance) => !truth.has(instance.id))) throw new Error('a resolved listing was not the fleet');
+      if (listing.instances.length !== truth.size || listing.instances.some((instance) => !truth.has(instance.id)))
+        throw new Error('a resolved listing was not the fleet');
     } catch (error) {
       if ((error as { code?: string }).code !== 'NOVITA_INCOMPLETE_LISTING') throw error;
       _failed += 1;
     }
   }
   await fake.close();
-  const histogram = [1, 2, 3, 4, 5].slice(0, maxWalks).map((n) => `${n}:${walks.filter((count) => count === n).length}`).join(' ');
+  const histogram = [1, 2, 3, 4, 5]
+    .slice(0, maxWalks)
+    .map((n) => `${n}:${walks.filter((count) => count === n).length}`)
+    .join(' ');
   const mean = walks.length === 0 ? '-' : (walks.reduce((sum, count) => sum + count, 0) / walks.length).toFixed(2);
   const perListing = ((reads - readsBefore) / LISTINGS).toFixed(1);
   return `${setting.label.padEnd(30)} maxWalks ${maxWalks}: resolved ${String(walks.length).padStart(2)}/${LISTINGS}, mean walks ${mean.padStart(4)}, walks ${histogram.padEnd(16)} page reads/listing ${perListing}`;

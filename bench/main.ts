@@ -54,12 +54,18 @@ function numberArg(name: string, text: string, min: number): number {
 }
 
 const full = args.full || readEnv(process.env, 'BENCH_FULL') === '1';
-const sizes = args.sizes ? args.sizes.split(',').map((text) => numberArg('sizes', text, 100)) : full ? [1_000, 10_000, 100_000] : [1_000, 10_000];
+const sizes = args.sizes
+  ? args.sizes.split(',').map((text) => numberArg('sizes', text, 100))
+  : full
+    ? [1_000, 10_000, 100_000]
+    : [1_000, 10_000];
 const novitaLatencyMs = numberArg('novita-latency', args['novita-latency'], 0);
 const redisDelayMs = numberArg('redis-delay', args['redis-delay'], 0);
-if (args.fleet !== 'steady' && args.fleet !== 'upgrade' && args.fleet !== 'both') throw new Error(`--fleet must be steady, upgrade or both, got ${JSON.stringify(args.fleet)}`);
+if (args.fleet !== 'steady' && args.fleet !== 'upgrade' && args.fleet !== 'both')
+  throw new Error(`--fleet must be steady, upgrade or both, got ${JSON.stringify(args.fleet)}`);
 const fleet: FleetChoice = args.fleet;
-const fleetsAt = (size: number): FleetVariant[] => (fleet === 'both' ? (UPGRADE_FLEET_AT.has(size) ? ['steady', 'upgrade'] : ['steady']) : [fleet]);
+const fleetsAt = (size: number): FleetVariant[] =>
+  fleet === 'both' ? (UPGRADE_FLEET_AT.has(size) ? ['steady', 'upgrade'] : ['steady']) : [fleet];
 const runsOverride = args.runs === undefined ? undefined : numberArg('runs', args.runs, 1);
 
 function git(...command: string[]): string {
@@ -79,7 +85,9 @@ async function main(): Promise<void> {
   const admin = new Redis(redisUrl);
   const redisVersion = /redis_version:(\S+)/.exec(await admin.info('server'))?.[1] ?? 'unknown';
   admin.disconnect();
-  console.error(`novita-reconciler bench: sizes ${sizes.join(', ')}, fleet ${fleet}; Novita latency ${novitaLatencyMs} ms per request, Redis delay ${redisDelayMs} ms each way; Redis ${fromEnv ? 'from REDIS_URL' : `spawned at ${redisUrl}`}`);
+  console.error(
+    `novita-reconciler bench: sizes ${sizes.join(', ')}, fleet ${fleet}; Novita latency ${novitaLatencyMs} ms per request, Redis delay ${redisDelayMs} ms each way; Redis ${fromEnv ? 'from REDIS_URL' : `spawned at ${redisUrl}`}`,
+  );
 
   const results: SizeResult[] = [];
   let heapCheck: HeapCheckResult | null = null;

@@ -111,12 +111,15 @@ async function measureSize(plan: SizePlan): Promise<SizeResult> {
     await proxy.call('takeTraffic');
     await proxied.pipeline().ping().ping().ping().exec();
     const probe = await proxy.call('takeTraffic');
-    if (probe.roundTrips !== 1 || probe.commands !== 3) throw new Error(`the latency proxy miscounts: a pipeline of 3 PINGs gave ${JSON.stringify(probe)}`);
+    if (probe.roundTrips !== 1 || probe.commands !== 3)
+      throw new Error(`the latency proxy miscounts: a pipeline of 3 PINGs gave ${JSON.stringify(probe)}`);
     await fake.call('setLatency', plan.novitaLatencyMs);
     const novitaTimes: number[] = [];
     for (let i = 0; i < 6; i += 1) {
       const requestStarted = performance.now();
-      await fetch(`${novitaUrl}/gpu/instance?instanceId=calibration`, { headers: { authorization: `Bearer ${apiKey}` } }).then((response) => response.arrayBuffer());
+      await fetch(`${novitaUrl}/gpu/instance?instanceId=calibration`, { headers: { authorization: `Bearer ${apiKey}` } }).then((response) =>
+        response.arrayBuffer(),
+      );
       // The first request pays for loading fetch and opening the connection.
       if (i > 0) novitaTimes.push(performance.now() - requestStarted);
     }
@@ -125,7 +128,9 @@ async function measureSize(plan: SizePlan): Promise<SizeResult> {
       redisDirectRoundTripMs: Number((await pingRoundTripMs(direct)).toFixed(3)),
       novitaRequestMs: Number(median(novitaTimes).toFixed(1)),
     };
-    log(`Redis round trip through the proxy ${calibration.redisRoundTripMs} ms (direct ${calibration.redisDirectRoundTripMs} ms), one Novita request ${calibration.novitaRequestMs} ms`);
+    log(
+      `Redis round trip through the proxy ${calibration.redisRoundTripMs} ms (direct ${calibration.redisDirectRoundTripMs} ms), one Novita request ${calibration.novitaRequestMs} ms`,
+    );
 
     const syncs: SyncSummary[] = [];
     for (const fleet of plan.fleets) {
@@ -136,8 +141,12 @@ async function measureSize(plan: SizePlan): Promise<SizeResult> {
           await reseed(fleet);
           const measurement = await measureSync(rig, { via: 'proxy', ...(maxConcurrency === 4 ? {} : { maxConcurrency }) });
           measured.push(measurement);
-          anomalies.push(...measurement.anomalies.map((anomaly) => `${fleet} fleet, maxConcurrency ${maxConcurrency}, run ${run}: ${anomaly}`));
-          log(`${fleet} fleet, sync (maxConcurrency ${maxConcurrency}) run ${run}/${plan.runs}: ${(measurement.first.cost.wallMs / 1000).toFixed(2)} s, second run ${(measurement.second.cost.wallMs / 1000).toFixed(2)} s`);
+          anomalies.push(
+            ...measurement.anomalies.map((anomaly) => `${fleet} fleet, maxConcurrency ${maxConcurrency}, run ${run}: ${anomaly}`),
+          );
+          log(
+            `${fleet} fleet, sync (maxConcurrency ${maxConcurrency}) run ${run}/${plan.runs}: ${(measurement.first.cost.wallMs / 1000).toFixed(2)} s, second run ${(measurement.second.cost.wallMs / 1000).toFixed(2)} s`,
+          );
         }
         measuredByConcurrency.push([maxConcurrency, measured]);
       }
@@ -149,7 +158,8 @@ async function measureSize(plan: SizePlan): Promise<SizeResult> {
         const result = await sequentialFloor({ novitaUrl, apiKey, redis: proxied, keys: proxiedStore.keys, now });
         floorRuns.push(performance.now() - started);
         const traffic = await fake.call('takeTraffic');
-        if (result.pages !== shape.pages || traffic.list !== shape.pages) anomalies.push(`${fleet} fleet: sequential floor read ${result.pages} pages (${traffic.list} requests), expected ${shape.pages}`);
+        if (result.pages !== shape.pages || traffic.list !== shape.pages)
+          anomalies.push(`${fleet} fleet: sequential floor read ${result.pages} pages (${traffic.list} requests), expected ${shape.pages}`);
       }
       log(`${fleet} fleet, sequential floor: ${floorRuns.map((ms) => `${(ms / 1000).toFixed(2)} s`).join(', ')}`);
       for (const [maxConcurrency, measured] of measuredByConcurrency) {
@@ -168,8 +178,14 @@ async function measureSize(plan: SizePlan): Promise<SizeResult> {
     }
     log(`zero-latency runs: ${cpuRuns.map((m) => `${m.first.cost.cpuMs.toFixed(0)} ms CPU`).join(', ')}`);
     const cpu = {
-      wallMs: samples(cpuRuns.map((m) => m.first.cost.wallMs), 0),
-      cpuMs: samples(cpuRuns.map((m) => m.first.cost.cpuMs), 0),
+      wallMs: samples(
+        cpuRuns.map((m) => m.first.cost.wallMs),
+        0,
+      ),
+      cpuMs: samples(
+        cpuRuns.map((m) => m.first.cost.cpuMs),
+        0,
+      ),
       cpuMsPer1kRecords: samples(cpuRuns.map((m) => m.first.cost.cpuMs / (shape.records / 1000))),
       rssGrowthMB: samples(cpuRuns.map((m) => m.first.cost.rssGrowthBytes / MB)),
     };
@@ -181,7 +197,8 @@ async function measureSize(plan: SizePlan): Promise<SizeResult> {
       const started = performance.now();
       const result = await naiveLoop({ novitaUrl, apiKey, redis: proxied, keys: proxiedStore.keys, now });
       naive = { wallMs: Math.round(performance.now() - started), result };
-      if (result.confirmations !== shape.confirmationsNeeded) anomalies.push(`naive loop confirmed ${result.confirmations}, expected ${shape.confirmationsNeeded}`);
+      if (result.confirmations !== shape.confirmationsNeeded)
+        anomalies.push(`naive loop confirmed ${result.confirmations}, expected ${shape.confirmationsNeeded}`);
       log(`naive loop: ${(naive.wallMs / 1000).toFixed(2)} s`);
     }
 
@@ -210,7 +227,14 @@ async function measureSize(plan: SizePlan): Promise<SizeResult> {
   }
 }
 
-function summarise(fleet: FleetVariant, maxConcurrency: number, measured: SyncMeasurement[], latencyMs: number, shape: FleetShape, sequentialFloorMs: Samples): SyncSummary {
+function summarise(
+  fleet: FleetVariant,
+  maxConcurrency: number,
+  measured: SyncMeasurement[],
+  latencyMs: number,
+  shape: FleetShape,
+  sequentialFloorMs: Samples,
+): SyncSummary {
   const pick = (read: (m: SyncMeasurement) => number, digits = 1): Samples => samples(measured.map(read), digits);
   const commands = measured.map((m) => m.first.redis.commands);
   return {

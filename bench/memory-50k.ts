@@ -87,7 +87,8 @@ async function peakOf<T>(work: () => Promise<T>): Promise<{ value: T; baseline: 
 async function main(): Promise<void> {
   const { child, url, apiKey } = await startChild();
   try {
-    const client = () => createNovitaClient({ apiKey, baseUrl: url, pageSize: PAGE_SIZE, firstPageNum: 1, maxConcurrency: 8, timeoutMs: 60_000 });
+    const client = () =>
+      createNovitaClient({ apiKey, baseUrl: url, pageSize: PAGE_SIZE, firstPageNum: 1, maxConcurrency: 8, timeoutMs: 60_000 });
     const heapLimit = (await import('node:v8')).getHeapStatistics().heap_size_limit;
     console.log(`novita-reconciler memory bench: ${COUNT} instances, node ${process.version}, heap limit ${mb(heapLimit)}`);
 
@@ -109,7 +110,12 @@ async function main(): Promise<void> {
     }));
     const store = createMemoryStore({ records });
     records.length = 0;
-    const reconciler = createReconciler({ store, novitaClient: client(), clock: () => new Date(NOW), policy: { safetyMinRecords: 1_000_000 } });
+    const reconciler = createReconciler({
+      store,
+      novitaClient: client(),
+      clock: () => new Date(NOW),
+      policy: { safetyMinRecords: 1_000_000 },
+    });
     const sync = await peakOf(() => reconciler.sync());
     const report = sync.value;
     console.log(

@@ -29,7 +29,13 @@ export async function clearStoreKeys(redis: Redis, keys: StoreKeys): Promise<voi
 }
 
 /** Clears the store and writes the fleet's records as the app would have them (JSON, plus the index). */
-export async function seedRecords(redis: Redis, keys: StoreKeys, size: number, now: number, variant: FleetVariant = 'steady'): Promise<number> {
+export async function seedRecords(
+  redis: Redis,
+  keys: StoreKeys,
+  size: number,
+  now: number,
+  variant: FleetVariant = 'steady',
+): Promise<number> {
   await clearStoreKeys(redis, keys);
   let pipeline = redis.pipeline();
   let queued = 0;

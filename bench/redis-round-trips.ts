@@ -101,12 +101,34 @@ async function main(): Promise<void> {
       });
       const writes: ConditionalWrite[] = entries
         .slice(0, count / 10)
-        .map((entry) => ({ op: 'put', id: entry.id, record: { ...entry.record!, status: 'stopped', novitaStatus: 'exited' }, expectedVersion: entry.version }));
+        .map((entry) => ({
+          op: 'put',
+          id: entry.id,
+          record: { ...entry.record!, status: 'stopped', novitaStatus: 'exited' },
+          expectedVersion: entry.version,
+        }));
       const write = await measure(admin, () => store.writeBatch(writes));
-      const fmt = (m: Measurement) => Object.entries(m.byCommand).map(([name, n]) => `${name}=${n}`).join(' ');
+      const fmt = (m: Measurement) =>
+        Object.entries(m.byCommand)
+          .map(([name, n]) => `${name}=${n}`)
+          .join(' ');
       rows.push([String(count), `read all (batch 500)`, String(read.sent), String(read.inScripts), read.ms.toFixed(0), fmt(read)]);
-      rows.push([String(count), `write ${writes.length} (chunk 100)`, String(write.sent), String(write.inScripts), write.ms.toFixed(0), fmt(write)]);
-      rows.push([String(count), 'one run: read all + write 10%', String(read.sent + write.sent), String(read.inScripts + write.inScripts), (read.ms + write.ms).toFixed(0), '']);
+      rows.push([
+        String(count),
+        `write ${writes.length} (chunk 100)`,
+        String(write.sent),
+        String(write.inScripts),
+        write.ms.toFixed(0),
+        fmt(write),
+      ]);
+      rows.push([
+        String(count),
+        'one run: read all + write 10%',
+        String(read.sent + write.sent),
+        String(read.inScripts + write.inScripts),
+        (read.ms + write.ms).toFixed(0),
+        '',
+      ]);
 
       // A whole reconcile run through the reconciler, with the lock and the audit trail on: 10% of the
       // instances stopped, 2% vanished (marked terminated after confirmation), the rest unchanged.
@@ -127,9 +149,23 @@ async function main(): Promise<void> {
       const run = await measure(admin, async () => {
         actions = (await reconciler.sync()).actions.length;
       });
-      rows.push([String(count), `reconciler.sync() (${actions} writes, lock + audit)`, String(run.sent + 1 /* the lock's SET NX, sent at top level */), String(run.inScripts), run.ms.toFixed(0), fmt(run)]);
+      rows.push([
+        String(count),
+        `reconciler.sync() (${actions} writes, lock + audit)`,
+        String(run.sent + 1 /* the lock's SET NX, sent at top level */),
+        String(run.inScripts),
+        run.ms.toFixed(0),
+        fmt(run),
+      ]);
       const rerun = await measure(admin, () => reconciler.sync());
-      rows.push([String(count), 'reconciler.sync() again (0 writes)', String(rerun.sent + 1), String(rerun.inScripts), rerun.ms.toFixed(0), fmt(rerun)]);
+      rows.push([
+        String(count),
+        'reconciler.sync() again (0 writes)',
+        String(rerun.sent + 1),
+        String(rerun.inScripts),
+        rerun.ms.toFixed(0),
+        fmt(rerun),
+      ]);
     }
   } finally {
     admin.disconnect();

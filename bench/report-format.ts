@@ -22,7 +22,13 @@ export interface BenchResults {
   platform: string;
   cpus: number;
   cpuModel: string;
-  setup: { fleet: FleetChoice; novitaLatencyMs: number; redisDelayMs: number; redisUrl: 'own redis-server' | 'REDIS_URL'; redisVersion: string };
+  setup: {
+    fleet: FleetChoice;
+    novitaLatencyMs: number;
+    redisDelayMs: number;
+    redisUrl: 'own redis-server' | 'REDIS_URL';
+    redisVersion: string;
+  };
   sizes: SizeResult[];
   heapCheck: HeapCheckResult | null;
   durationS: number;
@@ -109,7 +115,11 @@ export function consoleTable(results: BenchResults): string {
   const all = [HEADERS, ...rows(results.sizes)];
   const keys = Object.keys(HEADERS) as Array<keyof Row>;
   const widths = keys.map((key) => Math.max(...all.map((r) => r[key].length)));
-  const line = (r: Row): string => keys.map((key, i) => r[key].padEnd(widths[i] ?? 0)).join('  ').trimEnd();
+  const line = (r: Row): string =>
+    keys
+      .map((key, i) => r[key].padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd();
   const out = [line(HEADERS), widths.map((w) => '-'.repeat(w)).join('  '), ...all.slice(1).map(line)];
   out.push('', ...notes(results), '', 'Targets (issue 9; issue 7 for the heap):');
   for (const check of checkTargets(results)) out.push(`  ${check.met ? 'met    ' : 'NOT MET'}  ${check.target}: ${check.value}`);
@@ -118,15 +128,41 @@ export function consoleTable(results: BenchResults): string {
 
 /** The markdown table and its notes, for the README and bench/results/latest.md: fewer, denser columns. */
 export function markdownTable(results: BenchResults): string {
-  const header = ['fleet', 'maxConcurrency', 'sync()', 'vs sequential floor', 'vs concurrent floor', 'Novita requests (needed)', 'Redis round trips', 'writes (2nd run: key changes)', 'CPU per 1k records', 'peak RSS growth', 'vs naive loop'];
+  const header = [
+    'fleet',
+    'maxConcurrency',
+    'sync()',
+    'vs sequential floor',
+    'vs concurrent floor',
+    'Novita requests (needed)',
+    'Redis round trips',
+    'writes (2nd run: key changes)',
+    'CPU per 1k records',
+    'peak RSS growth',
+    'vs naive loop',
+  ];
   const body = results.sizes.flatMap((result) =>
     result.syncs.map((sync) => {
       const r = row(result, sync);
-      return [r.fleet, r.concurrency, r.sync, `${r.overSequential} of ${r.sequential}`, `${r.overConcurrent} of ${r.concurrent}`, r.novita, thousands(sync.redisRoundTrips.median), `${r.writes} (${r.secondWrites})`, r.cpu, r.rss, r.naive === '-' ? '-' : `${r.speedup} faster than ${r.naive}`];
+      return [
+        r.fleet,
+        r.concurrency,
+        r.sync,
+        `${r.overSequential} of ${r.sequential}`,
+        `${r.overConcurrent} of ${r.concurrent}`,
+        r.novita,
+        thousands(sync.redisRoundTrips.median),
+        `${r.writes} (${r.secondWrites})`,
+        r.cpu,
+        r.rss,
+        r.naive === '-' ? '-' : `${r.speedup} faster than ${r.naive}`,
+      ];
     }),
   );
   const line = (cells: string[]): string => `| ${cells.join(' | ')} |`;
-  return [line(header), `|${header.map(() => '---').join('|')}|`, ...body.map(line), '', ...notes(results).map((note) => `${note}  `)].join('\n');
+  return [line(header), `|${header.map(() => '---').join('|')}|`, ...body.map(line), '', ...notes(results).map((note) => `${note}  `)].join(
+    '\n',
+  );
 }
 
 function notes(results: BenchResults): string[] {
@@ -137,7 +173,7 @@ function notes(results: BenchResults): string[] {
       (first ? ` (measured PING round trip ${first.calibration.redisRoundTripMs} ms).` : '.'),
     'Fleet (bench/fleet.ts): per 100 entries 80 unchanged, 10 status changed, 2 vanished, 2 terminated past retention, 5 Novita-only, 1 terminated within retention. ' +
       '"upgrade": the same fleet stored without novitaStatus (as the seed system left it), so the first run writes 90% of the records.',
-    'Medians of the runs per size. Redis round trips: request bursts at the proxy (commands sent without an answer in between count once). Key changes: Redis\'s own count. CPU: the same run with no latency. Peak RSS growth: the largest of the default-option runs (each size runs in a fresh process, the default options first).',
+    "Medians of the runs per size. Redis round trips: request bursts at the proxy (commands sent without an answer in between count once). Key changes: Redis's own count. CPU: the same run with no latency. Peak RSS growth: the largest of the default-option runs (each size runs in a fresh process, the default options first).",
   ];
   for (const size of results.sizes) {
     const second = size.syncs[0]?.second.wallMs.median ?? 0;
@@ -149,7 +185,9 @@ function notes(results: BenchResults): string[] {
   if (heap) {
     out.push(
       `Heap check (issue 7): one ${thousands(heap.size)}-entry sync (${thousands(heap.records)} records) through the HTTP client under --max-old-space-size=${heap.heapLimitMB}: ` +
-        (heap.passed && heap.run ? `PASS, peak heap used ${heap.run.peakHeapUsedMB} MB of a ${heap.run.heapLimitMB} MB limit, peak RSS ${heap.run.peakRssMB} MB, ${seconds(heap.run.wallMs)}.` : `FAIL: ${heap.failure ?? 'unknown'}${heap.run ? `, peak heap ${heap.run.peakHeapUsedMB} MB` : ''}.`),
+        (heap.passed && heap.run
+          ? `PASS, peak heap used ${heap.run.peakHeapUsedMB} MB of a ${heap.run.heapLimitMB} MB limit, peak RSS ${heap.run.peakRssMB} MB, ${seconds(heap.run.wallMs)}.`
+          : `FAIL: ${heap.failure ?? 'unknown'}${heap.run ? `, peak heap ${heap.run.peakHeapUsedMB} MB` : ''}.`),
     );
   }
   const anomalies = results.sizes.flatMap((size) => size.anomalies.map((anomaly) => `${thousands(size.shape.size)}: ${anomaly}`));

@@ -96,7 +96,11 @@ async function observe(rig: Rig, run: () => Promise<SyncReport>): Promise<RunObs
   await rig.proxy.call('takeTraffic');
   const changesBefore = await keyChanges(rig.admin);
   const { value: report, cost } = await measureProcess(run);
-  const [novita, redis, changesAfter] = await Promise.all([rig.fake.call('takeTraffic'), rig.proxy.call('takeTraffic'), keyChanges(rig.admin)]);
+  const [novita, redis, changesAfter] = await Promise.all([
+    rig.fake.call('takeTraffic'),
+    rig.proxy.call('takeTraffic'),
+    keyChanges(rig.admin),
+  ]);
   return { cost, novita, redis, keyChanges: changesAfter - changesBefore, report: counts(report) };
 }
 

@@ -29,7 +29,14 @@ async function main(): Promise<void> {
     }
     fake.clearFaults();
 
-    const { id } = await novita.createInstance({ productId: '4090.16c62g', gpuNum: 1, rootfsSize: 60, imageUrl: 'docker.io/library/python:3.11', kind: 'gpu', name: 'example' });
+    const { id } = await novita.createInstance({
+      productId: '4090.16c62g',
+      gpuNum: 1,
+      rootfsSize: 60,
+      imageUrl: 'docker.io/library/python:3.11',
+      kind: 'gpu',
+      name: 'example',
+    });
     console.log(`created ${id}: ${(await novita.getInstance(id))?.status}`);
     await novita.deleteInstance(id);
     console.log(`after delete: ${(await novita.getInstance(id))?.status ?? 'gone (null)'}`);

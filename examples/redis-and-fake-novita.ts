@@ -22,7 +22,13 @@ try {
   const [alive, stopped, doomed] = fake.addInstances(3, (index) => ({ name: `job-${index}`, createdAtMs: Date.now() - day }));
   const store = createRedisStore({ redis, prefix, audit: true });
   for (const [index, instance] of [alive, stopped, doomed].entries()) {
-    await store.put({ id: `rec-${index}`, novitaInstanceId: instance?.id, status: 'running', novitaStatus: 'running', timestamps: { created: new Date(Date.now() - day).toISOString() } });
+    await store.put({
+      id: `rec-${index}`,
+      novitaInstanceId: instance?.id,
+      status: 'running',
+      novitaStatus: 'running',
+      timestamps: { created: new Date(Date.now() - day).toISOString() },
+    });
   }
   fake.setStatus(stopped!.id, 'exited');
   fake.removeInstance(doomed!.id);
@@ -33,9 +39,13 @@ try {
     novitaClient: createNovitaClient({ apiKey: fake.apiKey, baseUrl: fake.url }),
   });
   const report = await reconciler.sync();
-  for (const action of report.actions) console.log(`${action.kind} ${action.recordId}: ${action.from} -> ${action.to ?? '(removed)'} (${action.reason})`);
-  console.log(`before ${report.beforeSync}, after ${report.afterSync}, updated ${report.updated}, marked terminated ${report.markedTerminated}`);
-  for (const entry of await store.readAuditTrail()) console.log(`audit: ${entry.kind} ${entry.recordId} (${entry.reason}, run ${entry.runId.slice(0, 8)})`);
+  for (const action of report.actions)
+    console.log(`${action.kind} ${action.recordId}: ${action.from} -> ${action.to ?? '(removed)'} (${action.reason})`);
+  console.log(
+    `before ${report.beforeSync}, after ${report.afterSync}, updated ${report.updated}, marked terminated ${report.markedTerminated}`,
+  );
+  for (const entry of await store.readAuditTrail())
+    console.log(`audit: ${entry.kind} ${entry.recordId} (${entry.reason}, run ${entry.runId.slice(0, 8)})`);
 } finally {
   const keys: string[] = [];
   for await (const batch of redis.scanStream({ match: `{${prefix}}*`, count: 500 })) keys.push(...(batch as string[]));

@@ -17,7 +17,14 @@ const ENTRIES = ['src/index.ts', 'src/testing/index.ts', 'src/novita/index.ts', 
 export function docCoverage(root: string = resolve(import.meta.dirname, '..')): DocCoverage {
   const program = ts.createProgram(
     ENTRIES.map((entry) => resolve(root, entry)),
-    { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, strict: true, skipLibCheck: true, noEmit: true },
+    {
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      strict: true,
+      skipLibCheck: true,
+      noEmit: true,
+    },
   );
   const checker = program.getTypeChecker();
   const seen = new Set<ts.Node>();
@@ -34,7 +41,8 @@ export function docCoverage(root: string = resolve(import.meta.dirname, '..')): 
     for (const member of members) {
       if (ts.isConstructorDeclaration(member) || ts.isIndexSignatureDeclaration(member)) continue;
       const modifiers = ts.canHaveModifiers(member) ? ts.getModifiers(member) : undefined;
-      if (modifiers?.some((modifier) => modifier.kind === ts.SyntaxKind.PrivateKeyword || modifier.kind === ts.SyntaxKind.ProtectedKeyword)) continue;
+      if (modifiers?.some((modifier) => modifier.kind === ts.SyntaxKind.PrivateKeyword || modifier.kind === ts.SyntaxKind.ProtectedKeyword))
+        continue;
       const memberName = member.name && (ts.isIdentifier(member.name) || ts.isStringLiteral(member.name)) ? member.name.text : undefined;
       if (memberName === undefined) continue;
       check(member, `${owner}.${memberName}`);

@@ -63,7 +63,11 @@ export class ConfigError extends ReconcilerError {
   /** The environment variable the bad value came from, when it came from one (`SYNC_INTERVAL_MINUTES`). */
   readonly envVariable?: string;
 
-  constructor(field: string, message: string, options: ReconcilerErrorOptions & { received?: unknown; suggestion?: string; envVariable?: string } = {}) {
+  constructor(
+    field: string,
+    message: string,
+    options: ReconcilerErrorOptions & { received?: unknown; suggestion?: string; envVariable?: string } = {},
+  ) {
     const received = describeValue(options.received);
     super('CONFIG_INVALID', `${field}: ${message}${'received' in options ? ` (got ${received})` : ''}`, options);
     this.name = 'ConfigError';
@@ -82,7 +86,11 @@ export class RecordInvalidError extends ReconcilerError {
   readonly field: string;
 
   constructor(recordId: string | undefined, field: string, message: string, options: ReconcilerErrorOptions = {}) {
-    super('RECORD_INVALID', `record ${recordId === undefined ? '(without id)' : JSON.stringify(recordId)} is invalid at ${field || '(root)'}: ${message}`, options);
+    super(
+      'RECORD_INVALID',
+      `record ${recordId === undefined ? '(without id)' : JSON.stringify(recordId)} is invalid at ${field || '(root)'}: ${message}`,
+      options,
+    );
     this.name = 'RecordInvalidError';
     this.recordId = recordId;
     this.field = field;
@@ -214,10 +222,7 @@ export class AbortedError extends ReconcilerError {
  * }
  * ```
  */
-export function isReconcilerError<C extends ErrorCode>(
-  value: unknown,
-  code?: C,
-): value is ReconcilerError & { code: C } {
+export function isReconcilerError<C extends ErrorCode>(value: unknown, code?: C): value is ReconcilerError & { code: C } {
   if (typeof value !== 'object' || value === null) return false;
   if ((value as Record<symbol, unknown>)[BRAND] !== true) return false;
   return code === undefined || (value as ReconcilerError).code === code;

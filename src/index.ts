@@ -8,7 +8,16 @@ export { createReconciler } from './core/reconciler.js';
 export type { Reconciler, ReconcilerOptions, SyncOptions, ListInstancesOptions, ListInstancesResult } from './core/reconciler.js';
 export type { StartOptions } from './core/scheduler.js';
 export { planSync, defaultAdoptRecord } from './core/planner.js';
-export type { PlanInput, Plan, PlannedAction, RecordDecision, PlannedCategory, SkipReason, Confirmation, SyncScope } from './core/planner.js';
+export type {
+  PlanInput,
+  Plan,
+  PlannedAction,
+  RecordDecision,
+  PlannedCategory,
+  SkipReason,
+  Confirmation,
+  SyncScope,
+} from './core/planner.js';
 export { resolvePolicy, policyFromEnv, syncPolicySchema, DEFAULT_POLICY, POLICY_ENV_VARIABLES } from './core/policy.js';
 export type { SyncPolicy, SyncPolicyInput, StatusMapEntry, NovitaOnlyPolicy } from './core/policy.js';
 export { DEFAULT_STATUS_MAP, buildStatusMap, mapStatus } from './core/status-map.js';
@@ -84,7 +93,15 @@ export type {
 } from './core/store.js';
 export { writeBatchProgress } from './core/store.js';
 export { GONE_STATUSES } from './core/novita-client.js';
-export type { NovitaClient, NovitaInstance, NovitaListing, NovitaCallOptions, ListInstancesCallOptions, ListingRestart, ListingProgress } from './core/novita-client.js';
+export type {
+  NovitaClient,
+  NovitaInstance,
+  NovitaListing,
+  NovitaCallOptions,
+  ListInstancesCallOptions,
+  ListingRestart,
+  ListingProgress,
+} from './core/novita-client.js';
 export type { SyncLock, LockLease } from './core/lock.js';
 export { createMemoryStore } from './store/memory-store.js';
 export type { MemoryStore, MemoryStoreOptions } from './store/memory-store.js';

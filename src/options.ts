@@ -15,12 +15,7 @@ import { ConfigError } from './errors.js';
  *
  * @internal
  */
-export function checkOptionKeys<T extends object>(
-  owner: string,
-  options: unknown,
-  known: readonly string[],
-  path = '',
-): T {
+export function checkOptionKeys<T extends object>(owner: string, options: unknown, known: readonly string[], path = ''): T {
   const where = path === '' ? 'options' : path;
   if (options === undefined) return {} as T;
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
@@ -82,7 +77,11 @@ export function booleanOption(field: string, value: unknown, fallback: boolean):
 export function integerOption(field: string, value: unknown, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(field, max === Number.MAX_SAFE_INTEGER ? `must be a whole number of ${min} or more` : `must be a whole number from ${min} to ${max}`, { received: value });
+    throw new ConfigError(
+      field,
+      max === Number.MAX_SAFE_INTEGER ? `must be a whole number of ${min} or more` : `must be a whole number from ${min} to ${max}`,
+      { received: value },
+    );
   }
   return value;
 }

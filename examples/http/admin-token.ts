@@ -17,7 +17,10 @@ export interface AdminToken {
  * printed at start-up; the production wiring refuses to start instead, because a token printed to the
  * logs is a token anyone who reads them can use.
  */
-export function resolveAdminToken(env: Readonly<Record<string, string | undefined>>, { generateIfUnset }: { generateIfUnset: boolean }): AdminToken {
+export function resolveAdminToken(
+  env: Readonly<Record<string, string | undefined>>,
+  { generateIfUnset }: { generateIfUnset: boolean },
+): AdminToken {
   const token = env.ADMIN_TOKEN?.trim();
   if (token) return { token, generated: false };
   if (!generateIfUnset) throw new Error('ADMIN_TOKEN is not set: the sync and list endpoints are never served without authentication');

@@ -28,7 +28,11 @@ export interface RunningExample {
 }
 
 /** The options with their defaults applied. */
-export function listenOptions(options: ListenOptions = {}): { port: number; host: string; env: Readonly<Record<string, string | undefined>> } {
+export function listenOptions(options: ListenOptions = {}): {
+  port: number;
+  host: string;
+  env: Readonly<Record<string, string | undefined>>;
+} {
   const env = options.env ?? process.env;
   const port = options.port ?? (env.PORT?.trim() ? Number(env.PORT) : 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT: must be a port number (got ${JSON.stringify(env.PORT)})`);
@@ -36,7 +40,9 @@ export function listenOptions(options: ListenOptions = {}): { port: number; host
 }
 
 /** The reconciler and the admin token for an example, from `env`; nothing left open when either fails. */
-export async function prepareExample(env: Readonly<Record<string, string | undefined>>): Promise<{ built: ExampleReconciler; admin: AdminToken }> {
+export async function prepareExample(
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<{ built: ExampleReconciler; admin: AdminToken }> {
   const built = await buildReconciler(env);
   try {
     return { built, admin: resolveAdminToken(env, { generateIfUnset: built.mode === 'demo' }) };
@@ -56,7 +62,9 @@ export function isMain(moduleUrl: string): boolean {
 export async function runStandalone(name: string, start: () => Promise<RunningExample>): Promise<void> {
   const running = await start();
   const auth = `-H "authorization: Bearer ${running.admin.generated ? running.admin.token : '$ADMIN_TOKEN'}"`;
-  console.log(`${name} listening on ${running.url} (${running.built.mode === 'demo' ? 'demo: the fake Novita and a memory store' : 'Redis store, Novita from NOVITA_API_KEY'})`);
+  console.log(
+    `${name} listening on ${running.url} (${running.built.mode === 'demo' ? 'demo: the fake Novita and a memory store' : 'Redis store, Novita from NOVITA_API_KEY'})`,
+  );
   if (running.admin.generated) console.log(`ADMIN_TOKEN is not set; this run's token is ${running.admin.token}`);
   console.log(`  curl ${auth} ${running.url}/api/instances`);
   console.log(`  curl ${auth} -d dryRun=true ${running.url}/api/instances/sync`);

@@ -43,11 +43,20 @@ export function scheduleSync(reconciler: Reconciler, options: CronSyncOptions = 
     options.pattern ?? '0,30 * * * *',
     {
       ...(options.timezone ? { timezone: options.timezone } : {}),
-      protect: (blocked) => logger.warn?.({ runningSince: blocked.currentRun()?.toISOString() ?? null }, 'Scheduled sync skipped: the previous one is still running'),
+      protect: (blocked) =>
+        logger.warn?.(
+          { runningSince: blocked.currentRun()?.toISOString() ?? null },
+          'Scheduled sync skipped: the previous one is still running',
+        ),
       // A failed run must not become an unhandled rejection; the next tick runs as scheduled.
       catch: (error) => {
-        if (isReconcilerError(error, 'SYNC_IN_PROGRESS')) logger.info?.({ code: error.code }, 'Scheduled sync skipped: another replica is running one');
-        else logger.error?.({ code: isReconcilerError(error) ? error.code : undefined, err: error instanceof Error ? error.message : String(error) }, 'Scheduled sync failed');
+        if (isReconcilerError(error, 'SYNC_IN_PROGRESS'))
+          logger.info?.({ code: error.code }, 'Scheduled sync skipped: another replica is running one');
+        else
+          logger.error?.(
+            { code: isReconcilerError(error) ? error.code : undefined, err: error instanceof Error ? error.message : String(error) },
+            'Scheduled sync failed',
+          );
       },
     },
     async () => {

@@ -34,10 +34,15 @@ export function createOtelOnEvent(options: OtelOptions = {}): (event: Reconciler
   const runs = meter.createCounter('novita_reconciler.runs', { description: 'Reconcile runs that ended, by outcome' });
   const actions = meter.createCounter('novita_reconciler.actions', { description: 'Actions of reconcile runs (planned in a dry run)' });
   const duration = meter.createHistogram('novita_reconciler.run.duration', { unit: 's', description: 'How long reconcile runs took' });
-  const skipped = meter.createCounter('novita_reconciler.runs.skipped', { description: 'Scheduled turns skipped because a replica sharing the lock had just run' });
+  const skipped = meter.createCounter('novita_reconciler.runs.skipped', {
+    description: 'Scheduled turns skipped because a replica sharing the lock had just run',
+  });
   let lastSuccess: number | undefined;
   meter
-    .createObservableGauge('novita_reconciler.last_success', { unit: 's', description: 'When the last real (not dry) run finished, Unix seconds' })
+    .createObservableGauge('novita_reconciler.last_success', {
+      unit: 's',
+      description: 'When the last real (not dry) run finished, Unix seconds',
+    })
     .addCallback((result) => {
       if (lastSuccess !== undefined) result.observe(lastSuccess);
     });
@@ -73,7 +78,13 @@ export function createOtelOnEvent(options: OtelOptions = {}): (event: Reconciler
         return;
       }
       case 'safety-tripped':
-        open.get(event.runId)?.span.addEvent('safety-tripped', { candidates: event.safety.candidates, eligible: event.safety.eligible, overridden: event.safety.overridden });
+        open
+          .get(event.runId)
+          ?.span.addEvent('safety-tripped', {
+            candidates: event.safety.candidates,
+            eligible: event.safety.eligible,
+            overridden: event.safety.overridden,
+          });
         return;
       case 'listing-restarted':
         open.get(event.runId)?.span.addEvent('listing-restarted', { walk: event.walk, reason: event.reason });

@@ -33,8 +33,18 @@ export interface SyncMetrics {
 /** Registers the metrics on `registry`; one call per registry (prom-client refuses a name twice). */
 export function createSyncMetrics(registry: Registry): SyncMetrics {
   const registers = [registry];
-  const runs = new Counter({ name: 'novita_reconciler_runs_total', help: 'Reconcile runs that ended, by outcome and error code', labelNames: ['outcome', 'code', 'dry_run'], registers });
-  const actions = new Counter({ name: 'novita_reconciler_actions_total', help: 'Actions of reconcile runs (planned in a dry run), by kind and outcome', labelNames: ['kind', 'outcome', 'dry_run'], registers });
+  const runs = new Counter({
+    name: 'novita_reconciler_runs_total',
+    help: 'Reconcile runs that ended, by outcome and error code',
+    labelNames: ['outcome', 'code', 'dry_run'],
+    registers,
+  });
+  const actions = new Counter({
+    name: 'novita_reconciler_actions_total',
+    help: 'Actions of reconcile runs (planned in a dry run), by kind and outcome',
+    labelNames: ['kind', 'outcome', 'dry_run'],
+    registers,
+  });
   const duration = new Histogram({
     name: 'novita_reconciler_run_duration_seconds',
     help: 'How long reconcile runs took',
@@ -43,10 +53,28 @@ export function createSyncMetrics(registry: Registry): SyncMetrics {
     buckets: [0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
     registers,
   });
-  const lastSuccess = new Gauge({ name: 'novita_reconciler_last_success_timestamp_seconds', help: 'When the last real (not dry) run finished, Unix seconds', registers });
-  const skipped = new Counter({ name: 'novita_reconciler_runs_skipped_total', help: 'Scheduled turns skipped because a replica sharing the lock had just run', labelNames: ['reason'], registers });
-  const safetyTrips = new Counter({ name: 'novita_reconciler_safety_trips_total', help: 'Runs in which the safety limit tripped', labelNames: ['overridden'], registers });
-  const listingRestarts = new Counter({ name: 'novita_reconciler_listing_restarts_total', help: 'Listing walks started again because the listing shifted while it was read', registers });
+  const lastSuccess = new Gauge({
+    name: 'novita_reconciler_last_success_timestamp_seconds',
+    help: 'When the last real (not dry) run finished, Unix seconds',
+    registers,
+  });
+  const skipped = new Counter({
+    name: 'novita_reconciler_runs_skipped_total',
+    help: 'Scheduled turns skipped because a replica sharing the lock had just run',
+    labelNames: ['reason'],
+    registers,
+  });
+  const safetyTrips = new Counter({
+    name: 'novita_reconciler_safety_trips_total',
+    help: 'Runs in which the safety limit tripped',
+    labelNames: ['overridden'],
+    registers,
+  });
+  const listingRestarts = new Counter({
+    name: 'novita_reconciler_listing_restarts_total',
+    help: 'Listing walks started again because the listing shifted while it was read',
+    registers,
+  });
 
   // A failed run may carry no report: its duration and options come from its run-started event.
   const started = new Map<string, { at: number; dryRun: boolean }>();

@@ -33,9 +33,15 @@ const reconciler = createReconciler({
 /** One line per run boundary, with the event's type as `event`: what dashboards and the tests look for. */
 function logEvent(event: ReconcilerEvent): void {
   if (event.type === 'run-started') logger.info({ event: event.type, runId: event.runId, options: event.options }, 'reconcile run started');
-  else if (event.type === 'run-finished') logger.info({ event: event.type, runId: event.runId, actions: event.report.actions.length, durationMs: event.report.duration }, 'reconcile run finished');
-  else if (event.type === 'run-failed') logger.error({ event: event.type, runId: event.runId, code: event.error.code }, 'reconcile run failed');
-  else if (event.type === 'run-skipped') logger.info({ event: event.type, lastCompletedRun: event.lastCompletedRun }, 'scheduled run skipped: a replica ran it');
+  else if (event.type === 'run-finished')
+    logger.info(
+      { event: event.type, runId: event.runId, actions: event.report.actions.length, durationMs: event.report.duration },
+      'reconcile run finished',
+    );
+  else if (event.type === 'run-failed')
+    logger.error({ event: event.type, runId: event.runId, code: event.error.code }, 'reconcile run failed');
+  else if (event.type === 'run-skipped')
+    logger.info({ event: event.type, lastCompletedRun: event.lastCompletedRun }, 'scheduled run skipped: a replica ran it');
 }
 
 if (!reconciler.start({ runImmediately: true })) {

@@ -21,8 +21,10 @@ const onSignal = (signal: NodeJS.Signals): void => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
-void runCli(process.argv.slice(2), process.env, { stdout: process.stdout, stderr: process.stderr }, { signal: controller.signal }).then((code) => {
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
-  process.exitCode = code;
-});
+void runCli(process.argv.slice(2), process.env, { stdout: process.stdout, stderr: process.stderr }, { signal: controller.signal }).then(
+  (code) => {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    process.exitCode = code;
+  },
+);

@@ -91,14 +91,18 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
         command = token.value as CliCommandName;
         continue;
       }
-      return fail(`unexpected argument ${JSON.stringify(token.value)}: the commands are ${COMMANDS.join(' and ')}; a single run takes flags only`);
+      return fail(
+        `unexpected argument ${JSON.stringify(token.value)}: the commands are ${COMMANDS.join(' and ')}; a single run takes flags only`,
+      );
     }
     const flag = (FLAGS as Record<string, (typeof FLAGS)[FlagName]>)[token.name];
     if (flag === undefined) return fail(`unknown flag ${token.rawName}`);
     const name = token.name as FlagName;
     if (!(flag.commands as readonly string[]).includes(command)) {
       const owners = flag.commands.map((owner) => (owner === 'run' ? 'a single run' : `novita-reconcile ${owner}`));
-      return fail(`${token.rawName} is a flag of ${owners.join(' and ')}, not of ${command === 'run' ? 'a single run' : `novita-reconcile ${command}`}`);
+      return fail(
+        `${token.rawName} is a flag of ${owners.join(' and ')}, not of ${command === 'run' ? 'a single run' : `novita-reconcile ${command}`}`,
+      );
     }
     if (flag.type === 'boolean') {
       if (token.value !== undefined) return fail(`${token.rawName} takes no value (got ${JSON.stringify(argv[token.index])})`);
@@ -107,10 +111,13 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
     }
     // A string flag followed by another flag swallowed it: say so instead of taking "--json" as a path.
     if (token.value === undefined || (!token.inlineValue && token.value.startsWith('-'))) {
-      return fail(`${token.rawName} needs a value${token.value === undefined ? '' : ` (got the flag ${token.value}; write ${token.rawName}=${token.value} if you mean it)`}`);
+      return fail(
+        `${token.rawName} needs a value${token.value === undefined ? '' : ` (got the flag ${token.value}; write ${token.rawName}=${token.value} if you mean it)`}`,
+      );
     }
     const previous = values.get(name);
-    if (previous !== undefined && previous !== token.value) return fail(`${token.rawName} is given twice (${JSON.stringify(previous)} and ${JSON.stringify(token.value)})`);
+    if (previous !== undefined && previous !== token.value)
+      return fail(`${token.rawName} is given twice (${JSON.stringify(previous)} and ${JSON.stringify(token.value)})`);
     values.set(name, token.value);
   }
 
@@ -129,7 +136,12 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
     config: values.get('config'),
   };
   if (flags.list) {
-    for (const [flag, key] of [['--dry-run', 'dryRun'], ['--force', 'force'], ['--no-obsolete', 'noObsolete'], ['--detailed-exitcode', 'detailedExitcode']] as const) {
+    for (const [flag, key] of [
+      ['--dry-run', 'dryRun'],
+      ['--force', 'force'],
+      ['--no-obsolete', 'noObsolete'],
+      ['--detailed-exitcode', 'detailedExitcode'],
+    ] as const) {
       if (flags[key]) return fail(`${flag} applies to a sync run and cannot be combined with --list`);
     }
   }
@@ -141,7 +153,8 @@ function fakeNovitaRequest(values: ReadonlyMap<FlagName, string>): ParsedArgs {
     const text = values.get(name);
     if (text === undefined) return fallback;
     const value = Number(text);
-    if (!/^\d+$/.test(text) || value < min || value > max) return `--${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(text)})`;
+    if (!/^\d+$/.test(text) || value < min || value > max)
+      return `--${name} must be a whole number from ${min} to ${max} (got ${JSON.stringify(text)})`;
     return value;
   };
   const port = whole('port', 0, 0, 65_535);
@@ -152,7 +165,13 @@ function fakeNovitaRequest(values: ReadonlyMap<FlagName, string>): ParsedArgs {
   if (host.trim() === '') return fail('--host must not be empty');
   const apiKey = values.get('api-key');
   if (apiKey !== undefined && !/^\S+$/.test(apiKey)) return fail('--api-key must be one word without spaces');
-  return { ok: true, request: { command: 'fake-novita', flags: { port: port as number, host, instances: instances as number, apiKey, latencyMs: latencyMs as number } } };
+  return {
+    ok: true,
+    request: {
+      command: 'fake-novita',
+      flags: { port: port as number, host, instances: instances as number, apiKey, latencyMs: latencyMs as number },
+    },
+  };
 }
 
 function fail(message: string): ParsedArgs {

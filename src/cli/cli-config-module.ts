@@ -59,12 +59,18 @@ export interface CliConfig {
 }
 
 /** A `--config` module's export: the config, or a function (sync or async) that returns it. */
-export type CliConfigExport = CliConfig | ((context: { env: Readonly<Record<string, string | undefined>> }) => CliConfig | Promise<CliConfig>);
+export type CliConfigExport =
+  | CliConfig
+  | ((context: { env: Readonly<Record<string, string | undefined>> }) => CliConfig | Promise<CliConfig>);
 
 const CONFIG_FIELDS = ['store', 'novitaClient', 'policy', 'lock', 'logger', 'close'] as const satisfies readonly (keyof CliConfig)[];
 
 /** @internal Imports and checks a `--config` module; a {@link ConfigError} names the module and the field. */
-export async function loadConfigModule(specifier: string, cwd: string, env: Readonly<Record<string, string | undefined>>): Promise<CliConfig> {
+export async function loadConfigModule(
+  specifier: string,
+  cwd: string,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<CliConfig> {
   const where = `--config ${specifier}`;
   const path = isAbsolute(specifier) ? specifier : resolve(cwd, specifier);
   if (!existsSync(path)) throw new ConfigError(where, `no such file (looked for ${path})`);
@@ -76,13 +82,20 @@ export async function loadConfigModule(specifier: string, cwd: string, env: Read
   }
   let exported = namespace.config ?? namespace.default;
   // A CommonJS `exports.config = ...` the import could not see as a named export arrives as `default.config`.
-  if (namespace.config === undefined && isObject(exported) && 'config' in exported && Object.keys(exported).length === 1) exported = exported.config;
-  if (exported === undefined) throw new ConfigError(where, 'exports nothing to use: give it a default export (or an export named config) with any of store, novitaClient, policy, lock, logger, close');
+  if (namespace.config === undefined && isObject(exported) && 'config' in exported && Object.keys(exported).length === 1)
+    exported = exported.config;
+  if (exported === undefined)
+    throw new ConfigError(
+      where,
+      'exports nothing to use: give it a default export (or an export named config) with any of store, novitaClient, policy, lock, logger, close',
+    );
   if (typeof exported === 'function') {
     try {
       exported = await (exported as (context: { env: typeof env }) => unknown)({ env });
     } catch (error) {
-      throw new ConfigError(where, `its exported function threw: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new ConfigError(where, `its exported function threw: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
     }
   }
   try {
@@ -94,7 +107,12 @@ export async function loadConfigModule(specifier: string, cwd: string, env: Read
 }
 
 function checkConfig(value: unknown): CliConfig {
-  if (!isObject(value)) throw new ConfigError('export', 'must be an object with any of store, novitaClient, policy, lock, logger, close (or a function returning one)', { received: value });
+  if (!isObject(value))
+    throw new ConfigError(
+      'export',
+      'must be an object with any of store, novitaClient, policy, lock, logger, close (or a function returning one)',
+      { received: value },
+    );
   const config = checkOptionKeys<CliConfig>('a novita-reconcile config', value, CONFIG_FIELDS);
   if (config.store !== undefined) requireMethods('store', config.store, ['readBatches', 'writeBatch']);
   if (config.novitaClient !== undefined) requireMethods('novitaClient', config.novitaClient, ['listInstances', 'getInstance']);
@@ -102,7 +120,8 @@ function checkConfig(value: unknown): CliConfig {
     requireMethods('lock', config.lock, ['acquire']);
     functionOption('lock.lastCompletedRun', config.lock.lastCompletedRun);
   }
-  if (config.policy !== undefined && !isObject(config.policy)) throw new ConfigError('policy', 'must be an object of policy fields', { received: config.policy });
+  if (config.policy !== undefined && !isObject(config.policy))
+    throw new ConfigError('policy', 'must be an object of policy fields', { received: config.policy });
   if (config.logger !== undefined) {
     if (!isObject(config.logger)) throw new ConfigError('logger', 'must be a pino-compatible logger object', { received: config.logger });
     for (const level of ['debug', 'info', 'warn', 'error'] as const) functionOption(`logger.${level}`, config.logger[level]);

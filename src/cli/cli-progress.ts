@@ -36,7 +36,10 @@ export function createProgressLine(stream: ProgressStream): ProgressLine {
   const render = (): void => {
     const parts: string[] = [];
     const listing = phases.get('listing');
-    if (listing) parts.push(`Novita page ${listing.done}${listing.total === undefined ? '' : ` of ${listing.total}`}${walk > 1 ? ` (walk ${walk})` : ''}`);
+    if (listing)
+      parts.push(
+        `Novita page ${listing.done}${listing.total === undefined ? '' : ` of ${listing.total}`}${walk > 1 ? ` (walk ${walk})` : ''}`,
+      );
     const reading = phases.get('reading');
     if (reading) parts.push(`${count(reading.done, 'record')} read`);
     const confirming = phases.get('confirming');

@@ -29,13 +29,17 @@ export async function setUpCli(env: Env, config: CliConfig, configName: string |
   const value = (name: string): string | undefined => readEnv(env, name)?.trim();
   const redisUrl = config.store === undefined ? value('REDIS_URL') : undefined;
   if (config.store === undefined && redisUrl === undefined) {
-    throw new ConfigError('REDIS_URL', 'is required: novita-reconcile reconciles the records in Redis (set it to redis://host:6379/0), unless a --config module supplies store');
+    throw new ConfigError(
+      'REDIS_URL',
+      'is required: novita-reconcile reconciles the records in Redis (set it to redis://host:6379/0), unless a --config module supplies store',
+    );
   }
   const policy = withModuleName(configName, config, () => policyFromEnv(env, config.policy ?? {}));
   let novitaClient = config.novitaClient;
   if (novitaClient === undefined) {
     const apiKey = value('NOVITA_API_KEY');
-    if (apiKey === undefined) throw new ConfigError('NOVITA_API_KEY', 'is required: set it to your Novita API key (or supply novitaClient from a --config module)');
+    if (apiKey === undefined)
+      throw new ConfigError('NOVITA_API_KEY', 'is required: set it to your Novita API key (or supply novitaClient from a --config module)');
     // Explicit values, so that nothing falls back to process.env behind the caller's back.
     novitaClient = renamed({ apiKey: 'NOVITA_API_KEY', baseUrl: 'NOVITA_API_BASE_URL' }, () =>
       createNovitaClient({ apiKey, baseUrl: value('NOVITA_API_BASE_URL') ?? DEFAULT_NOVITA_BASE_URL }),
@@ -70,7 +74,11 @@ async function loadRedisModule(): Promise<RedisModule> {
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if ((code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && String((error as Error).message).includes('ioredis')) {
-      throw new ConfigError('ioredis', 'novita-reconcile needs the ioredis package (an optional peer dependency of novita-reconciler) for its Redis store: npm install ioredis@5, or supply store from a --config module', { cause: error });
+      throw new ConfigError(
+        'ioredis',
+        'novita-reconcile needs the ioredis package (an optional peer dependency of novita-reconciler) for its Redis store: npm install ioredis@5, or supply store from a --config module',
+        { cause: error },
+      );
     }
     throw error;
   }

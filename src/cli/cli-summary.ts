@@ -28,7 +28,8 @@ export function describeChange(action: SyncAction): string {
 }
 
 /** Refreshes and stamps; the other kinds (removals, terminations, adoptions) are the lines a person reviews, so never hidden. */
-const isRoutine = (action: SyncAction): boolean => action.kind === 'refresh' || action.kind === 'stampTerminated' || action.kind === 'stampFirstSeen';
+const isRoutine = (action: SyncAction): boolean =>
+  action.kind === 'refresh' || action.kind === 'stampTerminated' || action.kind === 'stampFirstSeen';
 
 /** @internal The summary of a sync report, one string per line. */
 export function summariseReport(report: SyncReport): string[] {
@@ -46,9 +47,12 @@ export function summariseReport(report: SyncReport): string[] {
       }
       routineShown += 1;
     }
-    lines.push(`  ${action.outcome.padEnd(11)} ${action.kind.padEnd(16)} ${action.recordId.padEnd(20)} ${describeChange(action).padEnd(32)} ${action.reason}`);
+    lines.push(
+      `  ${action.outcome.padEnd(11)} ${action.kind.padEnd(16)} ${action.recordId.padEnd(20)} ${describeChange(action).padEnd(32)} ${action.reason}`,
+    );
   }
-  if (routineHidden > 0) lines.push(`  ... and ${count(routineHidden, 'more refresh or stamp', 'more refreshes and stamps')} (every action is in --json)`);
+  if (routineHidden > 0)
+    lines.push(`  ... and ${count(routineHidden, 'more refresh or stamp', 'more refreshes and stamps')} (every action is in --json)`);
   if (report.actions.length === 0) lines.push('  (no actions: every record already agrees with Novita)');
   lines.push(
     `Records: ${report.beforeSync} before, ${report.afterSync} after: updated ${report.updated}, marked terminated ${report.markedTerminated}, ` +
@@ -63,13 +67,17 @@ export function summariseReport(report: SyncReport): string[] {
   if (confirmations.requested > 0) {
     lines.push(
       `Confirmations with Novita: ${count(confirmations.requested, 'candidate')}: ${confirmations.gone} gone, ${confirmations.alive} alive, ${confirmations.failed} failed` +
-        (confirmations.notAttempted > 0 ? `, ${confirmations.notAttempted} not asked (stopped by the ${confirmations.stoppedBy === 'budget' ? 'time budget' : 'circuit breaker'})` : ''),
+        (confirmations.notAttempted > 0
+          ? `, ${confirmations.notAttempted} not asked (stopped by the ${confirmations.stoppedBy === 'budget' ? 'time budget' : 'circuit breaker'})`
+          : ''),
     );
   }
   lines.push(novitaLine(report));
   if (report.listingWalks > 1) lines.push(`Listing: read ${report.listingWalks} times, because it changed while it was read`);
   const safety = report.safety;
-  lines.push(`Safety limit: ${safety.tripped ? `tripped${safety.overridden ? ', overridden by --force' : ', obsolete handling held back'} (${safety.reason ?? `${safety.candidates} of ${safety.eligible}`})` : 'not tripped'}`);
+  lines.push(
+    `Safety limit: ${safety.tripped ? `tripped${safety.overridden ? ', overridden by --force' : ', obsolete handling held back'} (${safety.reason ?? `${safety.candidates} of ${safety.eligible}`})` : 'not tripped'}`,
+  );
   lines.push(`Run ${report.runId} took ${report.duration} ms.`);
   return lines;
 }
@@ -78,7 +86,9 @@ function novitaLine(report: SyncReport): string {
   const instances = `Novita: ${count(report.novitaInstances, 'instance')}`;
   const { novitaOnly } = report;
   if (novitaOnly.length === 0) return `${instances}; without a record: none`;
-  const named = novitaOnly.slice(0, NOVITA_ONLY_SHOWN).map((instance) => `${instance.novitaInstanceId} (${instance.name ?? 'unnamed'}, ${instance.status})`);
+  const named = novitaOnly
+    .slice(0, NOVITA_ONLY_SHOWN)
+    .map((instance) => `${instance.novitaInstanceId} (${instance.name ?? 'unnamed'}, ${instance.status})`);
   const rest = novitaOnly.length - named.length;
   return `${instances}; ${novitaOnly.length} without a record: ${named.join(', ')}${rest > 0 ? `, and ${rest} more (--list shows them all)` : ''}`;
 }
@@ -95,7 +105,11 @@ export function summariseView(view: ListInstancesResult): string[] {
   ]);
   const header = ['SOURCE', 'RECORD', 'NOVITA ID', 'STATUS', 'NOVITA STATUS', 'NAME'];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => String(row[column]).length)));
-  const render = (cells: readonly string[]) => cells.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join('  ').trimEnd();
+  const render = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd();
   const { counts } = view;
   return [
     render(header),

@@ -6,4 +6,11 @@
  * checked), `ACTIONS_FOUND` 5 (only with `--detailed-exitcode`: the run completed and found actions; 1, 3
  * and 4 take precedence).
  */
-export const EXIT_CODES = Object.freeze({ OK: 0, RUN_FAILED: 1, USAGE: 2, SYNC_IN_PROGRESS: 3, SAFETY_TRIPPED: 4, ACTIONS_FOUND: 5 } as const);
+export const EXIT_CODES = Object.freeze({
+  OK: 0,
+  RUN_FAILED: 1,
+  USAGE: 2,
+  SYNC_IN_PROGRESS: 3,
+  SAFETY_TRIPPED: 4,
+  ACTIONS_FOUND: 5,
+} as const);

@@ -15,7 +15,12 @@ export async function runFakeNovitaCommand(flags: FakeNovitaFlags, signal: Abort
   const { demoFleet, startFakeNovita } = await import('../testing/fake-novita/index.js');
   let fake: Awaited<ReturnType<typeof startFakeNovita>>;
   try {
-    fake = await startFakeNovita({ port: flags.port, host: flags.host, instances: demoFleet(flags.instances), ...(flags.apiKey !== undefined ? { apiKey: flags.apiKey } : {}) });
+    fake = await startFakeNovita({
+      port: flags.port,
+      host: flags.host,
+      instances: demoFleet(flags.instances),
+      ...(flags.apiKey !== undefined ? { apiKey: flags.apiKey } : {}),
+    });
   } catch (error) {
     cli.fail(`fake Novita could not listen on ${flags.host}:${flags.port}: ${error instanceof Error ? error.message : String(error)}`);
     return EXIT_CODES.RUN_FAILED;
@@ -26,7 +31,9 @@ export async function runFakeNovitaCommand(flags: FakeNovitaFlags, signal: Abort
   // The fake's key is no secret: printed as it is, in the form a shell or a .env file reads.
   cli.out(`NOVITA_API_BASE_URL=${fake.url}`);
   cli.out(`NOVITA_API_KEY=${fake.apiKey}`);
-  cli.fail(`fake Novita serving ${flags.instances} instances at ${fake.url}${flags.latencyMs > 0 ? `, ${flags.latencyMs} ms per answer` : ''}; stop it with Ctrl-C (SIGINT) or SIGTERM`);
+  cli.fail(
+    `fake Novita serving ${flags.instances} instances at ${fake.url}${flags.latencyMs > 0 ? `, ${flags.latencyMs} ms per answer` : ''}; stop it with Ctrl-C (SIGINT) or SIGTERM`,
+  );
   try {
     // The listening server keeps the process alive until it closes.
     await new Promise<void>((resolve) => {

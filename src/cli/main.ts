@@ -108,7 +108,9 @@ async function reconcile(
       },
     });
     if (command.watch) return await runWatchCommand(reconciler, options.signal, cli);
-    return command.run.list ? await runListCommand(reconciler, command.run, options.signal, cli) : await runSyncCommand(reconciler, command.run, options.signal, cli);
+    return command.run.list
+      ? await runListCommand(reconciler, command.run, options.signal, cli)
+      : await runSyncCommand(reconciler, command.run, options.signal, cli);
   } catch (error) {
     return reportFailure(error, flags.json, cli);
   } finally {

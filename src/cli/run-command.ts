@@ -12,7 +12,12 @@ import { summariseReport, summariseView } from './cli-summary.js';
 import { EXIT_CODES } from './exit-codes.js';
 
 /** @internal A sync run, printed. */
-export async function runSyncCommand(reconciler: Reconciler, flags: RunFlags, signal: AbortSignal | undefined, cli: CliConsole): Promise<number> {
+export async function runSyncCommand(
+  reconciler: Reconciler,
+  flags: RunFlags,
+  signal: AbortSignal | undefined,
+  cli: CliConsole,
+): Promise<number> {
   const report = await reconciler.sync({
     dryRun: flags.dryRun,
     forceSync: flags.force,
@@ -27,7 +32,12 @@ export async function runSyncCommand(reconciler: Reconciler, flags: RunFlags, si
 }
 
 /** @internal The merged view, printed. */
-export async function runListCommand(reconciler: Reconciler, flags: RunFlags, signal: AbortSignal | undefined, cli: CliConsole): Promise<number> {
+export async function runListCommand(
+  reconciler: Reconciler,
+  flags: RunFlags,
+  signal: AbortSignal | undefined,
+  cli: CliConsole,
+): Promise<number> {
   const view = await reconciler.listInstances({ includeNovitaOnly: true, ...(signal ? { signal } : {}) });
   if (flags.json) cli.out(JSON.stringify(view, null, 2));
   else for (const line of summariseView(view)) cli.out(line);

@@ -30,7 +30,9 @@ export function watchPrinter(flags: WatchFlags, cli: CliConsole): (event: Reconc
 /** @internal Runs the schedule until `signal` fires; resolves the exit code. */
 export async function runWatchCommand(reconciler: Reconciler, signal: AbortSignal | undefined, cli: CliConsole): Promise<number> {
   if (!reconciler.start({ runImmediately: true })) {
-    cli.fail('configuration error: enableAutomaticSync is false (SYNC_ENABLE_AUTOMATIC_SYNC, or the --config policy): watch has nothing to schedule.');
+    cli.fail(
+      'configuration error: enableAutomaticSync is false (SYNC_ENABLE_AUTOMATIC_SYNC, or the --config policy): watch has nothing to schedule.',
+    );
     return EXIT_CODES.USAGE;
   }
   const keepAlive = setInterval(() => undefined, 2 ** 30);

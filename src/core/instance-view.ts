@@ -99,7 +99,11 @@ export interface InstanceView {
  * Merges records and a listing into one view: each record once (`merged` when its instance is
  * listed, else `local`), then each listed instance no record names (`novita`) when asked for.
  */
-export function mergeInstanceView(records: readonly InstanceRecord[], instances: readonly NovitaInstance[], includeNovitaOnly: boolean): InstanceView {
+export function mergeInstanceView(
+  records: readonly InstanceRecord[],
+  instances: readonly NovitaInstance[],
+  includeNovitaOnly: boolean,
+): InstanceView {
   const listed = new Map(instances.map((instance) => [instance.id, instance]));
   const named = new Set<string>();
   const rows: InstanceViewRow[] = [];

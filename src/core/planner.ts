@@ -9,7 +9,18 @@
  * small functions of plan/policies.ts, and the writes are built in plan/record-writes.ts.
  */
 import { GONE_STATUSES, type NovitaInstance } from './novita-client.js';
-import { holdBack, inCreationGrace, novitaOnlyVerdict, obsoleteReason, recordBornAt, removeOrMark, retentionExpired, safetyLimit, type HoldBack, type SafetyCounts } from './plan/policies.js';
+import {
+  holdBack,
+  inCreationGrace,
+  novitaOnlyVerdict,
+  obsoleteReason,
+  recordBornAt,
+  removeOrMark,
+  retentionExpired,
+  safetyLimit,
+  type HoldBack,
+  type SafetyCounts,
+} from './plan/policies.js';
 import type { Confirmation, Plan, PlanInput, PlannedAction, RecordDecision } from './plan/plan-types.js';
 import {
   adoptAction,
@@ -25,7 +36,16 @@ import { hasTerminationProof, type TerminationProof } from './record.js';
 import type { NovitaOnlyInstance } from '../report.js';
 import { buildStatusMap, type StatusRule } from './status-map.js';
 
-export type { Confirmation, Plan, PlanInput, PlannedAction, PlannedCategory, RecordDecision, SkipReason, SyncScope } from './plan/plan-types.js';
+export type {
+  Confirmation,
+  Plan,
+  PlanInput,
+  PlannedAction,
+  PlannedCategory,
+  RecordDecision,
+  SkipReason,
+  SyncScope,
+} from './plan/plan-types.js';
 export { defaultAdoptRecord } from './plan/record-writes.js';
 
 /** A record whose fate waits on the safety limit (and maybe a confirmation): an obsolete or a retention candidate. */
@@ -91,10 +111,20 @@ function classifyRecord(entry: PlanInput['entries'][number], context: PlanContex
   const novitaId = record.novitaInstanceId;
   const instance = novitaId === undefined ? undefined : context.listed.get(novitaId);
   const read: ReadRecord = { record, version, merged: instance !== undefined };
-  if (!(context.input.scope?.record?.(record) ?? true)) return decided({ recordId: record.id, category: 'skipped', skipped: 'outOfScope', merged: read.merged });
-  if (novitaId !== undefined && (context.namedBy.get(novitaId) ?? 0) > 1) return decided({ recordId: record.id, category: 'skipped', skipped: 'duplicate', merged: read.merged });
+  if (!(context.input.scope?.record?.(record) ?? true))
+    return decided({ recordId: record.id, category: 'skipped', skipped: 'outOfScope', merged: read.merged });
+  if (novitaId !== undefined && (context.namedBy.get(novitaId) ?? 0) > 1)
+    return decided({ recordId: record.id, category: 'skipped', skipped: 'duplicate', merged: read.merged });
   if (instance && !GONE_STATUSES.has(instance.status)) {
-    return decided(refreshDecision(read, instance, record.status === TERMINATED ? 'instance-alive' : 'status-changed', context.statusMap, context.nowIso));
+    return decided(
+      refreshDecision(
+        read,
+        instance,
+        record.status === TERMINATED ? 'instance-alive' : 'status-changed',
+        context.statusMap,
+        context.nowIso,
+      ),
+    );
   }
   if (record.status === TERMINATED) {
     if (record.timestamps?.terminated === undefined) return decided(stampTerminatedDecision(read, instance, context.nowIso));
@@ -105,7 +135,8 @@ function classifyRecord(entry: PlanInput['entries'][number], context: PlanContex
     if (recordBornAt(record) === undefined) return decided(stampFirstSeenDecision(read, instance, context.nowIso));
     return decided({ recordId: record.id, category: 'skipped', skipped: 'grace', merged: read.merged });
   }
-  if (novitaId === undefined && !isNeverStartedCandidate(record)) return decided({ recordId: record.id, category: 'unchanged', merged: read.merged });
+  if (novitaId === undefined && !isNeverStartedCandidate(record))
+    return decided({ recordId: record.id, category: 'unchanged', merged: read.merged });
   return { type: 'obsolete', ...read, instance };
 }
 
@@ -167,21 +198,29 @@ type GoneAnswer = { kind: 'gone'; novitaStatus: string | null; proof: Terminatio
  * deleted. Absent from the listing: confirmed with `getInstance` when `confirmObsolete` (a `null`, or a
  * deleting status, confirms it; an alive instance means the listing lagged; an error proves nothing).
  */
-function confirmGone(candidate: Candidate, context: PlanContext, toConfirm: Set<string>): GoneAnswer | { kind: 'not-gone'; decision: RecordDecision } {
+function confirmGone(
+  candidate: Candidate,
+  context: PlanContext,
+  toConfirm: Set<string>,
+): GoneAnswer | { kind: 'not-gone'; decision: RecordDecision } {
   const { record, merged, instance } = candidate;
   const novitaId = record.novitaInstanceId;
-  if (instance !== undefined) return { kind: 'gone', novitaStatus: instance.status, proof: { by: 'novita-deleting', novitaInstanceId: instance.id } };
+  if (instance !== undefined)
+    return { kind: 'gone', novitaStatus: instance.status, proof: { by: 'novita-deleting', novitaInstanceId: instance.id } };
   if (novitaId === undefined || !context.input.policy.confirmObsolete) return { kind: 'gone', novitaStatus: null, proof: undefined };
   // A retention candidate terminated on Novita's proof is not asked about again: Novita does not reuse ids.
-  if (candidate.type === 'retention' && hasTerminationProof(record)) return { kind: 'gone', novitaStatus: null, proof: record.terminationProof };
+  if (candidate.type === 'retention' && hasTerminationProof(record))
+    return { kind: 'gone', novitaStatus: null, proof: record.terminationProof };
   const answer: Confirmation | undefined = context.input.confirmations?.get(novitaId);
   if (!answer) {
     toConfirm.add(novitaId);
     return { kind: 'not-gone', decision: { recordId: record.id, category: 'pending', merged } };
   }
   if (answer.kind === 'error') return { kind: 'not-gone', decision: { recordId: record.id, category: 'unverified', merged } };
-  if (answer.kind === 'not-found') return { kind: 'gone', novitaStatus: null, proof: { by: 'novita-not-found', novitaInstanceId: novitaId } };
-  if (GONE_STATUSES.has(answer.instance.status)) return { kind: 'gone', novitaStatus: answer.instance.status, proof: { by: 'novita-deleting', novitaInstanceId: novitaId } };
+  if (answer.kind === 'not-found')
+    return { kind: 'gone', novitaStatus: null, proof: { by: 'novita-not-found', novitaInstanceId: novitaId } };
+  if (GONE_STATUSES.has(answer.instance.status))
+    return { kind: 'gone', novitaStatus: answer.instance.status, proof: { by: 'novita-deleting', novitaInstanceId: novitaId } };
   return { kind: 'not-gone', decision: refreshDecision(candidate, answer.instance, 'listing-lagged', context.statusMap, context.nowIso) };
 }
 
@@ -200,7 +239,12 @@ function handleNovitaOnly(context: PlanContext): Pick<Plan, 'adoptions' | 'novit
       continue;
     }
     unadoptedNovitaOnly += 1;
-    if (verdict.kind === 'report') novitaOnly.push({ novitaInstanceId: instance.id, name: typeof instance.name === 'string' ? instance.name : null, status: instance.status });
+    if (verdict.kind === 'report')
+      novitaOnly.push({
+        novitaInstanceId: instance.id,
+        name: typeof instance.name === 'string' ? instance.name : null,
+        status: instance.status,
+      });
   }
   return { adoptions, novitaOnly, unadoptedNovitaOnly };
 }

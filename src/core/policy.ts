@@ -69,9 +69,12 @@ export const DEFAULT_POLICY: Readonly<SyncPolicy> = Object.freeze({
   statusMap: Object.freeze({}),
 });
 
-const localStatus = z.string().min(1, 'must be a non-empty status string').refine((value) => value !== 'terminated', {
-  message: '"terminated" is the reconciler\'s own status and cannot be a mapping target',
-});
+const localStatus = z
+  .string()
+  .min(1, 'must be a non-empty status string')
+  .refine((value) => value !== 'terminated', {
+    message: '"terminated" is the reconciler\'s own status and cannot be a mapping target',
+  });
 
 const statusMapEntrySchema = z.union([
   localStatus,
@@ -82,12 +85,31 @@ const statusMapEntrySchema = z.union([
 export const syncPolicySchema = z
   .object({
     removeObsoleteInstances: z.boolean().default(DEFAULT_POLICY.removeObsoleteInstances),
-    obsoleteRetentionDays: z.number().finite().min(0, 'must be 0 or more').max(3650, 'must be at most 3650 (ten years)').default(DEFAULT_POLICY.obsoleteRetentionDays),
+    obsoleteRetentionDays: z
+      .number()
+      .finite()
+      .min(0, 'must be 0 or more')
+      .max(3650, 'must be at most 3650 (ten years)')
+      .default(DEFAULT_POLICY.obsoleteRetentionDays),
     enableAutomaticSync: z.boolean().default(DEFAULT_POLICY.enableAutomaticSync),
-    syncIntervalMinutes: z.number().finite().gt(0, 'must be more than 0').max(10_080, 'must be at most a week (10080)').default(DEFAULT_POLICY.syncIntervalMinutes),
-    creationGraceMinutes: z.number().finite().min(0, 'must be 0 or more').max(1440, 'must be at most a day (1440); a longer grace would turn obsolete handling off').default(DEFAULT_POLICY.creationGraceMinutes),
+    syncIntervalMinutes: z
+      .number()
+      .finite()
+      .gt(0, 'must be more than 0')
+      .max(10_080, 'must be at most a week (10080)')
+      .default(DEFAULT_POLICY.syncIntervalMinutes),
+    creationGraceMinutes: z
+      .number()
+      .finite()
+      .min(0, 'must be 0 or more')
+      .max(1440, 'must be at most a day (1440); a longer grace would turn obsolete handling off')
+      .default(DEFAULT_POLICY.creationGraceMinutes),
     confirmObsolete: z.boolean().default(DEFAULT_POLICY.confirmObsolete),
-    maxObsoleteFraction: z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').default(DEFAULT_POLICY.maxObsoleteFraction),
+    maxObsoleteFraction: z
+      .number()
+      .min(0, 'must be between 0 and 1')
+      .max(1, 'must be between 0 and 1')
+      .default(DEFAULT_POLICY.maxObsoleteFraction),
     safetyMinRecords: z.number().int('must be a whole number').min(0, 'must be 0 or more').default(DEFAULT_POLICY.safetyMinRecords),
     novitaOnly: z.enum(['report', 'ignore', 'adopt']).default(DEFAULT_POLICY.novitaOnly),
     statusMap: z
@@ -142,7 +164,8 @@ function policyProblem(input: unknown): PolicyProblem | undefined {
   const issue = parsed.error.issues[0];
   const path = issue?.path.map(String) ?? [];
   let received: unknown = input;
-  for (const key of path) received = typeof received === 'object' && received !== null ? (received as Record<string, unknown>)[key] : undefined;
+  for (const key of path)
+    received = typeof received === 'object' && received !== null ? (received as Record<string, unknown>)[key] : undefined;
   return { path, message: issue?.message ?? 'invalid', received, unknownKey: issue?.code === 'unrecognized_keys' };
 }
 
@@ -184,7 +207,10 @@ const FIELD_KINDS: Record<keyof SyncPolicy, FieldKind> = {
  * const policy = policyFromEnv(process.env);
  * ```
  */
-export function policyFromEnv(env: Readonly<Record<string, string | undefined>> = process.env, overrides: SyncPolicyInput = {}): SyncPolicy {
+export function policyFromEnv(
+  env: Readonly<Record<string, string | undefined>> = process.env,
+  overrides: SyncPolicyInput = {},
+): SyncPolicy {
   const input: Record<string, unknown> = {};
   for (const [variable, field] of Object.entries(POLICY_ENV_VARIABLES) as [keyof typeof POLICY_ENV_VARIABLES, keyof SyncPolicy][]) {
     const raw = env[variable];
@@ -195,7 +221,11 @@ export function policyFromEnv(env: Readonly<Record<string, string | undefined>> 
         const lowered = text.toLowerCase();
         if (['true', '1', 'yes', 'on'].includes(lowered)) input[field] = true;
         else if (['false', '0', 'no', 'off'].includes(lowered)) input[field] = false;
-        else throw new ConfigError(variable, 'must be true or false (also accepted: 1/0, yes/no, on/off)', { received: raw, envVariable: variable });
+        else
+          throw new ConfigError(variable, 'must be true or false (also accepted: 1/0, yes/no, on/off)', {
+            received: raw,
+            envVariable: variable,
+          });
         break;
       }
       case 'number': {
@@ -213,7 +243,10 @@ export function policyFromEnv(env: Readonly<Record<string, string | undefined>> 
         try {
           input[field] = JSON.parse(text);
         } catch (error) {
-          throw new ConfigError(variable, `must be JSON, such as {"pulling":"creating"}: ${(error as Error).message}`, { received: raw, envVariable: variable });
+          throw new ConfigError(variable, `must be JSON, such as {"pulling":"creating"}: ${(error as Error).message}`, {
+            received: raw,
+            envVariable: variable,
+          });
         }
         break;
       }
@@ -224,7 +257,9 @@ export function policyFromEnv(env: Readonly<Record<string, string | undefined>> 
   const field = problem?.path[0];
   // A value that came from a variable is reported under the variable's name, with what it held.
   if (problem && field !== undefined && field in input && !(field in overrides)) {
-    const variable = (Object.entries(POLICY_ENV_VARIABLES) as [string, string][]).find(([, policyField]) => policyField === field)?.[0] as string;
+    const variable = (Object.entries(POLICY_ENV_VARIABLES) as [string, string][]).find(
+      ([, policyField]) => policyField === field,
+    )?.[0] as string;
     const rest = problem.path.slice(1).join('.');
     throw new ConfigError(rest ? `${variable} (${rest})` : variable, problem.message, { received: env[variable], envVariable: variable });
   }

@@ -128,19 +128,22 @@ export type ResolvedReconcilerOptions = Omit<RunContext, 'log' | 'emit'> & {
 
 /** Checks every option of {@link createReconciler} up front; throws {@link ConfigError} naming the one at fault. */
 export function resolveReconcilerOptions(input: unknown): ResolvedReconcilerOptions {
-  if (typeof input !== 'object' || input === null) throw new ConfigError('options', 'createReconciler needs an options object with store and novitaClient', { received: input });
+  if (typeof input !== 'object' || input === null)
+    throw new ConfigError('options', 'createReconciler needs an options object with store and novitaClient', { received: input });
   const options = checkOptionKeys<ReconcilerOptions>('createReconciler', input, RECONCILER_OPTIONS);
   const store = requireMethods<ReconcilerStore>('store', options.store, ['readBatches', 'writeBatch']);
   const novitaClient = requireMethods<NovitaClient>('novitaClient', options.novitaClient, ['listInstances', 'getInstance']);
   const policy: SyncPolicy = resolvePolicy(options.policy ?? {}, 'policy');
   const logger = options.logger ?? {};
-  if (typeof logger !== 'object' || logger === null) throw new ConfigError('logger', 'must be a pino-compatible logger object', { received: logger });
+  if (typeof logger !== 'object' || logger === null)
+    throw new ConfigError('logger', 'must be a pino-compatible logger object', { received: logger });
   for (const level of ['debug', 'info', 'warn', 'error'] as const) functionOption(`logger.${level}`, logger[level]);
   const lock = options.lock === undefined ? undefined : requireMethods<SyncLock>('lock', options.lock, ['acquire']);
   if (lock !== undefined) functionOption('lock.lastCompletedRun', lock.lastCompletedRun);
   const scope = options.scope;
   if (scope !== undefined) {
-    if (typeof scope !== 'object' || scope === null) throw new ConfigError('scope', 'must be an object with optional record and instance predicates', { received: scope });
+    if (typeof scope !== 'object' || scope === null)
+      throw new ConfigError('scope', 'must be an object with optional record and instance predicates', { received: scope });
     checkOptionKeys('createReconciler', scope, ['record', 'instance'], 'scope');
     functionOption('scope.record', scope.record);
     functionOption('scope.instance', scope.instance);
@@ -183,7 +186,11 @@ export function resolveSyncOptions(input: unknown): { runOptions: SyncRunOptions
 }
 
 /** Checks the options of one `listInstances()` call. */
-export function resolveListOptions(input: unknown): { includeNovitaOnly: boolean; syncLocalState: boolean; signal: AbortSignal | undefined } {
+export function resolveListOptions(input: unknown): {
+  includeNovitaOnly: boolean;
+  syncLocalState: boolean;
+  signal: AbortSignal | undefined;
+} {
   const options = checkOptionKeys<ListInstancesOptions>('listInstances', input, ['includeNovitaOnly', 'syncLocalState', 'signal']);
   return {
     includeNovitaOnly: booleanOption('includeNovitaOnly', options.includeNovitaOnly, true),

@@ -89,7 +89,11 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   const context: RunContext = { ...resolved, log, emit };
   const flights = createFlightQueue<RunResult>();
   const run = (runOptions: SyncRunOptions, signal: AbortSignal | undefined): Promise<RunResult> =>
-    flights.run(`${runOptions.dryRun}|${runOptions.handleObsoleteInstances}|${runOptions.forceSync}`, (runSignal) => runSync(context, runOptions, runSignal), signal);
+    flights.run(
+      `${runOptions.dryRun}|${runOptions.handleObsoleteInstances}|${runOptions.forceSync}`,
+      (runSignal) => runSync(context, runOptions, runSignal),
+      signal,
+    );
 
   // Bad options throw at the call (as every factory does), before any promise exists.
   const sync = (syncOptions: SyncOptions = {}): Promise<SyncReport> => {
@@ -105,8 +109,17 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       const age = resolved.clock().getTime() - lastCompletedRun.getTime();
       // The earliest a timer fires is the interval less its jitter: a run younger than that was this turn's run.
       if (age > -intervalMs && age < intervalMs * (1 - SCHEDULE_JITTER)) {
-        log('info', { lastCompletedRun: lastCompletedRun.toISOString(), syncIntervalMinutes: policy.syncIntervalMinutes }, 'Scheduled sync skipped: a replica completed one within the interval');
-        emit({ type: 'run-skipped', reason: 'recent-run-elsewhere', lastCompletedRun: lastCompletedRun.toISOString(), timestamp: resolved.clock().toISOString() });
+        log(
+          'info',
+          { lastCompletedRun: lastCompletedRun.toISOString(), syncIntervalMinutes: policy.syncIntervalMinutes },
+          'Scheduled sync skipped: a replica completed one within the interval',
+        );
+        emit({
+          type: 'run-skipped',
+          reason: 'recent-run-elsewhere',
+          lastCompletedRun: lastCompletedRun.toISOString(),
+          timestamp: resolved.clock().toISOString(),
+        });
         return;
       }
     }
@@ -122,7 +135,11 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       return null;
     }
   };
-  const scheduler = createSyncScheduler({ runSync: scheduledTurn, intervalMinutes: policy.syncIntervalMinutes, logger: { info: (f, m) => log('info', f, m), error: (f, m) => log('error', f, m) } });
+  const scheduler = createSyncScheduler({
+    runSync: scheduledTurn,
+    intervalMinutes: policy.syncIntervalMinutes,
+    logger: { info: (f, m) => log('info', f, m), error: (f, m) => log('error', f, m) },
+  });
 
   return {
     policy,

@@ -96,7 +96,10 @@ const recordSchema = z
       .loose()
       .optional(),
     terminationReason: z.string().optional(),
-    terminationProof: z.object({ by: z.enum(['novita-not-found', 'novita-deleting']), novitaInstanceId: z.string().min(1) }).loose().optional(),
+    terminationProof: z
+      .object({ by: z.enum(['novita-not-found', 'novita-deleting']), novitaInstanceId: z.string().min(1) })
+      .loose()
+      .optional(),
   })
   .loose();
 
@@ -122,7 +125,10 @@ export function decodeRecord(value: unknown): DecodeResult {
 export function assertRecord(value: unknown): InstanceRecord {
   const result = decodeRecord(value);
   if (result.ok) return result.record;
-  const id = typeof value === 'object' && value !== null && typeof (value as { id?: unknown }).id === 'string' ? (value as { id: string }).id : undefined;
+  const id =
+    typeof value === 'object' && value !== null && typeof (value as { id?: unknown }).id === 'string'
+      ? (value as { id: string }).id
+      : undefined;
   throw new RecordInvalidError(id, result.field, result.message);
 }
 

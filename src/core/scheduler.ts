@@ -63,7 +63,10 @@ export function createSyncScheduler(options: SyncSchedulerOptions): SyncSchedule
             options.logger.info?.({ code: error.code }, 'Scheduled sync skipped: another replica is running one');
           } else {
             const code = isReconcilerError(error) ? error.code : undefined;
-            options.logger.error?.({ code, err: error instanceof Error ? error.message : String(error) }, 'Scheduled sync failed; the next one runs on schedule');
+            options.logger.error?.(
+              { code, err: error instanceof Error ? error.message : String(error) },
+              'Scheduled sync failed; the next one runs on schedule',
+            );
           }
         },
       )

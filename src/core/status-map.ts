@@ -40,10 +40,7 @@ export const DEFAULT_STATUS_MAP: Readonly<Record<string, StatusRule>> = Object.f
 });
 
 /** What a Novita status means for a record. */
-export type StatusVerdict =
-  | { kind: 'gone' }
-  | { kind: 'unknown' }
-  | { kind: 'mapped'; status: string };
+export type StatusVerdict = { kind: 'gone' } | { kind: 'unknown' } | { kind: 'mapped'; status: string };
 
 /** Builds the effective map from the defaults and the policy's overrides. */
 export function buildStatusMap(overrides: Readonly<Record<string, StatusMapEntry>>): ReadonlyMap<string, StatusRule> {

@@ -175,6 +175,7 @@ export interface WriteBatchProgress {
 export function writeBatchProgress(error: unknown): WriteBatchProgress | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const { writeResults, writesInDoubt } = error as Partial<WriteBatchProgress>;
-  if (!Array.isArray(writeResults) || typeof writesInDoubt !== 'number' || !Number.isInteger(writesInDoubt) || writesInDoubt < 0) return undefined;
+  if (!Array.isArray(writeResults) || typeof writesInDoubt !== 'number' || !Number.isInteger(writesInDoubt) || writesInDoubt < 0)
+    return undefined;
   return { writeResults, writesInDoubt };
 }

@@ -10,7 +10,13 @@ import type { SyncReport } from '../report.js';
  * adapters refuse before any handler runs (`METHOD_NOT_ALLOWED`, `PAYLOAD_TOO_LARGE`,
  * `UNSUPPORTED_MEDIA_TYPE`), a reconciler error code, or an unexpected failure (`INTERNAL_ERROR`).
  */
-export type HttpErrorCode = 'VALIDATION_ERROR' | 'METHOD_NOT_ALLOWED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'INTERNAL_ERROR' | ErrorCode;
+export type HttpErrorCode =
+  | 'VALIDATION_ERROR'
+  | 'METHOD_NOT_ALLOWED'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'INTERNAL_ERROR'
+  | ErrorCode;
 
 /**
  * Every HTTP status an answer has, as literals, so that a framework typed by status code (Hono's
@@ -130,7 +136,11 @@ export function validationResult(issues: readonly HttpValidationIssue[]): HttpRe
     status: 400,
     body: {
       success: false,
-      error: { code: 'VALIDATION_ERROR', message: `${first.field}: ${first.message}`, details: { field: first.field, issues: [...issues] } },
+      error: {
+        code: 'VALIDATION_ERROR',
+        message: `${first.field}: ${first.message}`,
+        details: { field: first.field, issues: [...issues] },
+      },
     },
   };
 }

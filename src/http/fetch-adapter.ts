@@ -70,7 +70,10 @@ async function receiveFetchBody(request: Request, limit: number): Promise<Receiv
   if (request.body === null) return { kind: 'none' };
   if (request.bodyUsed) {
     if (declared === 0) return { kind: 'none' };
-    return { kind: 'unreadable', reason: 'was read before this handler could read it (by request.json(), request.text() or a middleware): pass the request unread' };
+    return {
+      kind: 'unreadable',
+      reason: 'was read before this handler could read it (by request.json(), request.text() or a middleware): pass the request unread',
+    };
   }
   // A body too large is left unread, not cancelled: cancelling can tear down the connection (it does
   // through Node's Readable.toWeb) before the 413 reaches the client; the server drains or drops it.

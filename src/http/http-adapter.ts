@@ -5,7 +5,14 @@
  */
 import { ConfigError } from '../errors.js';
 import { checkOptionKeys, integerOption } from '../options.js';
-import { failureResult, internalErrorResult, validationResult, type HandlerCallOptions, type HttpResult, type HttpStatus } from './envelope.js';
+import {
+  failureResult,
+  internalErrorResult,
+  validationResult,
+  type HandlerCallOptions,
+  type HttpResult,
+  type HttpStatus,
+} from './envelope.js';
 import { handlerKindOf } from './handler-kind.js';
 import { understandBody, type BodyFields, type ContentHeaders, type ReceivedBody } from './read-body.js';
 import { echoedName } from './request-input.js';
@@ -36,7 +43,11 @@ export interface ResolvedAdapter<T> {
 export const DEFAULT_BODY_LIMIT = 64 * 1024;
 
 /** @internal Checks an adapter's handler and options. */
-export function resolveAdapter<T>(owner: string, handler: AdaptableHandler<T>, options: HttpAdapterOptions | undefined): ResolvedAdapter<T> {
+export function resolveAdapter<T>(
+  owner: string,
+  handler: AdaptableHandler<T>,
+  options: HttpAdapterOptions | undefined,
+): ResolvedAdapter<T> {
   const kind = handlerKindOf(handler);
   if (kind === undefined) {
     throw new ConfigError('handler', 'must be a handler from createSyncHandler() or createListHandler()', { received: handler });
@@ -69,7 +80,11 @@ export interface AdaptedRequest extends ContentHeaders {
  * in both the query string and the body is refused: which one wins would be a guess, and a guess
  * between `dryRun=true` and `dryRun=false` must not be ours. Never rejects.
  */
-export async function answerRequest<T>(adapter: ResolvedAdapter<T>, request: AdaptedRequest, signal: AbortSignal | undefined): Promise<HttpResult<T>> {
+export async function answerRequest<T>(
+  adapter: ResolvedAdapter<T>,
+  request: AdaptedRequest,
+  signal: AbortSignal | undefined,
+): Promise<HttpResult<T>> {
   try {
     const understood = understandBody(request.body, request);
     if (!understood.ok) return understood.result;
@@ -86,7 +101,10 @@ type Merged = { ok: true; input: Record<string, unknown> } | { ok: false; result
 
 function mergeFields(query: URLSearchParams, body: BodyFields): Merged {
   const input = Object.create(null) as Record<string, unknown>;
-  const refuse = (field: string, message: string): Merged => ({ ok: false, result: validationResult([{ field: echoedName(field), message }]) });
+  const refuse = (field: string, message: string): Merged => ({
+    ok: false,
+    result: validationResult([{ field: echoedName(field), message }]),
+  });
   for (const [key, value] of query) {
     if (Object.hasOwn(input, key)) return refuse(key, 'is given more than once in the query string');
     input[key] = value;
@@ -144,7 +162,10 @@ export function writeAnswer(adapter: ResolvedAdapter<unknown>, result: HttpResul
 }
 
 /** @internal The declared length of a body: a number, `'unknown'` for a chunked body, `undefined` for none declared. */
-export function declaredLength(contentLength: string | undefined | null, transferEncoding: string | undefined | null): number | 'unknown' | undefined {
+export function declaredLength(
+  contentLength: string | undefined | null,
+  transferEncoding: string | undefined | null,
+): number | 'unknown' | undefined {
   if (contentLength !== undefined && contentLength !== null && /^\s*\d+\s*$/.test(contentLength)) return Number(contentLength);
   if (transferEncoding !== undefined && transferEncoding !== null && transferEncoding !== '') return 'unknown';
   return undefined;

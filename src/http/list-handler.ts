@@ -72,7 +72,10 @@ export function createListHandler(reconciler: Pick<Reconciler, 'listInstances'>,
       }
       const { counts } = view;
       const verb = view.report ? 'Synced, then listed' : 'Listed';
-      return successResult(`${verb} ${counts.total} instances: ${counts.merged} merged, ${counts.local} local only, ${counts.novita} Novita only`, view);
+      return successResult(
+        `${verb} ${counts.total} instances: ${counts.merged} merged, ${counts.local} local only, ${counts.novita} Novita only`,
+        view,
+      );
     } catch (error) {
       notify(onError, error);
       return internalErrorResult();

@@ -162,7 +162,8 @@ async function receiveNodeBody(req: NodeRequestLike, limit: number): Promise<Rec
   }
   if (parsed !== undefined && parsed !== null) {
     if (!isEmptyObject(parsed) || (req as { _body?: unknown })._body === true) return { kind: 'parsed', value: parsed };
-    if (streamRead && (!bodySent || formatOf(mediaTypeOf(header(req, 'content-type'))?.type ?? '') === 'json')) return { kind: 'parsed', value: parsed };
+    if (streamRead && (!bodySent || formatOf(mediaTypeOf(header(req, 'content-type'))?.type ?? '') === 'json'))
+      return { kind: 'parsed', value: parsed };
   }
   if (streamRead) {
     if (!bodySent) return { kind: 'none' };

@@ -43,7 +43,11 @@ export function mediaTypeOf(contentType: string | undefined): { type: string; ch
   let charset: string | undefined;
   for (const parameter of parameters) {
     const [name = '', value = ''] = parameter.split('=');
-    if (name.trim().toLowerCase() === 'charset') charset = value.trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+    if (name.trim().toLowerCase() === 'charset')
+      charset = value
+        .trim()
+        .replace(/^"(.*)"$/, '$1')
+        .toLowerCase();
   }
   return { type: type.trim().toLowerCase(), charset };
 }
@@ -67,14 +71,17 @@ function describeJson(value: unknown): string {
 /** Decides what `body` says, or the answer that refuses it. Never throws. */
 export function understandBody(body: ReceivedBody, headers: ContentHeaders): Understood {
   if (body.kind === 'none') return { ok: true, fields: { kind: 'none' } };
-  if (body.kind === 'too-large') return { ok: false, result: failureResult('PAYLOAD_TOO_LARGE', `the request body is larger than ${body.limit} bytes`) };
+  if (body.kind === 'too-large')
+    return { ok: false, result: failureResult('PAYLOAD_TOO_LARGE', `the request body is larger than ${body.limit} bytes`) };
   if (body.kind === 'parsed') return understandParsed(body.value, headers);
 
   const media = mediaTypeOf(headers.contentType);
   if (media === undefined) return unsupported(`a request body needs a Content-Type: ${ACCEPTED_TYPES}`);
   const format = formatOf(media.type);
   if (format === undefined) {
-    return unsupported(`Content-Type ${JSON.stringify(echoedName(media.type))} is not supported: send the fields as ${ACCEPTED_TYPES}, or in the query string`);
+    return unsupported(
+      `Content-Type ${JSON.stringify(echoedName(media.type))} is not supported: send the fields as ${ACCEPTED_TYPES}, or in the query string`,
+    );
   }
   if (body.kind === 'unreadable') return invalid(body.reason);
   if (media.charset !== undefined && media.charset !== 'utf-8' && media.charset !== 'utf8') {
@@ -101,7 +108,8 @@ export function understandBody(body: ReceivedBody, headers: ContentHeaders): Und
   } catch {
     return invalid('is not valid JSON');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return invalid(`must be a JSON object of fields, got ${describeJson(value)}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return invalid(`must be a JSON object of fields, got ${describeJson(value)}`);
   return { ok: true, fields: { kind: 'object', value } };
 }
 
@@ -112,11 +120,17 @@ export function understandBody(body: ReceivedBody, headers: ContentHeaders): Und
  */
 function understandParsed(value: unknown, headers: ContentHeaders): Understood {
   if (typeof value === 'string') return understandBody(value === '' ? { kind: 'none' } : { kind: 'text', text: value }, headers);
-  if (value instanceof Uint8Array) return understandBody(value.length === 0 ? { kind: 'none' } : { kind: 'bytes', bytes: value }, { ...headers, contentEncoding: undefined });
+  if (value instanceof Uint8Array)
+    return understandBody(value.length === 0 ? { kind: 'none' } : { kind: 'bytes', bytes: value }, {
+      ...headers,
+      contentEncoding: undefined,
+    });
   try {
-    if (typeof value !== 'object' || value === null || Array.isArray(value)) return invalid(`must be an object of fields, got ${describeJson(value)}`);
+    if (typeof value !== 'object' || value === null || Array.isArray(value))
+      return invalid(`must be an object of fields, got ${describeJson(value)}`);
     const prototype: unknown = Object.getPrototypeOf(value);
-    if (prototype !== null && Object.getPrototypeOf(prototype) !== null) return invalid('must be an object of fields; the parsed body is an object of another kind');
+    if (prototype !== null && Object.getPrototypeOf(prototype) !== null)
+      return invalid('must be an object of fields; the parsed body is an object of another kind');
   } catch {
     return invalid('could not be read (a getter or a Proxy threw)');
   }

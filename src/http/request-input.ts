@@ -21,7 +21,9 @@ const ECHOED_NAME_LENGTH = 64;
 const ECHOED_VALUE_LENGTH = 40;
 
 /** A boolean from a JSON body or a query string. `"1"`, `"yes"`, `"TRUE"` and `""` are refused. */
-export const requestBoolean = z.union([z.boolean(), z.enum(['true', 'false']).transform((text) => text === 'true')], { error: BOOLEAN_MESSAGE });
+export const requestBoolean = z.union([z.boolean(), z.enum(['true', 'false']).transform((text) => text === 'true')], {
+  error: BOOLEAN_MESSAGE,
+});
 
 /** The outcome of {@link parseRequestInput}. */
 export type ParsedInput<T> = { ok: true; value: T } | { ok: false; issues: HttpValidationIssue[] };
@@ -108,7 +110,10 @@ function snapshotInput(input: unknown, accepted: readonly string[]): InputSnapsh
     }
     const prototype: unknown = Object.getPrototypeOf(input);
     if (prototype !== null && Object.getPrototypeOf(prototype) !== null) {
-      snapshot.issues.push({ field: '(input)', message: `${objectOfFields}, a URLSearchParams or a FormData, got ${describeInstance(prototype)}` });
+      snapshot.issues.push({
+        field: '(input)',
+        message: `${objectOfFields}, a URLSearchParams or a FormData, got ${describeInstance(prototype)}`,
+      });
       return snapshot;
     }
     for (const key of Object.keys(input)) note(key, () => (input as Record<string, unknown>)[key]);
@@ -139,7 +144,10 @@ function describeInstance(prototype: unknown): string {
  * like a typo), the first {@link LISTED_UNKNOWN_FIELDS} one by one and the rest counted, so that the
  * answer stays small whatever the input holds.
  */
-export function parseRequestInput<Shape extends z.ZodRawShape>(schema: z.ZodObject<Shape>, input: unknown): ParsedInput<z.output<z.ZodObject<Shape>>> {
+export function parseRequestInput<Shape extends z.ZodRawShape>(
+  schema: z.ZodObject<Shape>,
+  input: unknown,
+): ParsedInput<z.output<z.ZodObject<Shape>>> {
   const accepted = Object.keys(schema.shape);
   const snapshot = snapshotInput(input, accepted);
   if (snapshot.issues.length > 0) return { ok: false, issues: snapshot.issues };
@@ -153,7 +161,11 @@ export function parseRequestInput<Shape extends z.ZodRawShape>(schema: z.ZodObje
       if (parsed.success) {
         if (parsed.data !== undefined) value[field] = parsed.data;
       } else {
-        for (const issue of parsed.error.issues) issues.push({ field: [field, ...issue.path.map(String)].join('.'), message: `${issue.message} (got ${describeReceived(received)})` });
+        for (const issue of parsed.error.issues)
+          issues.push({
+            field: [field, ...issue.path.map(String)].join('.'),
+            message: `${issue.message} (got ${describeReceived(received)})`,
+          });
       }
     } catch {
       issues.push({ field, message: 'could not be read (a getter or a Proxy threw)' });

@@ -93,7 +93,9 @@ export function createSyncHandler(reconciler: Pick<Reconciler, 'sync'>, options:
       if (!parsed.ok) return validationResult(parsed.issues);
       const request = parsed.value;
       if (request.forceSync === true && !allowForce) {
-        return validationResult([{ field: 'forceSync', message: 'is not allowed on this endpoint (the handler was created without allowForce)' }]);
+        return validationResult([
+          { field: 'forceSync', message: 'is not allowed on this endpoint (the handler was created without allowForce)' },
+        ]);
       }
       const syncOptions: SyncOptions = {};
       if (request.dryRun !== undefined) syncOptions.dryRun = request.dryRun;

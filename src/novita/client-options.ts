@@ -216,7 +216,10 @@ export function resolveNovitaClientOptions(
   }
   // A key with whitespace or control characters would make fetch throw an error that quotes the header.
   if (!/^[\x21-\x7e]+$/.test(apiKey)) {
-    throw new ConfigError('apiKey', 'the Novita API key contains whitespace or characters a header cannot carry (from the apiKey option or NOVITA_API_KEY)');
+    throw new ConfigError(
+      'apiKey',
+      'the Novita API key contains whitespace or characters a header cannot carry (from the apiKey option or NOVITA_API_KEY)',
+    );
   }
 
   const baseUrl = resolveBaseUrl(options.baseUrl, readEnv(env, 'NOVITA_API_BASE_URL'));
@@ -245,13 +248,21 @@ export function resolveNovitaClientOptions(
     throw new ConfigError('firstPageNum', "must be 0, 1 or 'auto'", { received: resolved.firstPageNum });
   }
   if (!NOT_FOUND_RESPONSES.includes(resolved.notFoundResponses)) {
-    throw new ConfigError('notFoundResponses', `must be ${NOT_FOUND_RESPONSES.map((value) => `'${value}'`).join(' or ')}`, { received: resolved.notFoundResponses });
+    throw new ConfigError('notFoundResponses', `must be ${NOT_FOUND_RESPONSES.map((value) => `'${value}'`).join(' or ')}`, {
+      received: resolved.notFoundResponses,
+    });
   }
   if (typeof resolved.userAgent !== 'string' || !/^[\x20-\x7e]*$/.test(resolved.userAgent)) {
     throw new ConfigError('userAgent', 'must be a printable ASCII string', { received: resolved.userAgent });
   }
   const logger = resolved.logger as Partial<NovitaLogger> | null;
-  if (logger === null || typeof logger !== 'object' || typeof logger.debug !== 'function' || typeof logger.info !== 'function' || typeof logger.warn !== 'function') {
+  if (
+    logger === null ||
+    typeof logger !== 'object' ||
+    typeof logger.debug !== 'function' ||
+    typeof logger.info !== 'function' ||
+    typeof logger.warn !== 'function'
+  ) {
     throw new ConfigError('logger', 'must have debug, info and warn methods');
   }
   return resolved;
@@ -260,7 +271,8 @@ export function resolveNovitaClientOptions(
 function resolveRequestBudget(input: unknown): { requestsPerSecond: number; burst: number } | undefined {
   if (input === undefined) return undefined;
   const budget = checkOptionKeys<NovitaRequestBudget>('createNovitaClient', input, ['requestsPerSecond', 'burst'], 'requestBudget');
-  if (budget.requestsPerSecond === undefined) throw new ConfigError('requestBudget.requestsPerSecond', 'is required when requestBudget is given');
+  if (budget.requestsPerSecond === undefined)
+    throw new ConfigError('requestBudget.requestsPerSecond', 'is required when requestBudget is given');
   const requestsPerSecond = numberOption('requestBudget.requestsPerSecond', budget.requestsPerSecond, 1, 0.01, 10_000);
   const burst = integerOption('requestBudget.burst', budget.burst, Math.max(1, Math.floor(requestsPerSecond)), 1, 10_000);
   return { requestsPerSecond, burst };

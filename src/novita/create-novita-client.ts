@@ -75,7 +75,8 @@ export function createNovitaClient(options: NovitaClientOptions = {}): NovitaApi
   const scrub = (text: string): string => scrubSecrets(text, [resolved.apiKey]);
   let firstPageNum: 0 | 1 | undefined = resolved.firstPageNum === 'auto' ? undefined : resolved.firstPageNum;
   const parseOptions = { keepRaw: resolved.keepRaw };
-  const isNotFound = (response: TransportResponse): boolean => isNotFoundAnswer(response.status, response.envelope?.reason, resolved.notFoundResponses);
+  const isNotFound = (response: TransportResponse): boolean =>
+    isNotFoundAnswer(response.status, response.envelope?.reason, resolved.notFoundResponses);
 
   const readPage = async (pageNum: number, signal: AbortSignal) => {
     const response = await transport.send({
@@ -88,7 +89,11 @@ export function createNovitaClient(options: NovitaClientOptions = {}): NovitaApi
     return parseV1ListPage(response.body, parseOptions);
   };
 
-  const lifecycle = async (action: 'start' | 'stop' | 'restart', id: string, signal: AbortSignal | undefined): Promise<NovitaLifecycleResult> => {
+  const lifecycle = async (
+    action: 'start' | 'stop' | 'restart',
+    id: string,
+    signal: AbortSignal | undefined,
+  ): Promise<NovitaLifecycleResult> => {
     checkId(id);
     throwIfAborted(signal);
     const response = await transport.send({ method: 'POST', path: `/gpu/instance/${action}`, body: { instanceId: id }, signal });
@@ -132,7 +137,8 @@ export function createNovitaClient(options: NovitaClientOptions = {}): NovitaApi
       if (response.status >= 200 && response.status < 300) {
         const instance = parseV1Instance(response.body, parseOptions);
         // An answer about another instance (a confused cache or proxy) must not stand for this one.
-        if (instance.id !== id) throw new NovitaInvalidResponseError('id', `asked for instance ${id}, Novita answered about ${instance.id}`);
+        if (instance.id !== id)
+          throw new NovitaInvalidResponseError('id', `asked for instance ${id}, Novita answered about ${instance.id}`);
         return instance;
       }
       if (isNotFound(response)) return null;
@@ -140,9 +146,16 @@ export function createNovitaClient(options: NovitaClientOptions = {}): NovitaApi
     },
 
     async createInstance(input, call = {}) {
-      if (typeof input !== 'object' || input === null) throw new ConfigError('input', 'createInstance needs the instance to create', { received: input });
+      if (typeof input !== 'object' || input === null)
+        throw new ConfigError('input', 'createInstance needs the instance to create', { received: input });
       throwIfAborted(call.signal);
-      const response = await transport.send({ method: 'POST', path: '/gpu/instance/create', body: input, signal: call.signal, policy: 'create' });
+      const response = await transport.send({
+        method: 'POST',
+        path: '/gpu/instance/create',
+        body: input,
+        signal: call.signal,
+        policy: 'create',
+      });
       if (response.status < 200 || response.status >= 300) throw apiError(response);
       return parseV1Created(response.body);
     },
@@ -154,7 +167,12 @@ export function createNovitaClient(options: NovitaClientOptions = {}): NovitaApi
     async deleteInstance(id, call = {}) {
       checkId(id);
       throwIfAborted(call.signal);
-      const response = await transport.send({ method: 'POST', path: '/gpu/instance/delete', body: { instanceId: id }, signal: call.signal });
+      const response = await transport.send({
+        method: 'POST',
+        path: '/gpu/instance/delete',
+        body: { instanceId: id },
+        signal: call.signal,
+      });
       if (response.status >= 200 && response.status < 300) return { instanceId: id, ...parseV1LifecycleAnswer(response.body) };
       if (isNotFound(response)) return { instanceId: id, alreadyGone: true };
       const refusal = apiError(response, id);
@@ -181,12 +199,15 @@ export function createNovitaClient(options: NovitaClientOptions = {}): NovitaApi
       response.envelope?.reason === RESOURCE_NOT_FOUND && !isNotFound(response)
         ? `; not taken as "does not exist": Novita documents that as HTTP 400${response.status === 404 ? ', and a route, proxy or gateway answers 404 too (see the notFoundResponses option)' : ''}`
         : '';
-    return new NovitaApiError(`Novita answered ${response.endpoint}${about} with ${describeStatus(response.status, response.envelope, scrub)}${unproven}`, {
-      status: response.status,
-      ...(response.envelope ? { reason: response.envelope.reason } : {}),
-      retryable: false,
-      endpoint: response.endpoint,
-    });
+    return new NovitaApiError(
+      `Novita answered ${response.endpoint}${about} with ${describeStatus(response.status, response.envelope, scrub)}${unproven}`,
+      {
+        status: response.status,
+        ...(response.envelope ? { reason: response.envelope.reason } : {}),
+        retryable: false,
+        endpoint: response.endpoint,
+      },
+    );
   }
 }
 

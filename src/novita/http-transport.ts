@@ -185,15 +185,24 @@ export function createHttpTransport(
         if (failure.kind === 'timeout' || (failure.status !== undefined && failure.status >= 500)) gate.noteServerError();
         if (failure.status === 429) {
           gate.noteRateLimited(delay);
-          logger.warn({ endpoint, status: 429, attempt: attempts, pauseMs: delay, retryAfterMs: failure.retryAfterMs }, 'novita rate limit: slowing the whole client down');
+          logger.warn(
+            { endpoint, status: 429, attempt: attempts, pauseMs: delay, retryAfterMs: failure.retryAfterMs },
+            'novita rate limit: slowing the whole client down',
+          );
         }
         const neverRetry = policy === 'create' && failure.mayHaveReached;
         const retryAfterTooLong = failure.retryAfterMs !== undefined && failure.retryAfterMs > options.maxRetryAfterMs;
         if (neverRetry || retryAfterTooLong || attemptIndex >= options.retries) {
-          logger.debug({ endpoint, status: failure.status, attempt: attempts, durationMs: Date.now() - started, failure: failure.kind }, 'novita request');
+          logger.debug(
+            { endpoint, status: failure.status, attempt: attempts, durationMs: Date.now() - started, failure: failure.kind },
+            'novita request',
+          );
           throw finalError(failure, endpoint, attempts, { neverRetry, retryAfterTooLong });
         }
-        logger.warn({ endpoint, status: failure.status, failure: failure.kind, detail: failure.detail, attempt: attempts, delayMs: delay }, 'novita request failed, retrying');
+        logger.warn(
+          { endpoint, status: failure.status, failure: failure.kind, detail: failure.detail, attempt: attempts, delayMs: delay },
+          'novita request failed, retrying',
+        );
         await sleep(delay, request.signal);
       }
     },
@@ -210,7 +219,8 @@ export function createHttpTransport(
     if (failure.kind === 'timeout') message = `Novita did not answer ${endpoint} within ${options.timeoutMs} ms (${tries})`;
     else if (failure.kind === 'network') message = `could not reach Novita for ${endpoint}: ${failure.detail} (${tries})`;
     else message = `Novita answered ${endpoint} with ${failure.detail} (${tries})`;
-    if (why.retryAfterTooLong) message += `; Novita asked to wait ${Math.ceil((failure.retryAfterMs ?? 0) / 1000)} s, longer than retry.maxRetryAfterMs`;
+    if (why.retryAfterTooLong)
+      message += `; Novita asked to wait ${Math.ceil((failure.retryAfterMs ?? 0) / 1000)} s, longer than retry.maxRetryAfterMs`;
     if (why.neverRetry) message += '; not retried because the create may have reached Novita: list the instances before creating again';
     return new NovitaApiError(message, {
       ...(failure.status === undefined ? {} : { status: failure.status }),

@@ -24,4 +24,12 @@ export type { NovitaCreatedInstance, NovitaCreateInstanceInput, NovitaLifecycleR
 export type { NovitaLogger } from './logger.js';
 export { parseV1Instance, parseV1ListPage } from './v1-schemas.js';
 export type { V1ListPage, V1ParseOptions } from './v1-schemas.js';
-export type { ListInstancesCallOptions, ListingProgress, ListingRestart, NovitaCallOptions, NovitaClient, NovitaInstance, NovitaListing } from '../core/novita-client.js';
+export type {
+  ListInstancesCallOptions,
+  ListingProgress,
+  ListingRestart,
+  NovitaCallOptions,
+  NovitaClient,
+  NovitaInstance,
+  NovitaListing,
+} from '../core/novita-client.js';

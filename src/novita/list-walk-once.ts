@@ -106,7 +106,12 @@ async function walkPages(options: SingleWalkOptions, stop: LinkedAbort): Promise
   const incomplete = (reason: string, pageCount: number | undefined, cause?: unknown): NovitaIncompleteListingError => {
     const message = `Novita listing incomplete: ${progress(pageCount)}: ${reason}`;
     logger.warn({ received: gathered.size, expected: total, pages: pagesRead }, message);
-    return new NovitaIncompleteListingError(message, { received: gathered.size, expected: total, pages: pagesRead, ...(cause === undefined ? {} : { cause }) });
+    return new NovitaIncompleteListingError(message, {
+      received: gathered.size,
+      expected: total,
+      pages: pagesRead,
+      ...(cause === undefined ? {} : { cause }),
+    });
   };
 
   if (total === 0) {
@@ -118,7 +123,10 @@ async function walkPages(options: SingleWalkOptions, stop: LinkedAbort): Promise
 
   const pageCount = Math.ceil(total / served);
   if (pageCount > options.maxPages) {
-    throw incomplete(`a total of ${total} at ${served} per page needs ${pageCount} pages, more than maxPages (${options.maxPages}); not read, as implausible`, pageCount);
+    throw incomplete(
+      `a total of ${total} at ${served} per page needs ${pageCount} pages, more than maxPages (${options.maxPages}); not read, as implausible`,
+      pageCount,
+    );
   }
   // When the last page is exactly full, an understated total looks like a clean end: the page after
   // it is read too, and any instance not yet seen there means the total was wrong.
@@ -127,16 +135,25 @@ async function walkPages(options: SingleWalkOptions, stop: LinkedAbort): Promise
 
   const pages = new Array<ListingPage | undefined>(pagesTotal);
   const signatures = new Map<string, number>();
-  const shifted = (reason: string): SingleWalkOutcome => ({ kind: 'shifted', reason, received: gathered.size, expected: total, pagesRead, pageCount });
+  const shifted = (reason: string): SingleWalkOutcome => ({
+    kind: 'shifted',
+    reason,
+    received: gathered.size,
+    expected: total,
+    pagesRead,
+    pageCount,
+  });
 
   // The checks one page can fail on its own; `undefined` when it passes them.
   const checkPage = (index: number, page: ListingPage): string | undefined => {
     const pageNum = base + index;
     if (index === pageCount) return undefined;
-    if (page.total !== total) return `Novita's total changed from ${total} to ${page.total} at page ${pageNum}: the instances changed while the pages were read`;
+    if (page.total !== total)
+      return `Novita's total changed from ${total} to ${page.total} at page ${pageNum}: the instances changed while the pages were read`;
     const signature = page.instances.map((instance) => instance.id).join(',');
     const other = signatures.get(signature);
-    if (other !== undefined) return `page ${Math.max(other, pageNum)} repeated page ${Math.min(other, pageNum)} (is Novita ignoring pageNum?)`;
+    if (other !== undefined)
+      return `page ${Math.max(other, pageNum)} repeated page ${Math.min(other, pageNum)} (is Novita ignoring pageNum?)`;
     signatures.set(signature, pageNum);
     const due = index < pageCount - 1 ? served : total - served * (pageCount - 1);
     if (page.instances.length !== due) {
@@ -202,7 +219,8 @@ async function walkPages(options: SingleWalkOptions, stop: LinkedAbort): Promise
     if (options.signal?.aborted) throw new AbortedError(undefined, { cause: options.signal.reason });
     if (isReconcilerError(error, 'NOVITA_AUTH') || isReconcilerError(error, 'ABORTED')) throw error;
     const detail = error instanceof Error ? error.message : 'failed';
-    if (end.index === pageCount) throw incomplete(`the page after the last could not be read to confirm the end: ${detail}`, pageCount, error);
+    if (end.index === pageCount)
+      throw incomplete(`the page after the last could not be read to confirm the end: ${detail}`, pageCount, error);
     throw incomplete(`a page failed: ${detail}`, pageCount, error);
   }
 
@@ -213,7 +231,9 @@ async function walkPages(options: SingleWalkOptions, stop: LinkedAbort): Promise
     for (const instance of page.instances) if (!byId.has(instance.id)) byId.set(instance.id, instance);
   }
   if (byId.size !== total) {
-    return shifted(`the pages held ${byId.size} distinct instances, not the ${total} Novita announced (pages shifted while they were read)`);
+    return shifted(
+      `the pages held ${byId.size} distinct instances, not the ${total} Novita announced (pages shifted while they were read)`,
+    );
   }
   const beyond = readsBeyond ? pages[pageCount] : undefined;
   if (beyond) {
@@ -245,12 +265,14 @@ async function readFirstPages(options: SingleWalkOptions, signal: AbortSignal): 
   // 1-based API answers pageNum 0 with the first page again, with nothing, or with a 400.
   const [zero, one] = await Promise.allSettled([options.readPage(0, signal), options.readPage(1, signal)]);
   if (one.status === 'rejected') {
-    if (options.notFoundListingIsEmpty && options.isNotFound(one.reason) && zero.status === 'rejected' && options.isNotFound(zero.reason)) return { kind: 'empty' };
+    if (options.notFoundListingIsEmpty && options.isNotFound(one.reason) && zero.status === 'rejected' && options.isNotFound(zero.reason))
+      return { kind: 'empty' };
     throw one.reason;
   }
   if (zero.status === 'rejected') {
     const error = zero.reason;
-    if (error instanceof NovitaApiError && error.code === 'NOVITA_API' && error.status === 400) return detected(options, 1, new Map([[0, one.value]]));
+    if (error instanceof NovitaApiError && error.code === 'NOVITA_API' && error.status === 400)
+      return detected(options, 1, new Map([[0, one.value]]));
     throw error;
   }
   const pageZero = zero.value;
@@ -265,12 +287,21 @@ async function readFirstPages(options: SingleWalkOptions, signal: AbortSignal): 
     pagesRead: 2,
     pageCount: undefined,
   });
-  if (pageZero.total !== pageOne.total) return undecided(`the total changed from ${pageZero.total} to ${pageOne.total} between the two first pages`);
+  if (pageZero.total !== pageOne.total)
+    return undecided(`the total changed from ${pageZero.total} to ${pageOne.total} between the two first pages`);
   if (pageOne.total === 0 && zeroIds.length === 0 && oneIds.size === 0) return { kind: 'empty' };
   if (zeroIds.length === 0) return detected(options, 1, new Map([[0, pageOne]]));
   const shared = zeroIds.filter((id) => oneIds.has(id)).length;
   if (shared === zeroIds.length && shared === oneIds.size) return detected(options, 1, new Map([[0, pageOne]]));
-  if (shared === 0) return detected(options, 0, new Map([[0, pageZero], [1, pageOne]]));
+  if (shared === 0)
+    return detected(
+      options,
+      0,
+      new Map([
+        [0, pageZero],
+        [1, pageOne],
+      ]),
+    );
   return undecided('pages 0 and 1 partly overlap (the instances changed while they were read)');
 }
 

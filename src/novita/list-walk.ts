@@ -109,7 +109,10 @@ export function restartDelay(baseMs: number, walk: number, random: () => number 
 function notify<T>(logger: NovitaLogger, name: string, callback: ((value: T) => void) | undefined, value: T): void {
   if (!callback) return;
   const ignored = (error: unknown): void => {
-    logger.warn({ callback: name, error: error instanceof Error ? error.message : String(error) }, `novita listing: ${name} threw; ignored`);
+    logger.warn(
+      { callback: name, error: error instanceof Error ? error.message : String(error) },
+      `novita listing: ${name} threw; ignored`,
+    );
   };
   try {
     const result: unknown = callback(value);

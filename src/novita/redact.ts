@@ -12,7 +12,14 @@ export const REDACTED = '[redacted]';
 const SECRET_KEY = /pass(word|wd)?$|secret|token|credential|api_?key|private_?key|^auth(orization)?$|^cookie$/i;
 
 // Named because the pattern does not catch them: `imageAuth` is the registry's `user:password`.
-const SECRET_KEYS: ReadonlySet<string> = new Set(['imageauth', 'sshpassword', 'authorization', 'proxy-authorization', 'x-api-key', 'set-cookie']);
+const SECRET_KEYS: ReadonlySet<string> = new Set([
+  'imageauth',
+  'sshpassword',
+  'authorization',
+  'proxy-authorization',
+  'x-api-key',
+  'set-cookie',
+]);
 
 /** Whether the value under `key` is a credential, by name. */
 export function isSecretKey(key: string): boolean {

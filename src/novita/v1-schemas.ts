@@ -13,7 +13,10 @@ const INTEGER_TEXT = /^\s*-?\d+\s*$/;
 /** An integer sent as a number or as a string of digits. */
 const integer = z.union([
   z.number().int(),
-  z.string().regex(INTEGER_TEXT, 'expected an integer').transform((text) => Number.parseInt(text, 10)),
+  z
+    .string()
+    .regex(INTEGER_TEXT, 'expected an integer')
+    .transform((text) => Number.parseInt(text, 10)),
 ]);
 
 /** Descriptive numbers: an undocumented shape drops the typed value instead of failing the response. */
@@ -38,30 +41,34 @@ const lenientEnumText = optionalEnumText.catch(undefined);
  * too large to be seconds), or an ISO 8601 string. `0`, negative values (`"-1"`), `""` and `null` mean
  * "never" and become absent.
  */
-const timestamp = z.union([z.number(), z.string(), z.null()]).optional().transform((value, context) => {
-  if (value === undefined || value === null) return undefined;
-  const text = typeof value === 'string' ? value.trim() : undefined;
-  if (text === '') return undefined;
-  const numeric = typeof value === 'number' ? value : INTEGER_TEXT.test(text ?? '') || /^\s*-?\d+\.\d+\s*$/.test(text ?? '') ? Number(text) : undefined;
-  let millis: number;
-  if (numeric !== undefined) {
-    if (!Number.isFinite(numeric)) {
-      context.addIssue({ code: 'custom', message: `expected a Unix timestamp, got ${JSON.stringify(value)}` });
+const timestamp = z
+  .union([z.number(), z.string(), z.null()])
+  .optional()
+  .transform((value, context) => {
+    if (value === undefined || value === null) return undefined;
+    const text = typeof value === 'string' ? value.trim() : undefined;
+    if (text === '') return undefined;
+    const numeric =
+      typeof value === 'number' ? value : INTEGER_TEXT.test(text ?? '') || /^\s*-?\d+\.\d+\s*$/.test(text ?? '') ? Number(text) : undefined;
+    let millis: number;
+    if (numeric !== undefined) {
+      if (!Number.isFinite(numeric)) {
+        context.addIssue({ code: 'custom', message: `expected a Unix timestamp, got ${JSON.stringify(value)}` });
+        return z.NEVER;
+      }
+      if (numeric <= 0) return undefined;
+      // 1e11 seconds is the year 5138; as milliseconds it is 1973. Anything above is milliseconds.
+      millis = numeric > 1e11 ? numeric : numeric * 1000;
+    } else {
+      millis = Date.parse(text ?? '');
+    }
+    const date = new Date(millis);
+    if (Number.isNaN(date.getTime())) {
+      context.addIssue({ code: 'custom', message: `expected a Unix timestamp or an ISO date, got ${JSON.stringify(value)}` });
       return z.NEVER;
     }
-    if (numeric <= 0) return undefined;
-    // 1e11 seconds is the year 5138; as milliseconds it is 1973. Anything above is milliseconds.
-    millis = numeric > 1e11 ? numeric : numeric * 1000;
-  } else {
-    millis = Date.parse(text ?? '');
-  }
-  const date = new Date(millis);
-  if (Number.isNaN(date.getTime())) {
-    context.addIssue({ code: 'custom', message: `expected a Unix timestamp or an ISO date, got ${JSON.stringify(value)}` });
-    return z.NEVER;
-  }
-  return date.toISOString();
-});
+    return date.toISOString();
+  });
 
 const lenientTimestamp = timestamp.catch(undefined);
 
@@ -133,10 +140,7 @@ const listPageSchema = z.object({
 
 const createdSchema = z.looseObject({ id: z.string().min(1, 'expected the new instance id') });
 
-const lifecycleSchema = z
-  .looseObject({ instanceId: lenientText, state: lenientText })
-  .nullish()
-  .catch(undefined);
+const lifecycleSchema = z.looseObject({ instanceId: lenientText, state: lenientText }).nullish().catch(undefined);
 
 const errorEnvelopeSchema = z.looseObject({
   code: integer,

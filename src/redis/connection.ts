@@ -42,13 +42,18 @@ export interface ResolvedConnection {
 /** @internal Picks the caller's client, else opens one from `url` or `REDIS_URL`. */
 export function resolveConnection(options: RedisConnectionOptions, field: string): ResolvedConnection {
   if (options.redis !== undefined) {
-    if (typeof options.redis !== 'object' || options.redis === null || typeof (options.redis as { defineCommand?: unknown }).defineCommand !== 'function') {
+    if (
+      typeof options.redis !== 'object' ||
+      options.redis === null ||
+      typeof (options.redis as { defineCommand?: unknown }).defineCommand !== 'function'
+    ) {
       throw new ConfigError(`${field}.redis`, 'must be an ioredis Redis or Cluster client', { received: typeof options.redis });
     }
     return { redis: options.redis, owned: false };
   }
   const env = options.env ?? process.env;
-  if (typeof env !== 'object' || env === null) throw new ConfigError(`${field}.env`, 'must be an object of environment variables', { received: env });
+  if (typeof env !== 'object' || env === null)
+    throw new ConfigError(`${field}.env`, 'must be an object of environment variables', { received: env });
   // An empty REDIS_URL (as .env.example leaves it) is unset, like every environment variable here.
   const url = options.url ?? readEnv(env, 'REDIS_URL');
   if (url === undefined || url === '') {

@@ -32,7 +32,9 @@ export function keyLayout(prefix: string, field = 'prefix'): RedisKeyLayout {
   }
   // A brace inside the prefix would end the hash tag early and scatter the keys over several slots.
   if (prefix.includes('{') || prefix.includes('}')) {
-    throw new ConfigError(field, 'must not contain "{" or "}" (the store wraps it in braces as a Redis Cluster hash tag)', { received: prefix });
+    throw new ConfigError(field, 'must not contain "{" or "}" (the store wraps it in braces as a Redis Cluster hash tag)', {
+      received: prefix,
+    });
   }
   const hashTag = `{${prefix}}`;
   return {

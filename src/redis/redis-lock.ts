@@ -138,11 +138,15 @@ export function createRedisLock(options: RedisLockOptions): RedisLock {
     checkOptionKeys('lastCompletedRun', readOptions, ['signal']);
     const signal = signalOption('signal', readOptions.signal);
     throwIfAborted(signal);
-    const stored = await callRedis('last completed run read', () => untilAborted(redis.get(completedRunKey), signal, 'last completed run read'));
+    const stored = await callRedis('last completed run read', () =>
+      untilAborted(redis.get(completedRunKey), signal, 'last completed run read'),
+    );
     if (stored === null) return null;
     const at = /^\d{1,15}$/.test(stored) ? new Date(Number(stored)) : undefined;
     if (at === undefined || Number.isNaN(at.getTime())) {
-      throw new StoreUnavailableError(`Redis lock: ${completedRunKey} holds ${JSON.stringify(stored.slice(0, 40))}, not a time in ms since the epoch`);
+      throw new StoreUnavailableError(
+        `Redis lock: ${completedRunKey} holds ${JSON.stringify(stored.slice(0, 40))}, not a time in ms since the epoch`,
+      );
     }
     return at;
   }
@@ -205,7 +209,9 @@ export function createRedisLock(options: RedisLockOptions): RedisLock {
         if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new ConfigError('at', 'must be a valid Date', { received: at });
         // Checked here too: past its local expiry the key may already be someone else's.
         if (done || Date.now() >= expiresAt) return false;
-        const recorded = await callRedis('completed run record', () => redis.novitaReconcilerRecordCompletedRun(key, completedRunKey, token, at.getTime()));
+        const recorded = await callRedis('completed run record', () =>
+          redis.novitaReconcilerRecordCompletedRun(key, completedRunKey, token, at.getTime()),
+        );
         return Number(recorded) === 1;
       },
     };

@@ -108,12 +108,23 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
   checkOptionKeys<RedisStoreOptions>('createRedisStore', options, STORE_OPTION_KEYS);
   const env = options.env ?? process.env;
   const envPrefix = readEnv(env, 'REDIS_KEY_PREFIX');
-  const keys = keyLayout(options.prefix ?? envPrefix ?? 'novita-reconciler', options.prefix === undefined && envPrefix !== undefined ? 'REDIS_KEY_PREFIX' : 'prefix');
+  const keys = keyLayout(
+    options.prefix ?? envPrefix ?? 'novita-reconciler',
+    options.prefix === undefined && envPrefix !== undefined ? 'REDIS_KEY_PREFIX' : 'prefix',
+  );
   const batchSize = integerOption('batchSize', options.batchSize, 500);
   const writeChunkSize = integerOption('writeChunkSize', options.writeChunkSize, 100);
   const codec = requireMethods<RedisRecordCodec>('codec', options.codec ?? jsonRecordCodec, ['encode', 'decode']);
   const foreignKeys = codec.keys;
-  if (foreignKeys !== undefined && (typeof foreignKeys !== 'object' || foreignKeys === null || typeof foreignKeys.key !== 'function' || typeof foreignKeys.id !== 'function' || typeof foreignKeys.match !== 'string' || foreignKeys.match === '')) {
+  if (
+    foreignKeys !== undefined &&
+    (typeof foreignKeys !== 'object' ||
+      foreignKeys === null ||
+      typeof foreignKeys.key !== 'function' ||
+      typeof foreignKeys.id !== 'function' ||
+      typeof foreignKeys.match !== 'string' ||
+      foreignKeys.match === '')
+  ) {
     throw new ConfigError('codec.keys', 'must have key(id), id(key) functions and a non-empty match pattern');
   }
   const auditMaxLength = auditOption(options.audit);
@@ -123,7 +134,10 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
   const call = <T>(operation: string, run: () => Promise<T>): Promise<T> => callRedis(operation, run, () => connection.lastConnectionError);
   if (foreignKeys !== undefined && isClusterClient(redis)) {
     if (owned) void redis.quit().catch(() => {});
-    throw new ConfigError('codec.keys', 'a custom key layout cannot run on Redis Cluster: its keys need not share one hash slot with each other, the lock and the audit stream; use the default layout (a value-only codec) on Cluster');
+    throw new ConfigError(
+      'codec.keys',
+      'a custom key layout cannot run on Redis Cluster: its keys need not share one hash slot with each other, the lock and the audit stream; use the default layout (a value-only codec) on Cluster',
+    );
   }
   let flavour: ScriptFlavour;
   try {
@@ -150,7 +164,11 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
     const decoded = decodeRecord(value);
     if (!decoded.ok) return decoded;
     if (decoded.record.id !== id) {
-      return { ok: false, field: 'id', message: `${JSON.stringify(decoded.record.id)} does not match the id of its key, ${JSON.stringify(id)}` };
+      return {
+        ok: false,
+        field: 'id',
+        message: `${JSON.stringify(decoded.record.id)} does not match the id of its key, ${JSON.stringify(id)}`,
+      };
     }
     return decoded;
   }
@@ -169,7 +187,11 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
       const text = String(reply[i * 3 + 2] ?? '');
       if (state === 'v') {
         const decoded = decodeStored(id, text);
-        entries.push(decoded.ok ? { id, record: decoded.record, version } : { id, version, invalid: `${decoded.field ? `${decoded.field}: ` : ''}${decoded.message}` });
+        entries.push(
+          decoded.ok
+            ? { id, record: decoded.record, version }
+            : { id, version, invalid: `${decoded.field ? `${decoded.field}: ` : ''}${decoded.message}` },
+        );
       } else if (state === 'w') {
         entries.push({ id, version: `wrongtype:${version}`, invalid: `the key holds a value that is not a string (${version})` });
       }
@@ -183,7 +205,9 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
     let cursor = '0';
     do {
       throwIfAborted(signal);
-      const [next, members] = await call('SSCAN of the index', () => untilAborted(redis.sscan(keys.index, cursor, 'COUNT', size), signal, 'SSCAN of the index'));
+      const [next, members] = await call('SSCAN of the index', () =>
+        untilAborted(redis.sscan(keys.index, cursor, 'COUNT', size), signal, 'SSCAN of the index'),
+      );
       cursor = next;
       const fresh = members.filter((id) => !seen.has(id));
       for (const id of fresh) seen.add(id);
@@ -197,7 +221,9 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
     let cursor = '0';
     do {
       throwIfAborted(signal);
-      const [next, found] = await call('SCAN', () => untilAborted((redis as Redis).scan(cursor, 'MATCH', clientKeyPrefix + keysLayout.match, 'COUNT', size), signal, 'SCAN'));
+      const [next, found] = await call('SCAN', () =>
+        untilAborted((redis as Redis).scan(cursor, 'MATCH', clientKeyPrefix + keysLayout.match, 'COUNT', size), signal, 'SCAN'),
+      );
       cursor = next;
       const fresh: string[] = [];
       for (const key of found) {

@@ -79,7 +79,8 @@ export function recordScripts(redis: Redis | Cluster, flavour: ScriptFlavour): R
   } else {
     run = (name, keys, args) => client.eval(RECORD_COMMANDS[name].portable, keys.length, ...keys, ...args);
   }
-  const checked = async (name: keyof typeof RECORD_COMMANDS, keys: readonly string[], args: readonly (string | number)[]) => checkLuaFeatures(await run(name, keys, args));
+  const checked = async (name: keyof typeof RECORD_COMMANDS, keys: readonly string[], args: readonly (string | number)[]) =>
+    checkLuaFeatures(await run(name, keys, args));
   return {
     readRecords: (keys) => checked('novitaReconcilerReadRecords', keys, []),
     applyWrites: (keys, args) => checked('novitaReconcilerApplyWrites', keys, args),

@@ -49,7 +49,8 @@ export interface WriteBatchContext {
 }
 
 // Replies with which Redis refuses a script before it runs, so nothing of it was applied.
-const REFUSED_BEFORE_RUNNING = /^(OOM|READONLY|NOSCRIPT|BUSY|NOPERM|NOAUTH|WRONGPASS|CROSSSLOT|CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|NOREPLICAS|MISCONF|MOVED|ASK)\b/;
+const REFUSED_BEFORE_RUNNING =
+  /^(OOM|READONLY|NOSCRIPT|BUSY|NOPERM|NOAUTH|WRONGPASS|CROSSSLOT|CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|NOREPLICAS|MISCONF|MOVED|ASK)\b/;
 
 /** @internal The store's `writeBatch`: chunks of conditional writes, one script call each. */
 export function createWriteBatch(context: WriteBatchContext) {
@@ -69,7 +70,11 @@ export function createWriteBatch(context: WriteBatchContext) {
       }
       // The fence is read inside the write script, so on Cluster it must live in the store's slot.
       if (context.defaultLayout && hashTagOf(fence.key) !== keys.prefix) {
-        throw new ConfigError('fence.key', `must be in the store's hash slot, under ${keys.hashTag}: create the lock with the store (createRedisLock({ store })) or its prefix`, { received: fence.key });
+        throw new ConfigError(
+          'fence.key',
+          `must be in the store's hash slot, under ${keys.hashTag}: create the lock with the store (createRedisLock({ store })) or its prefix`,
+          { received: fence.key },
+        );
       }
     }
     const prepared = writes.map((write, index) => prepareWrite(write, index));
@@ -93,7 +98,13 @@ export function createWriteBatch(context: WriteBatchContext) {
       const items = Array.isArray(reply) ? (reply as unknown[]).map((item) => (typeof item === 'string' ? item : String(item))) : [];
       const status = items[0];
       if (status === 'fenced') {
-        throw withProgress(new LockLostError(`the sync lock ${fence?.key ?? ''} is no longer held by this run, so the store refused its writes (${results.length} of ${writes.length} had been settled before)`), results, 0);
+        throw withProgress(
+          new LockLostError(
+            `the sync lock ${fence?.key ?? ''} is no longer held by this run, so the store refused its writes (${results.length} of ${writes.length} had been settled before)`,
+          ),
+          results,
+          0,
+        );
       }
       if (status === 'applied') {
         collect(chunk, items.slice(1), results);
@@ -111,7 +122,11 @@ export function createWriteBatch(context: WriteBatchContext) {
           undoFailed ? chunk.length : 0,
         );
       }
-      throw withProgress(new StoreUnavailableError(`Redis store: conditional write failed: unexpected script reply ${JSON.stringify(reply)}`), results, chunk.length);
+      throw withProgress(
+        new StoreUnavailableError(`Redis store: conditional write failed: unexpected script reply ${JSON.stringify(reply)}`),
+        results,
+        chunk.length,
+      );
     }
     return results;
   };
@@ -129,7 +144,8 @@ export function createWriteBatch(context: WriteBatchContext) {
     if (typeof write !== 'object' || write === null || (write.op !== 'put' && write.op !== 'delete')) {
       throw new ConfigError(`${field}.op`, 'must be "put" or "delete"', { received: (write as { op?: unknown } | null)?.op });
     }
-    if (typeof write.id !== 'string' || write.id === '') throw new ConfigError(`${field}.id`, 'must be a non-empty string', { received: write.id });
+    if (typeof write.id !== 'string' || write.id === '')
+      throw new ConfigError(`${field}.id`, 'must be a non-empty string', { received: write.id });
     const reason = write.reason ?? '';
     if (typeof reason !== 'string') throw new ConfigError(`${field}.reason`, 'must be a string', { received: reason });
     if (write.op === 'delete') {
@@ -143,6 +159,13 @@ export function createWriteBatch(context: WriteBatchContext) {
     }
     const record = assertRecord(write.record);
     if (record.id !== write.id) throw new RecordInvalidError(record.id, 'id', `does not match the write's id ${JSON.stringify(write.id)}`);
-    return { op: 'put', id: write.id, expectedVersion: write.expectedVersion ?? '', text: codec.encode(record), terminating: record.status === 'terminated' ? '1' : '0', reason };
+    return {
+      op: 'put',
+      id: write.id,
+      expectedVersion: write.expectedVersion ?? '',
+      text: codec.encode(record),
+      terminating: record.status === 'terminated' ? '1' : '0',
+      reason,
+    };
   }
 }

@@ -1,12 +1,5 @@
 import { assertRecord, decodeRecord, type InstanceRecord } from '../core/record.js';
-import type {
-  ConditionalWrite,
-  InstanceStore,
-  ReadBatchesOptions,
-  StoreEntry,
-  WriteBatchOptions,
-  WriteResult,
-} from '../core/store.js';
+import type { ConditionalWrite, InstanceStore, ReadBatchesOptions, StoreEntry, WriteBatchOptions, WriteResult } from '../core/store.js';
 import { ConfigError, RecordInvalidError, throwIfAborted } from '../errors.js';
 import { checkOptionKeys } from '../options.js';
 
@@ -48,10 +41,11 @@ const DEFAULT_BATCH_SIZE = 500;
  */
 export function createMemoryStore(input: MemoryStoreOptions = {}): MemoryStore {
   const options = checkOptionKeys<MemoryStoreOptions>('createMemoryStore', input, ['records']);
-  if (options.records !== undefined && !Array.isArray(options.records)) throw new ConfigError('records', 'must be an array of records', { received: options.records });
+  if (options.records !== undefined && !Array.isArray(options.records))
+    throw new ConfigError('records', 'must be an array of records', { received: options.records });
   const slots = new Map<string, Slot>();
   let clock = 0;
-  const nextVersion = (): string => `m${(clock += 1).toString(36)}`;
+  const nextVersion = (): string => `m${((clock += 1)).toString(36)}`;
   const setText = (id: string, text: string): string => {
     const version = nextVersion();
     slots.set(id, { text, version });
@@ -72,7 +66,12 @@ export function createMemoryStore(input: MemoryStoreOptions = {}): MemoryStore {
     }
     const decoded = decodeRecord(value);
     if (!decoded.ok) return { id, version: slot.version, invalid: `${decoded.field || '(root)'}: ${decoded.message}` };
-    if (decoded.record.id !== id) return { id, version: slot.version, invalid: `id: stored under ${JSON.stringify(id)} but names ${JSON.stringify(decoded.record.id)}` };
+    if (decoded.record.id !== id)
+      return {
+        id,
+        version: slot.version,
+        invalid: `id: stored under ${JSON.stringify(id)} but names ${JSON.stringify(decoded.record.id)}`,
+      };
     return { id, version: slot.version, record: decoded.record };
   };
 
@@ -131,7 +130,11 @@ export function createMemoryStore(input: MemoryStoreOptions = {}): MemoryStore {
       const texts = writes.map((write) => (write.op === 'put' ? JSON.stringify(assertRecord(write.record)) : undefined));
       for (const write of writes) {
         if (write.op === 'put' && write.record.id !== write.id) {
-          throw new RecordInvalidError(write.id, 'id', `put for ${JSON.stringify(write.id)} carries a record with id ${JSON.stringify(write.record.id)}`);
+          throw new RecordInvalidError(
+            write.id,
+            'id',
+            `put for ${JSON.stringify(write.id)} carries a record with id ${JSON.stringify(write.record.id)}`,
+          );
         }
       }
       return writes.map((write, index): WriteResult => {

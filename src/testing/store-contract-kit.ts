@@ -16,7 +16,9 @@ export interface Phase {
 export type ContractIt = (name: string, body: (phase: Phase) => Promise<void>) => unknown;
 
 /** Wraps a test body so it runs with a fresh harness and always cleans up. */
-export type WithStore<S extends InstanceStore> = (body: (harness: StoreContractHarness<S>) => Promise<void>) => (phase: Phase) => Promise<void>;
+export type WithStore<S extends InstanceStore> = (
+  body: (harness: StoreContractHarness<S>) => Promise<void>,
+) => (phase: Phase) => Promise<void>;
 
 /** A valid sample record; `extra` fields are merged in. */
 export function sample(id: string, extra: Record<string, unknown> = {}): InstanceRecord {

@@ -12,7 +12,9 @@ export function defineWriteBatchTests<S extends InstanceStore>(it: ContractIt, w
     withStore(async ({ store }) => {
       await store.put(sample('r1'));
       const read = await versionOf(store, 'r1');
-      const [result] = await store.writeBatch([{ op: 'put', id: 'r1', record: sample('r1', { status: 'stopped' }), expectedVersion: read.version }]);
+      const [result] = await store.writeBatch([
+        { op: 'put', id: 'r1', record: sample('r1', { status: 'stopped' }), expectedVersion: read.version },
+      ]);
       assert.equal(result?.outcome, 'ok');
       assert.equal(typeof result?.version, 'string');
       assert.equal((await store.get('r1'))?.status, 'stopped');
@@ -26,7 +28,9 @@ export function defineWriteBatchTests<S extends InstanceStore>(it: ContractIt, w
       await store.put(sample('r1'));
       const read = await versionOf(store, 'r1');
       await store.put(sample('r1', { status: 'changed-by-app' }));
-      const [result] = await store.writeBatch([{ op: 'put', id: 'r1', record: sample('r1', { status: 'terminated' }), expectedVersion: read.version }]);
+      const [result] = await store.writeBatch([
+        { op: 'put', id: 'r1', record: sample('r1', { status: 'terminated' }), expectedVersion: read.version },
+      ]);
       assert.equal(result?.outcome, 'conflict');
       assert.equal((await store.get('r1'))?.status, 'changed-by-app');
     }),
@@ -57,7 +61,9 @@ export function defineWriteBatchTests<S extends InstanceStore>(it: ContractIt, w
       await store.put(sample('r1'));
       const read = await versionOf(store, 'r1');
       await deleteRaw('r1');
-      const [result] = await store.writeBatch([{ op: 'put', id: 'r1', record: sample('r1', { status: 'terminated' }), expectedVersion: read.version }]);
+      const [result] = await store.writeBatch([
+        { op: 'put', id: 'r1', record: sample('r1', { status: 'terminated' }), expectedVersion: read.version },
+      ]);
       assert.equal(result?.outcome, 'missing');
       assert.equal(await store.get('r1'), null);
       assert.equal(await store.count(), 0);
@@ -156,7 +162,9 @@ export function defineWriteBatchTests<S extends InstanceStore>(it: ContractIt, w
       await store.put(sample('r1'));
       const read = await versionOf(store, 'r1');
       await assert.rejects(
-        store.writeBatch([{ op: 'put', id: 'r1', record: { id: 'r1', status: null } as unknown as InstanceRecord, expectedVersion: read.version }]),
+        store.writeBatch([
+          { op: 'put', id: 'r1', record: { id: 'r1', status: null } as unknown as InstanceRecord, expectedVersion: read.version },
+        ]),
         (error: unknown) => isReconcilerError(error, 'RECORD_INVALID'),
       );
       assert.equal((await store.get('r1'))?.status, 'running');
@@ -170,7 +178,9 @@ export function defineWriteBatchTests<S extends InstanceStore>(it: ContractIt, w
       const read = await versionOf(store, 'contested');
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, writer) =>
-          store.writeBatch([{ op: 'put', id: 'contested', record: sample('contested', { counter: writer + 1 }), expectedVersion: read.version }]),
+          store.writeBatch([
+            { op: 'put', id: 'contested', record: sample('contested', { counter: writer + 1 }), expectedVersion: read.version },
+          ]),
         ),
       );
       const winners = results.flat().filter((result) => result.outcome === 'ok');

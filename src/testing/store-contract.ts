@@ -18,7 +18,9 @@ export type { ContractTestApi, StoreContractHarness, StoreContractOptions } from
 const RUNNER_TIMEOUT_GRACE_MS = 1_000;
 
 /** Checks the suite's options with the shared option rule. */
-function resolveContractOptions<S extends InstanceStore>(input: StoreContractOptions<S>): { create: StoreContractOptions<S>['create']; timeoutMs: number | undefined } {
+function resolveContractOptions<S extends InstanceStore>(
+  input: StoreContractOptions<S>,
+): { create: StoreContractOptions<S>['create']; timeoutMs: number | undefined } {
   const options = checkOptionKeys<StoreContractOptions<S>>('defineStoreContract', input, ['name', 'create', 'timeoutMs']);
   stringOption('name', options.name);
   const create = functionOption<StoreContractOptions<S>['create']>('create', options.create);
@@ -61,7 +63,15 @@ export function defineStoreContract<S extends InstanceStore>(api: ContractTestAp
       const phase: Phase = { step: 'create()' };
       let timer: ReturnType<typeof setTimeout> | undefined;
       const deadline = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error(`store contract: "${name}" did not finish within ${timeoutMs} ms: ${phase.step} was still running (raise timeoutMs for a slow backend)`)), timeoutMs);
+        timer = setTimeout(
+          () =>
+            reject(
+              new Error(
+                `store contract: "${name}" did not finish within ${timeoutMs} ms: ${phase.step} was still running (raise timeoutMs for a slow backend)`,
+              ),
+            ),
+          timeoutMs,
+        );
       });
       return Promise.race([body(phase), deadline]).finally(() => clearTimeout(timer));
     };

@@ -62,7 +62,12 @@ describe('novita-reconcile --detailed-exitcode (built binary)', () => {
   it('a tripped safety limit (4) and a failed run (1) take precedence over 5', async () => {
     const tripped = await scene((fake) => {
       const [alive] = fake.addInstances(1, () => ({ status: 'exited', createdAtMs: Date.now() - DAY }));
-      return [running('alive', alive?.id ?? ''), running('gone-1', 'ffff000000000001'), running('gone-2', 'ffff000000000002'), running('gone-3', 'ffff000000000003')];
+      return [
+        running('alive', alive?.id ?? ''),
+        running('gone-1', 'ffff000000000001'),
+        running('gone-2', 'ffff000000000002'),
+        running('gone-3', 'ffff000000000003'),
+      ];
     });
     const held = await cli(['--dry-run', '--detailed-exitcode'], { ...tripped.env, SYNC_SAFETY_MIN_RECORDS: '2' });
     expect(held.stdout, 'the run did find an action: the refresh of "alive"').toMatch(/planned\s+refresh\s+alive/);

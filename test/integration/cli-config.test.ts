@@ -148,17 +148,53 @@ export default { store: createMemoryStore({ records: ${JSON.stringify(records)} 
 
   it.each([
     ['a missing file', () => 'no-such-config.mjs', /--config no-such-config\.mjs: no such file \(looked for .*no-such-config\.mjs\)/],
-    ['a module that throws', () => writeModule('mjs', `throw new Error('boom at import');`), /--config config-\d+\.mjs: importing it failed: boom at import/],
-    ['a module without a default or config export', () => writeModule('mjs', 'export const store = {};'), /--config config-\d+\.mjs: exports nothing to use: give it a default export/],
-    ['a default export that is not an object', () => writeModule('mjs', 'export default 42;'), /--config config-\d+\.mjs: export: must be an object .*\(got 42\)/],
-    ['a misspelt field', () => writeModule('mjs', 'export default { stroe: {} };'), /--config config-\d+\.mjs: stroe: is not an option of a novita-reconcile config; did you mean "store"\?/],
-    ['a store without writeBatch', () => writeModule('mjs', 'export default { store: { readBatches() {} } };'), /--config config-\d+\.mjs: store\.writeBatch: must be a function/],
-    ['a client without getInstance', () => writeModule('mjs', 'export default { novitaClient: { listInstances() {} } };'), /--config config-\d+\.mjs: novitaClient\.getInstance: must be a function/],
-    ['a bad policy field', () => writeModule('mjs', 'export default { policy: { obsoleteRetentionDays: -1 } };'), /--config config-\d+\.mjs: policy\.obsoleteRetentionDays: /],
-    ['a logger that is not one', () => writeModule('mjs', "export default { logger: { warn: 'loud' } };"), /--config config-\d+\.mjs: logger\.warn: must be a function/],
+    [
+      'a module that throws',
+      () => writeModule('mjs', `throw new Error('boom at import');`),
+      /--config config-\d+\.mjs: importing it failed: boom at import/,
+    ],
+    [
+      'a module without a default or config export',
+      () => writeModule('mjs', 'export const store = {};'),
+      /--config config-\d+\.mjs: exports nothing to use: give it a default export/,
+    ],
+    [
+      'a default export that is not an object',
+      () => writeModule('mjs', 'export default 42;'),
+      /--config config-\d+\.mjs: export: must be an object .*\(got 42\)/,
+    ],
+    [
+      'a misspelt field',
+      () => writeModule('mjs', 'export default { stroe: {} };'),
+      /--config config-\d+\.mjs: stroe: is not an option of a novita-reconcile config; did you mean "store"\?/,
+    ],
+    [
+      'a store without writeBatch',
+      () => writeModule('mjs', 'export default { store: { readBatches() {} } };'),
+      /--config config-\d+\.mjs: store\.writeBatch: must be a function/,
+    ],
+    [
+      'a client without getInstance',
+      () => writeModule('mjs', 'export default { novitaClient: { listInstances() {} } };'),
+      /--config config-\d+\.mjs: novitaClient\.getInstance: must be a function/,
+    ],
+    [
+      'a bad policy field',
+      () => writeModule('mjs', 'export default { policy: { obsoleteRetentionDays: -1 } };'),
+      /--config config-\d+\.mjs: policy\.obsoleteRetentionDays: /,
+    ],
+    [
+      'a logger that is not one',
+      () => writeModule('mjs', "export default { logger: { warn: 'loud' } };"),
+      /--config config-\d+\.mjs: logger\.warn: must be a function/,
+    ],
   ])('%s exits 2 naming the module and the field', async (_case, module, message) => {
     const { fake } = await fakeWithRecords();
-    const { code, stdout, stderr } = await cli(['--config', module()], { NOVITA_API_KEY: CANARY_KEY, NOVITA_API_BASE_URL: fake.url, REDIS_URL: 'redis://127.0.0.1:1' });
+    const { code, stdout, stderr } = await cli(['--config', module()], {
+      NOVITA_API_KEY: CANARY_KEY,
+      NOVITA_API_BASE_URL: fake.url,
+      REDIS_URL: 'redis://127.0.0.1:1',
+    });
     expect(code).toBe(2);
     expect(stdout).toBe('');
     expect(stderr).toMatch(new RegExp(`^novita-reconcile: configuration error: ${message.source}`));

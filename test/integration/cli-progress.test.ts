@@ -30,13 +30,20 @@ const busyScene = () =>
     const instances = fake.addInstances(250, (index) => ({ status: index < 5 ? 'exited' : 'running', createdAtMs: Date.now() - DAY }));
     const exited = fake.listInstances().filter((instance) => instance.status === 'exited');
     expect(instances).toHaveLength(250);
-    return [...exited.map((instance, index) => running(`exited-${index}`, instance.id)), running('gone-1', 'ffff000000000001'), running('gone-2', 'ffff000000000002')];
+    return [
+      ...exited.map((instance, index) => running(`exited-${index}`, instance.id)),
+      running('gone-1', 'ffff000000000001'),
+      running('gone-2', 'ffff000000000002'),
+    ];
   });
 
 async function runWithTerminal(argv: string[], env: Record<string, string | undefined>, terminal: Partial<CliOutput> = {}) {
   let stdout = '';
   let stderr = '';
-  const code = await runCli(argv, env, { stdout: { write: (text) => (stdout += text) }, stderr: { write: (text) => (stderr += text), isTTY: true, ...terminal } });
+  const code = await runCli(argv, env, {
+    stdout: { write: (text) => (stdout += text) },
+    stderr: { write: (text) => (stderr += text), isTTY: true, ...terminal },
+  });
   expect(stdout + stderr).not.toContain(CANARY_KEY);
   return { code, stdout, stderr };
 }
@@ -71,7 +78,10 @@ describe('novita-reconcile progress on a terminal', () => {
     expect(starts.length).toBeGreaterThan(0);
     for (const start of starts) {
       const before = stderr.slice(0, start);
-      expect(before === '' || before.endsWith('\n') || before.endsWith(ERASE), 'the progress line was erased (or never drawn) before the warning').toBe(true);
+      expect(
+        before === '' || before.endsWith('\n') || before.endsWith(ERASE),
+        'the progress line was erased (or never drawn) before the warning',
+      ).toBe(true);
     }
   });
 

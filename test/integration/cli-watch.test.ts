@@ -46,7 +46,7 @@ describe('novita-reconcile watch (built binary)', () => {
     const command = watch([], { ...env, SYNC_INTERVAL_MINUTES: '0.01' });
     await command.waitFor('stdout', /Sync completed\.[\s\S]*Sync completed\./);
     expect((await record('vanished'))?.status).toBe('terminated');
-    expect(command.child.exitCode, 'the unref\'d schedule timer alone would have let it exit').toBeNull();
+    expect(command.child.exitCode, "the unref'd schedule timer alone would have let it exit").toBeNull();
     command.child.kill('SIGTERM');
     const result = await command.exited;
     expect(result.code).toBe(0);

@@ -33,7 +33,12 @@ const scene = (seed: (fake: FakeNovita) => InstanceRecord[]): Promise<CliScene> 
 async function run(argv: string[], env: Record<string, string | undefined>, signal?: AbortSignal) {
   let stdout = '';
   let stderr = '';
-  const code = await runCli(argv, env, { stdout: { write: (text) => (stdout += text) }, stderr: { write: (text) => (stderr += text) } }, signal ? { signal } : {});
+  const code = await runCli(
+    argv,
+    env,
+    { stdout: { write: (text) => (stdout += text) }, stderr: { write: (text) => (stderr += text) } },
+    signal ? { signal } : {},
+  );
   expect(stdout + stderr, 'the API key must never be printed').not.toContain(CANARY_KEY);
   return { code, stdout, stderr };
 }
@@ -73,7 +78,15 @@ describe('novita-reconcile: runs', () => {
     const { code, stdout } = await run(['--dry-run', '--json'], env);
     expect(code).toBe(0);
     const report = JSON.parse(stdout) as Record<string, unknown>;
-    expect(report).toMatchObject({ dryRun: true, beforeSync: 3, updated: 1, markedTerminated: 1, unchanged: 1, novitaInstances: 2, safety: { tripped: false } });
+    expect(report).toMatchObject({
+      dryRun: true,
+      beforeSync: 3,
+      updated: 1,
+      markedTerminated: 1,
+      unchanged: 1,
+      novitaInstances: 2,
+      safety: { tripped: false },
+    });
     expect(report.actions).toHaveLength(2);
   });
 
@@ -159,7 +172,12 @@ describe('novita-reconcile: failures and exit codes', () => {
   it('a tripped safety limit exits 4 and holds obsolete handling back; --force proceeds and exits 0', async () => {
     const { env, record, snapshot } = await scene((fake) => {
       const [alive] = fake.addInstances(1, () => ({ createdAtMs: Date.now() - DAY }));
-      return [running('alive', alive?.id ?? ''), running('gone-1', 'ffff000000000001'), running('gone-2', 'ffff000000000002'), running('gone-3', 'ffff000000000003')];
+      return [
+        running('alive', alive?.id ?? ''),
+        running('gone-1', 'ffff000000000001'),
+        running('gone-2', 'ffff000000000002'),
+        running('gone-3', 'ffff000000000003'),
+      ];
     });
     const safetyEnv = { ...env, SYNC_SAFETY_MIN_RECORDS: '2' };
     const before = await snapshot();
@@ -233,7 +251,23 @@ describe('novita-reconcile: usage and configuration (exit 2)', () => {
   it('--help prints the flags, the variables and every exit code, and needs no configuration', async () => {
     const { code, stdout } = await run(['--help'], {});
     expect(code).toBe(0);
-    for (const text of ['--dry-run', '--force', '--no-obsolete', '--list', '--json', '--detailed-exitcode', '--config <module>', 'watch', 'fake-novita', '--version', 'NOVITA_API_KEY', 'REDIS_URL', 'REDIS_KEY_PREFIX', 'SYNC_*']) expect(stdout).toContain(text);
+    for (const text of [
+      '--dry-run',
+      '--force',
+      '--no-obsolete',
+      '--list',
+      '--json',
+      '--detailed-exitcode',
+      '--config <module>',
+      'watch',
+      'fake-novita',
+      '--version',
+      'NOVITA_API_KEY',
+      'REDIS_URL',
+      'REDIS_KEY_PREFIX',
+      'SYNC_*',
+    ])
+      expect(stdout).toContain(text);
     for (const exit of [0, 1, 2, 3, 4, 5]) expect(stdout).toMatch(new RegExp(`^  ${exit}  `, 'm'));
   });
 

@@ -13,12 +13,29 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RedisStore } from '../../src/redis/index.js';
 import { startFakeNovita, type FakeNovita } from '../../src/testing/index.js';
 import { connectRedis, dropPrefix, requireRedisUrl, uniquePrefix } from '../support/redis-test-kit.js';
-import { type Answer, type Example, exampleEnv, IDS, prepareConsumer, run, seedRecords, send, snapshot, startExample, stopExample } from '../support/examples-http-kit.js';
+import {
+  type Answer,
+  type Example,
+  exampleEnv,
+  IDS,
+  prepareConsumer,
+  run,
+  seedRecords,
+  send,
+  snapshot,
+  startExample,
+  stopExample,
+} from '../support/examples-http-kit.js';
 
 const ADMIN = 'test-admin-token';
 const FRAMEWORKS = ['express', 'fastify', 'hono', 'nest'] as const;
 type Framework = (typeof FRAMEWORKS)[number];
-const ENTRY: Record<Framework, string> = { express: 'http/express.ts', fastify: 'http/fastify.ts', hono: 'http/hono.ts', nest: 'http/nest/main.ts' };
+const ENTRY: Record<Framework, string> = {
+  express: 'http/express.ts',
+  fastify: 'http/fastify.ts',
+  hono: 'http/hono.ts',
+  nest: 'http/nest/main.ts',
+};
 
 let workspace = '';
 let consumer = '';
@@ -129,7 +146,7 @@ describe.each(FRAMEWORKS)('%s', (framework) => {
     expect(await snapshot(store)).toBe(seeded);
   });
 
-  it("curl's default form carrying {\"dryRun\":true} is a 400 naming that key, and runs nothing", async () => {
+  it('curl\'s default form carrying {"dryRun":true} is a 400 naming that key, and runs nothing', async () => {
     const answer = await expectNothingRan(() => send(example.port, 'POST', '/api/instances/sync', CURL_FORM, '{"dryRun":true}'));
     expect(answer.status).toBe(400);
     expect(answer.json).toMatchObject({ success: false, error: { code: 'VALIDATION_ERROR', details: { field: '{"dryRun":true}' } } });
@@ -143,7 +160,9 @@ describe.each(FRAMEWORKS)('%s', (framework) => {
   });
 
   it('a body the adapters do not read (text/plain, or no Content-Type) is refused, and runs nothing', async () => {
-    const plain = await expectNothingRan(() => send(example.port, 'POST', '/api/instances/sync', { ...auth, 'content-type': 'text/plain;charset=UTF-8' }, '{"dryRun":true}'));
+    const plain = await expectNothingRan(() =>
+      send(example.port, 'POST', '/api/instances/sync', { ...auth, 'content-type': 'text/plain;charset=UTF-8' }, '{"dryRun":true}'),
+    );
     expect(plain.status).toBe(415);
     const untyped = await expectNothingRan(() => send(example.port, 'POST', '/api/instances/sync', auth, '{"dryRun":true}'));
     expect(untyped.status).toBe(415);
@@ -234,7 +253,7 @@ describe('the Next.js route handlers (app/api/instances/...), imported and calle
     expect(await snapshot(store)).toBe(seeded);
   });
 
-  it("curl's default form carrying {\"dryRun\":true} is a 400, and no record changed", async () => {
+  it('curl\'s default form carrying {"dryRun":true} is a 400, and no record changed', async () => {
     const response = await post('{"dryRun":true}', CURL_FORM);
     expect(response.status).toBe(400);
     expect(await snapshot(store)).toBe(seeded);
@@ -250,7 +269,9 @@ describe('the Next.js route handlers (app/api/instances/...), imported and calle
 
 it('the Redis wiring refuses to start without ADMIN_TOKEN: the endpoints are never served open', async () => {
   const { ADMIN_TOKEN: _, ...withoutToken } = redisEnv(uniquePrefix('examples-http-no-token'));
-  await expect(startExample(consumer, ENTRY.express, exampleEnv(withoutToken))).rejects.toThrow(/exited with 1 before listening:[\s\S]*ADMIN_TOKEN is not set/);
+  await expect(startExample(consumer, ENTRY.express, exampleEnv(withoutToken))).rejects.toThrow(
+    /exited with 1 before listening:[\s\S]*ADMIN_TOKEN is not set/,
+  );
 });
 
 describe('the demo (no environment at all): express.ts on the fake Novita and a memory store', () => {

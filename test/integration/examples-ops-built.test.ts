@@ -30,9 +30,13 @@ beforeAll(() => {
   cpSync(buildPackage(), join(pkg, 'dist'), { recursive: true });
   copyFileSync(join(root, 'package.json'), join(pkg, 'package.json'));
   symlinkSync(join(root, 'node_modules'), join(pkg, 'node_modules'), 'dir');
-  writeFileSync(join(pkg, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler' } }));
+  writeFileSync(
+    join(pkg, 'tsconfig.json'),
+    JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler' } }),
+  );
   mkdirSync(join(pkg, 'examples/ops'), { recursive: true });
-  for (const file of ['worker.ts', 'pino-logging.ts', 'pino-cli-config.ts']) copyFileSync(join(root, 'examples/ops', file), join(pkg, 'examples/ops', file));
+  for (const file of ['worker.ts', 'pino-logging.ts', 'pino-cli-config.ts'])
+    copyFileSync(join(root, 'examples/ops', file), join(pkg, 'examples/ops', file));
   writeFileSync(
     join(pkg, 'examples/ops/start-only-probe.ts'),
     `import { createMemoryStore, createReconciler } from 'novita-reconciler';
@@ -79,7 +83,11 @@ function runExample(file: string, env: Record<string, string>, args: string[] = 
 function runScript(script: string, env: Record<string, string>, args: string[], jsonStream: 'stdout' | 'stderr'): ExampleProcess {
   // Only what the example is given: no NOVITA_*, REDIS_* or SYNC_* of the machine running the tests.
   const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(NOVITA_|REDIS_|SYNC_)/.test(name)));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { cwd: pkg, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+    cwd: pkg,
+    env: { ...base, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const lines: Record<string, unknown>[] = [];
   const waiters: { match: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }[] = [];
   const text = { stdout: '', stderr: '' };
@@ -99,7 +107,9 @@ function runScript(script: string, env: Record<string, string>, args: string[], 
     });
   }
   const stderr = (): string => text.stderr;
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((done) => child.once('exit', (code, signal) => done({ code, signal, at: Date.now() })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((done) =>
+    child.once('exit', (code, signal) => done({ code, signal, at: Date.now() })),
+  );
   cleanups.push(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     await exited;
@@ -138,16 +148,29 @@ async function scene(): Promise<{ fake: FakeNovita; store: RedisStore; env: Reco
   const fake = await startFakeNovita({ apiKey: 'sk_ops_example_key' });
   const prefix = uniquePrefix('ops-worker');
   const store = createRedisStore({ redis, prefix });
-  cleanups.push(() => fake.close(), () => dropPrefix(redis, prefix));
+  cleanups.push(
+    () => fake.close(),
+    () => dropPrefix(redis, prefix),
+  );
   const [exited] = fake.addInstances(1, () => ({ createdAtMs: Date.now() - DAY }));
   fake.setStatus(exited?.id ?? '', 'exited');
   const created = new Date(Date.now() - DAY).toISOString();
   const records: InstanceRecord[] = [
     { id: 'exited', novitaInstanceId: exited?.id, status: 'running', novitaStatus: 'running', timestamps: { created, started: created } },
-    { id: 'vanished', novitaInstanceId: 'aaaa00000000dead', status: 'running', novitaStatus: 'running', timestamps: { created, started: created } },
+    {
+      id: 'vanished',
+      novitaInstanceId: 'aaaa00000000dead',
+      status: 'running',
+      novitaStatus: 'running',
+      timestamps: { created, started: created },
+    },
   ];
   for (const record of records) await store.put(record);
-  return { fake, store, env: { NOVITA_API_KEY: fake.apiKey, NOVITA_API_BASE_URL: fake.url, REDIS_URL: requireRedisUrl(), REDIS_KEY_PREFIX: prefix } };
+  return {
+    fake,
+    store,
+    env: { NOVITA_API_KEY: fake.apiKey, NOVITA_API_BASE_URL: fake.url, REDIS_URL: requireRedisUrl(), REDIS_KEY_PREFIX: prefix },
+  };
 }
 
 function parseLine(json: string): Record<string, unknown>[] {
@@ -233,7 +256,9 @@ describe('examples/ops on the built package', () => {
       runId: expect.any(String),
       durationMs: expect.any(Number),
     });
-    expect(run.lines.filter((line) => line.msg === 'Obsolete instance record marked terminated')).toEqual([expect.objectContaining({ recordId: 'vanished', dryRun: true, level: 30 })]);
+    expect(run.lines.filter((line) => line.msg === 'Obsolete instance record marked terminated')).toEqual([
+      expect.objectContaining({ recordId: 'vanished', dryRun: true, level: 30 }),
+    ]);
     // A dry run wrote nothing.
     expect(await store.get('vanished')).toMatchObject({ status: 'running' });
   });
@@ -243,7 +268,15 @@ describe('examples/ops on the built package', () => {
     const run = runScript('dist/cli.js', env, ['--config', 'examples/ops/pino-cli-config.ts', '--dry-run'], 'stderr');
     const exit = await run.exited;
     expect(exit.code, run.stderr()).toBe(0);
-    expect(run.lines.find((line) => line.msg === 'Instance sync completed')).toMatchObject({ level: 30, service: 'novita-reconcile', dryRun: true, beforeSync: 2, updated: 1, markedTerminated: 1, runId: expect.any(String) });
+    expect(run.lines.find((line) => line.msg === 'Instance sync completed')).toMatchObject({
+      level: 30,
+      service: 'novita-reconcile',
+      dryRun: true,
+      beforeSync: 2,
+      updated: 1,
+      markedTerminated: 1,
+      runId: expect.any(String),
+    });
     expect(run.stdout()).toMatch(/^Dry run/m);
   });
 });

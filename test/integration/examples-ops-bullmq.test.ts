@@ -6,7 +6,14 @@ import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { accountReconcilers } from '../../examples/ops/bullmq/accounts.js';
-import { createSyncWorker, scheduleAccountSyncs, schedulerId, SYNC_QUEUE, type SyncJobData, type SyncJobResult } from '../../examples/ops/bullmq/sync-queue.js';
+import {
+  createSyncWorker,
+  scheduleAccountSyncs,
+  schedulerId,
+  SYNC_QUEUE,
+  type SyncJobData,
+  type SyncJobResult,
+} from '../../examples/ops/bullmq/sync-queue.js';
 import { createReconciler, type InstanceRecord } from '../../src/index.js';
 import { createNovitaClient } from '../../src/novita/index.js';
 import { createRedisLock, createRedisStore } from '../../src/redis/index.js';
@@ -51,7 +58,8 @@ afterEach(async () => {
     await account.fake.close();
     await dropPrefix(redis, account.prefix);
   }
-  for await (const keys of redis.scanStream({ match: `${bullPrefix}:*`, count: 500 })) if ((keys as string[]).length > 0) await redis.unlink(...(keys as string[]));
+  for await (const keys of redis.scanStream({ match: `${bullPrefix}:*`, count: 500 }))
+    if ((keys as string[]).length > 0) await redis.unlink(...(keys as string[]));
   await bull.quit();
   await redis.quit();
 });
@@ -65,9 +73,28 @@ async function seed({ id, fake, prefix }: Account): Promise<void> {
   const [running, exited] = fake.addInstances(2, () => ({ createdAtMs: Date.now() - DAY }));
   fake.setStatus(exited?.id ?? '', 'exited');
   const records: InstanceRecord[] = [
-    { id: `${id}-running`, novitaInstanceId: running?.id, status: 'running', novitaStatus: 'running', timestamps: { created, started: created } },
-    { id: `${id}-exited`, novitaInstanceId: exited?.id, status: 'running', novitaStatus: 'running', timestamps: { created, started: created } },
-    { id: `${id}-vanished`, novitaInstanceId: `${id.repeat(4)}00000000dead`, status: 'running', novitaStatus: 'running', owner: `team-${id}`, timestamps: { created, started: created } },
+    {
+      id: `${id}-running`,
+      novitaInstanceId: running?.id,
+      status: 'running',
+      novitaStatus: 'running',
+      timestamps: { created, started: created },
+    },
+    {
+      id: `${id}-exited`,
+      novitaInstanceId: exited?.id,
+      status: 'running',
+      novitaStatus: 'running',
+      timestamps: { created, started: created },
+    },
+    {
+      id: `${id}-vanished`,
+      novitaInstanceId: `${id.repeat(4)}00000000dead`,
+      status: 'running',
+      novitaStatus: 'running',
+      owner: `team-${id}`,
+      timestamps: { created, started: created },
+    },
   ];
   for (const record of records) await store.put(record);
 }
@@ -93,7 +120,10 @@ function startWorker() {
   );
   const worker = createSyncWorker(reconcilers, { connection: bull, prefix: bullPrefix });
   const queue = new Queue<SyncJobData>(SYNC_QUEUE, { connection: bull, prefix: bullPrefix });
-  cleanups.push(() => worker.close(), () => queue.close());
+  cleanups.push(
+    () => worker.close(),
+    () => queue.close(),
+  );
   const waiting = new Map<string, (outcome: { result?: SyncJobResult; error?: Error }) => void>();
   const settled = new Map<string, { result?: SyncJobResult; error?: Error }>();
   const settle = (job: Job<SyncJobData> | undefined, outcome: { result?: SyncJobResult; error?: Error }) => {
@@ -103,11 +133,12 @@ function startWorker() {
   };
   worker.on('completed', (job, result) => settle(job, { result }));
   worker.on('failed', (job, error) => settle(job, { error }));
-  const outcomeOf = (jobId: string) => new Promise<{ result?: SyncJobResult; error?: Error }>((resolve) => {
-    const done = settled.get(jobId);
-    if (done) resolve(done);
-    else waiting.set(jobId, resolve);
-  });
+  const outcomeOf = (jobId: string) =>
+    new Promise<{ result?: SyncJobResult; error?: Error }>((resolve) => {
+      const done = settled.get(jobId);
+      if (done) resolve(done);
+      else waiting.set(jobId, resolve);
+    });
   return { queue, outcomeOf };
 }
 
@@ -173,10 +204,25 @@ describe('BullMQ: one queue for several Novita accounts (examples/ops/bullmq)', 
     const created = new Date(Date.now() - DAY).toISOString();
     for (const { id, fake } of accounts) {
       const [instance] = fake.addInstances(1, () => ({ createdAtMs: Date.now() - DAY }));
-      await store.put({ id: `${id}-alive`, account: id, novitaInstanceId: instance?.id, status: 'running', novitaStatus: 'running', timestamps: { created, started: created } });
-      await store.put({ id: `${id}-vanished`, account: id, novitaInstanceId: `${id.repeat(4)}00000000dead`, status: 'running', novitaStatus: 'running', timestamps: { created, started: created } });
+      await store.put({
+        id: `${id}-alive`,
+        account: id,
+        novitaInstanceId: instance?.id,
+        status: 'running',
+        novitaStatus: 'running',
+        timestamps: { created, started: created },
+      });
+      await store.put({
+        id: `${id}-vanished`,
+        account: id,
+        novitaInstanceId: `${id.repeat(4)}00000000dead`,
+        status: 'running',
+        novitaStatus: 'running',
+        timestamps: { created, started: created },
+      });
     }
-    const recordsOf = async (id: string) => Promise.all([`${id}-alive`, `${id}-vanished`].map((record) => redis.get(store.keys.record(record))));
+    const recordsOf = async (id: string) =>
+      Promise.all([`${id}-alive`, `${id}-vanished`].map((record) => redis.get(store.keys.record(record))));
     const before = await recordsOf('b');
     const { fake } = account('a');
     const reconcilerA = createReconciler({

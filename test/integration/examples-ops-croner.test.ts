@@ -18,7 +18,9 @@ describe('croner schedule (examples/ops/croner-schedule.ts)', () => {
     const warnings: string[] = [];
     // Each listing takes 1.8 s, so the tick one second after a run starts finds it still going.
     const novita = createScriptedNovitaClient({ instances: [{ id: 'nv-a', status: 'exited' }], latencyMs: 1_800 });
-    const store = createMemoryStore({ records: [{ id: 'a', novitaInstanceId: 'nv-a', status: 'running', timestamps: { created: '2026-01-01T00:00:00.000Z' } }] });
+    const store = createMemoryStore({
+      records: [{ id: 'a', novitaInstanceId: 'nv-a', status: 'running', timestamps: { created: '2026-01-01T00:00:00.000Z' } }],
+    });
     const reconciler = createReconciler({ store, novitaClient: novita, onEvent: (event) => events.push(event) });
     let firstSkip!: () => void;
     const skipped = new Promise<void>((resolve) => (firstSkip = resolve));

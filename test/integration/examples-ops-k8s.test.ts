@@ -53,7 +53,10 @@ function readDocument(text: string): Map<string, string> {
 
 const unquote = (value: string): string => (/^".*"$/.test(value) ? (JSON.parse(value) as string) : value);
 
-const documents = manifest.split(/^---$/m).map(readDocument).filter((document) => document.size > 0);
+const documents = manifest
+  .split(/^---$/m)
+  .map(readDocument)
+  .filter((document) => document.size > 0);
 const byKind = (kind: string): Map<string, string> => {
   const found = documents.find((document) => document.get('kind') === kind);
   if (!found) throw new Error(`the manifest has no ${kind}`);
@@ -61,7 +64,11 @@ const byKind = (kind: string): Map<string, string> => {
 };
 /** The entries under a map path, as an object. */
 const mapAt = (document: Map<string, string>, path: string): Record<string, string> =>
-  Object.fromEntries([...document].filter(([key]) => key.startsWith(`${path}.`) && !key.slice(path.length + 1).includes('.')).map(([key, value]) => [key.slice(path.length + 1), value]));
+  Object.fromEntries(
+    [...document]
+      .filter(([key]) => key.startsWith(`${path}.`) && !key.slice(path.length + 1).includes('.'))
+      .map(([key, value]) => [key.slice(path.length + 1), value]),
+  );
 
 const cronJob = byKind('CronJob');
 const secret = byKind('Secret');
@@ -86,17 +93,22 @@ describe('Kubernetes CronJob (examples/ops/k8s/cronjob.yaml)', () => {
     const rule = 'spec.jobTemplate.spec.podFailurePolicy.rules.0';
     expect(cronJob.get(`${rule}.action`)).toBe('FailJob');
     expect(cronJob.get(`${rule}.onExitCodes.containerName`)).toBe(cronJob.get(`${container}.name`));
-    expect(cronJob.get(`${rule}.onExitCodes.values`)).toBe(`[${[EXIT_CODES.USAGE, EXIT_CODES.SYNC_IN_PROGRESS, EXIT_CODES.SAFETY_TRIPPED].join(', ')}]`);
+    expect(cronJob.get(`${rule}.onExitCodes.values`)).toBe(
+      `[${[EXIT_CODES.USAGE, EXIT_CODES.SYNC_IN_PROGRESS, EXIT_CODES.SAFETY_TRIPPED].join(', ')}]`,
+    );
   });
 
   it('sets only variables the package reads (.env.example), the credentials in the Secret, policy values policyFromEnv accepts', () => {
-    const known = new Set([...readFileSync(resolve(root, '.env.example'), 'utf8').matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]));
+    const known = new Set(
+      [...readFileSync(resolve(root, '.env.example'), 'utf8').matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((match) => match[1]),
+    );
     const secretVariables = Object.keys(mapAt(secret, 'stringData'));
     const configVariables = Object.keys(mapAt(configMap, 'data'));
     const inline = [...cronJob].filter(([key]) => /\.env\.\d+\.name$/.test(key)).map(([, name]) => name);
     expect(secretVariables.sort()).toEqual(['NOVITA_API_KEY', 'REDIS_URL']);
     expect(configVariables.length).toBeGreaterThan(0);
-    for (const variable of [...secretVariables, ...configVariables, ...inline]) expect(known, `${variable} is not read by the package`).toContain(variable);
+    for (const variable of [...secretVariables, ...configVariables, ...inline])
+      expect(known, `${variable} is not read by the package`).toContain(variable);
     expect(() => policyFromEnv(mapAt(configMap, 'data'))).not.toThrow();
   });
 
@@ -114,11 +126,20 @@ describe('Kubernetes CronJob (examples/ops/k8s/cronjob.yaml)', () => {
     it("completes a run with the ConfigMap's settings and args (the Secret's values pointed at a fake Novita and the test Redis)", async () => {
       const fake = await startFakeNovita();
       try {
-        const env = { ...mapAt(configMap, 'data'), NOVITA_API_KEY: fake.apiKey, NOVITA_API_BASE_URL: fake.url, REDIS_URL: requireRedisUrl(), REDIS_KEY_PREFIX: prefix };
+        const env = {
+          ...mapAt(configMap, 'data'),
+          NOVITA_API_KEY: fake.apiKey,
+          NOVITA_API_BASE_URL: fake.url,
+          REDIS_URL: requireRedisUrl(),
+          REDIS_KEY_PREFIX: prefix,
+        };
         const args = JSON.parse(cronJob.get(`${container}.args`) ?? 'null') as string[];
         let stdout = '';
         let stderr = '';
-        const code = await runCli(args, env, { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) } });
+        const code = await runCli(args, env, {
+          stdout: { write: (text: string) => (stdout += text) },
+          stderr: { write: (text: string) => (stderr += text) },
+        });
         expect(code, stderr).toBe(EXIT_CODES.OK);
         expect(stdout).toMatch(/Records: 0 before, 0 after/);
       } finally {

@@ -69,9 +69,27 @@ describe('Prometheus metrics through onEvent (examples/ops/prometheus-metrics.ts
     fake.setStatus(exited?.id ?? '', 'exited');
     const store = createMemoryStore({
       records: [
-        { id: 'alive', novitaInstanceId: alive?.id, status: 'running', novitaStatus: 'running', timestamps: { created: dayOld(), started: dayOld() } },
-        { id: 'exited', novitaInstanceId: exited?.id, status: 'running', novitaStatus: 'running', timestamps: { created: dayOld(), started: dayOld() } },
-        { id: 'vanished', novitaInstanceId: 'aaaa00000000dead', status: 'running', novitaStatus: 'running', timestamps: { created: dayOld(), started: dayOld() } },
+        {
+          id: 'alive',
+          novitaInstanceId: alive?.id,
+          status: 'running',
+          novitaStatus: 'running',
+          timestamps: { created: dayOld(), started: dayOld() },
+        },
+        {
+          id: 'exited',
+          novitaInstanceId: exited?.id,
+          status: 'running',
+          novitaStatus: 'running',
+          timestamps: { created: dayOld(), started: dayOld() },
+        },
+        {
+          id: 'vanished',
+          novitaInstanceId: 'aaaa00000000dead',
+          status: 'running',
+          novitaStatus: 'running',
+          timestamps: { created: dayOld(), started: dayOld() },
+        },
       ],
     });
     const novitaClient = createNovitaClient({ apiKey: fake.apiKey, baseUrl: fake.url });
@@ -105,7 +123,9 @@ describe('Prometheus metrics through onEvent (examples/ops/prometheus-metrics.ts
 
     const samples = parseExposition(await registry.metrics());
     const value = (name: string, labels: Record<string, string> = {}) =>
-      samples.filter((sample) => sample.name === name && Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted)).map((sample) => sample.value);
+      samples
+        .filter((sample) => sample.name === name && Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted))
+        .map((sample) => sample.value);
 
     expect(value('novita_reconciler_runs_total', { outcome: 'finished', code: '', dry_run: 'false' })).toEqual([1]);
     expect(value('novita_reconciler_runs_total', { outcome: 'failed', code: 'NOVITA_AUTH', dry_run: 'false' })).toEqual([1]);
@@ -139,8 +159,20 @@ describe('OpenTelemetry spans and metrics through onEvent (examples/ops/opentele
     const novita = createScriptedNovitaClient({ instances: [{ id: 'nv-a', status: 'exited' }] });
     const store = createMemoryStore({
       records: [
-        { id: 'a', novitaInstanceId: 'nv-a', status: 'running', novitaStatus: 'running', timestamps: { created: dayOld(), started: dayOld() } },
-        { id: 'b', novitaInstanceId: 'nv-b', status: 'running', novitaStatus: 'running', timestamps: { created: dayOld(), started: dayOld() } },
+        {
+          id: 'a',
+          novitaInstanceId: 'nv-a',
+          status: 'running',
+          novitaStatus: 'running',
+          timestamps: { created: dayOld(), started: dayOld() },
+        },
+        {
+          id: 'b',
+          novitaInstanceId: 'nv-b',
+          status: 'running',
+          novitaStatus: 'running',
+          timestamps: { created: dayOld(), started: dayOld() },
+        },
       ],
     });
     const reconciler = createReconciler({ store, novitaClient: novita, onEvent: createOtelOnEvent({ tracer, meter }) });
@@ -163,7 +195,9 @@ describe('OpenTelemetry spans and metrics through onEvent (examples/ops/opentele
       'novita_reconciler.safety.tripped': false,
       'novita_reconciler.skipped.grace': 0,
     });
-    expect(finished?.events.map((event) => [event.name, event.attributes?.kind, event.attributes?.['record.id'], event.attributes?.outcome])).toEqual([
+    expect(
+      finished?.events.map((event) => [event.name, event.attributes?.kind, event.attributes?.['record.id'], event.attributes?.outcome]),
+    ).toEqual([
       ['action', 'refresh', 'a', 'applied'],
       ['action', 'markTerminated', 'b', 'applied'],
     ]);
@@ -172,7 +206,8 @@ describe('OpenTelemetry spans and metrics through onEvent (examples/ops/opentele
     expect(failed?.events.map((event) => event.name)).toEqual(['exception']);
 
     const { resourceMetrics } = await reader.collect();
-    const metric = (name: string): MetricData | undefined => resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics).find((candidate) => candidate.descriptor.name === name);
+    const metric = (name: string): MetricData | undefined =>
+      resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics).find((candidate) => candidate.descriptor.name === name);
     const points = (name: string) => (metric(name)?.dataPoints ?? []) as DataPoint<unknown>[];
     expect(points('novita_reconciler.runs').map((point) => [point.attributes, point.value])).toEqual([
       [{ outcome: 'finished', dry_run: false }, 1],
@@ -182,7 +217,9 @@ describe('OpenTelemetry spans and metrics through onEvent (examples/ops/opentele
       ['refresh', 1],
       ['markTerminated', 1],
     ]);
-    expect(points('novita_reconciler.run.duration').map((point) => [point.attributes.outcome, (point.value as { count: number }).count])).toEqual([
+    expect(
+      points('novita_reconciler.run.duration').map((point) => [point.attributes.outcome, (point.value as { count: number }).count]),
+    ).toEqual([
       ['finished', 1],
       ['failed', 1],
     ]);

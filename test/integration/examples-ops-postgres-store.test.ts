@@ -67,16 +67,29 @@ if (!realPostgres.ok) {
   const pool = new pg.Pool({ connectionString: POSTGRES_URL, max: 8 });
   afterAll(() => pool.end());
   // A network database: each test gets 15 s, create() and cleanup() included, whatever the runner's default.
-  defineStoreContract({ describe, it }, { name: 'Postgres store example on pg', create: () => postgresHarness(pgClient(pool)), timeoutMs: 15_000 });
+  defineStoreContract(
+    { describe, it },
+    { name: 'Postgres store example on pg', create: () => postgresHarness(pgClient(pool)), timeoutMs: 15_000 },
+  );
 
   describe('Postgres store example on pg: the answer to COMMIT', () => {
     /** A harness whose table runs `body` (plpgsql) at COMMIT for rows whose text contains `marker`. */
     async function atCommit(marker: string, body: string) {
       const harness = await postgresHarness(pgClient(pool));
       const { table } = harness.store;
-      await pool.query(`CREATE FUNCTION ${table}_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.body LIKE '%${marker}%' THEN ${body} END IF; RETURN NULL; END $$`);
-      await pool.query(`CREATE CONSTRAINT TRIGGER ${table}_at_commit AFTER INSERT OR UPDATE ON ${table} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ${table}_at_commit()`);
-      return { ...harness, cleanup: async () => { await harness.cleanup?.(); await pool.query(`DROP FUNCTION IF EXISTS ${table}_at_commit()`); } };
+      await pool.query(
+        `CREATE FUNCTION ${table}_at_commit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NEW.body LIKE '%${marker}%' THEN ${body} END IF; RETURN NULL; END $$`,
+      );
+      await pool.query(
+        `CREATE CONSTRAINT TRIGGER ${table}_at_commit AFTER INSERT OR UPDATE ON ${table} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ${table}_at_commit()`,
+      );
+      return {
+        ...harness,
+        cleanup: async () => {
+          await harness.cleanup?.();
+          await pool.query(`DROP FUNCTION IF EXISTS ${table}_at_commit()`);
+        },
+      };
     }
     const put = (id: string, note: string) => ({ op: 'put' as const, id, record: { id, status: 'running', note }, expectedVersion: null });
 
@@ -99,13 +112,22 @@ if (!realPostgres.ok) {
       await holder.query('SELECT pg_advisory_lock($1)', [gate]);
       const { store: direct, cleanup } = await atCommit('slow-commit', `PERFORM pg_advisory_xact_lock(${gate});`);
       const proxy = await startStallingProxy(POSTGRES_URL);
-      const viaProxy = new pg.Pool({ connectionString: `postgres://postgres@127.0.0.1:${new URL(proxy.url).port}${new URL(POSTGRES_URL).pathname}`, max: 1 });
+      const viaProxy = new pg.Pool({
+        connectionString: `postgres://postgres@127.0.0.1:${new URL(proxy.url).port}${new URL(POSTGRES_URL).pathname}`,
+        max: 1,
+      });
       viaProxy.on('error', () => undefined);
       try {
         const store = createPostgresStore({ client: pgClient(viaProxy), table: direct.table });
         const writing = store.writeBatch([put('r1', 'slow-commit'), put('r2', 'fine')]).catch((error: unknown) => error);
         // Cut the connection only once the server is running the COMMIT (waiting for the gate).
-        await vi.waitFor(async () => expect((await pool.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND NOT granted`, [gate])).rowCount).toBe(1), { timeout: 5_000, interval: 20 });
+        await vi.waitFor(
+          async () =>
+            expect(
+              (await pool.query(`SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND NOT granted`, [gate])).rowCount,
+            ).toBe(1),
+          { timeout: 5_000, interval: 20 },
+        );
         await proxy.close();
         const failure = await writing;
         await holder.query('SELECT pg_advisory_unlock($1)', [gate]);
@@ -130,14 +152,37 @@ describe('Postgres store example: with the reconciler', () => {
     try {
       const { store } = harness;
       const created = new Date(Date.now() - 86_400_000).toISOString();
-      await store.put({ id: 'alive', novitaInstanceId: 'nv-alive', status: 'running', novitaStatus: 'running', timestamps: { created, started: created } });
-      await store.put({ id: 'vanished', novitaInstanceId: 'nv-vanished', status: 'running', novitaStatus: 'running', owner: 'team-a', timestamps: { created, started: created } });
-      await store.put({ id: 'relinked', novitaInstanceId: 'nv-old', status: 'running', novitaStatus: 'running', timestamps: { created, started: created } });
+      await store.put({
+        id: 'alive',
+        novitaInstanceId: 'nv-alive',
+        status: 'running',
+        novitaStatus: 'running',
+        timestamps: { created, started: created },
+      });
+      await store.put({
+        id: 'vanished',
+        novitaInstanceId: 'nv-vanished',
+        status: 'running',
+        novitaStatus: 'running',
+        owner: 'team-a',
+        timestamps: { created, started: created },
+      });
+      await store.put({
+        id: 'relinked',
+        novitaInstanceId: 'nv-old',
+        status: 'running',
+        novitaStatus: 'running',
+        timestamps: { created, started: created },
+      });
       const novita = createScriptedNovitaClient({ instances: [{ id: 'nv-alive', status: 'running' }] });
       // The app links `relinked` to a new instance while the run asks Novita about the old one.
       const original = novita.getInstance.bind(novita);
       novita.getInstance = async (id, options) => {
-        if (id === 'nv-old') await harness.writeRaw('relinked', JSON.stringify({ id: 'relinked', novitaInstanceId: 'nv-new', status: 'creating', timestamps: { created } }));
+        if (id === 'nv-old')
+          await harness.writeRaw(
+            'relinked',
+            JSON.stringify({ id: 'relinked', novitaInstanceId: 'nv-new', status: 'creating', timestamps: { created } }),
+          );
         return original(id, options);
       };
 

@@ -41,7 +41,14 @@ const canListen = (port: number): Promise<boolean> =>
 describe('novita-reconcile fake-novita (built binary)', () => {
   it('serves the seeded fleet on the chosen port with the given key, with timestamps never in the future', async () => {
     const port = await freePort();
-    const { command, baseUrl, apiKey } = await startStandalone(['--port', String(port), '--instances', '25', '--api-key', 'sk_test_standalone']);
+    const { command, baseUrl, apiKey } = await startStandalone([
+      '--port',
+      String(port),
+      '--instances',
+      '25',
+      '--api-key',
+      'sk_test_standalone',
+    ]);
     expect(baseUrl).toBe(`http://127.0.0.1:${port}/gpu-instance/openapi/v1`);
     expect(apiKey).toBe('sk_test_standalone');
     await command.waitFor('stderr', /fake Novita serving 25 instances at \S+; stop it with Ctrl-C/);
@@ -86,7 +93,12 @@ describe('novita-reconcile fake-novita (built binary)', () => {
 
   it('novita-reconcile itself can be pointed at it', async () => {
     const { baseUrl, apiKey } = await startStandalone(['--instances', '12']);
-    const { code, stdout } = await runCliBinary(build, ['--list'], { NOVITA_API_BASE_URL: baseUrl, NOVITA_API_KEY: apiKey, REDIS_URL: requireRedisUrl(), REDIS_KEY_PREFIX: uniquePrefix('standalone') });
+    const { code, stdout } = await runCliBinary(build, ['--list'], {
+      NOVITA_API_BASE_URL: baseUrl,
+      NOVITA_API_KEY: apiKey,
+      REDIS_URL: requireRedisUrl(),
+      REDIS_KEY_PREFIX: uniquePrefix('standalone'),
+    });
     expect(code).toBe(0);
     expect(stdout).toContain('12 rows: 0 merged, 0 local only, 12 Novita only');
     expect(stdout).toMatch(/novita\s+-\s+[0-9a-f]{16}\s+-\s+running\s+fake-gpu-01/);

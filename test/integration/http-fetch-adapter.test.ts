@@ -66,7 +66,10 @@ async function world(before?: (request: Request) => Promise<void>) {
   const fleetWorld = fleet();
   const sync = toFetchHandler(createSyncHandler(fleetWorld.reconciler));
   const list = toFetchHandler(createListHandler(fleetWorld.reconciler));
-  const server = await fetchServer((path) => (path === '/api/instances/sync' ? sync : path === '/api/instances' ? list : undefined), before);
+  const server = await fetchServer(
+    (path) => (path === '/api/instances/sync' ? sync : path === '/api/instances' ? list : undefined),
+    before,
+  );
   return { ...fleetWorld, server, before: await snapshot(fleetWorld.store) };
 }
 
@@ -91,7 +94,13 @@ describe('toFetchHandler behind a real HTTP server: the sync endpoint', () => {
 
   it('a client that goes away in the middle of its body runs nothing', async () => {
     const current = await world();
-    const req = httpRequest({ host: '127.0.0.1', port: current.server.port, method: 'POST', path: '/api/instances/sync', headers: { 'content-type': 'application/json', 'content-length': '100' } });
+    const req = httpRequest({
+      host: '127.0.0.1',
+      port: current.server.port,
+      method: 'POST',
+      path: '/api/instances/sync',
+      headers: { 'content-type': 'application/json', 'content-length': '100' },
+    });
     req.on('error', () => undefined);
     req.write('{"dryRun":');
     await new Promise((resolve) => setTimeout(resolve, 20));

@@ -7,7 +7,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, createListHandler, createSyncHandler, toNodeHandler } from '../../src/index.js';
-import { curlForm, expectOutcome, fleet, send, snapshot, startServer, SYNC_CASES, type Outcome, type SentRequest } from '../support/http-adapter-kit.js';
+import {
+  curlForm,
+  expectOutcome,
+  fleet,
+  send,
+  snapshot,
+  startServer,
+  SYNC_CASES,
+  type Outcome,
+  type SentRequest,
+} from '../support/http-adapter-kit.js';
 
 const servers: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -40,7 +50,13 @@ describe('toNodeHandler on node:http: the sync endpoint', () => {
 
   it('after a 413 the server goes on answering on the same port', async () => {
     const world = await plainServer();
-    const oversized = await send(world.server.port, { method: 'POST', path: '/api/instances/sync', headers: { 'content-type': 'application/json' }, body: 'x'.repeat(200_000), chunked: true });
+    const oversized = await send(world.server.port, {
+      method: 'POST',
+      path: '/api/instances/sync',
+      headers: { 'content-type': 'application/json' },
+      body: 'x'.repeat(200_000),
+      chunked: true,
+    });
     expect(oversized.status).toBe(413);
     const next = await send(world.server.port, curlForm('dryRun=true'));
     await expectOutcome(next, 'dry-run', world);
@@ -53,7 +69,10 @@ describe('toNodeHandler on node:http: the sync endpoint', () => {
     servers.push(server);
     const before = await snapshot(world.store);
     const answer = await send(server.port, curlForm(`dryRun=true&${'x'.repeat(200)}`));
-    expect(answer).toMatchObject({ status: 413, json: { error: { code: 'PAYLOAD_TOO_LARGE', message: 'the request body is larger than 100 bytes' } } });
+    expect(answer).toMatchObject({
+      status: 413,
+      json: { error: { code: 'PAYLOAD_TOO_LARGE', message: 'the request body is larger than 100 bytes' } },
+    });
     expect(world.novita.calls).toHaveLength(0);
     expect(await snapshot(world.store)).toBe(before);
   });
@@ -61,7 +80,13 @@ describe('toNodeHandler on node:http: the sync endpoint', () => {
   it('a client that goes away in the middle of its body runs nothing', async () => {
     const world = await plainServer();
     const { request } = await import('node:http');
-    const req = request({ host: '127.0.0.1', port: world.server.port, method: 'POST', path: '/api/instances/sync', headers: { 'content-type': 'application/json', 'content-length': '100' } });
+    const req = request({
+      host: '127.0.0.1',
+      port: world.server.port,
+      method: 'POST',
+      path: '/api/instances/sync',
+      headers: { 'content-type': 'application/json', 'content-length': '100' },
+    });
     req.on('error', () => undefined);
     req.write('{"dryRun":');
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -97,7 +122,8 @@ type ExpressRequest = IncomingMessage & { body?: unknown; _body?: boolean };
 type Middleware = (req: ExpressRequest, res: ServerResponse, next: (error?: { status: number }) => void) => void;
 
 /** type-is's hasBody, which both majors of body-parser use. */
-const hasBody = (req: IncomingMessage): boolean => req.headers['transfer-encoding'] !== undefined || !Number.isNaN(Number(req.headers['content-length'] ?? 'x'));
+const hasBody = (req: IncomingMessage): boolean =>
+  req.headers['transfer-encoding'] !== undefined || !Number.isNaN(Number(req.headers['content-length'] ?? 'x'));
 
 /**
  * `express.json()` as body-parser does it (1.x in Express 4, 2.x in Express 5), for `application/json`
@@ -163,16 +189,37 @@ function expressLike(middlewares: Middleware[], handler: (req: IncomingMessage, 
     });
 }
 
-const post = (contentType: string, body: string): SentRequest => ({ method: 'POST', path: '/api/instances/sync', headers: { 'content-type': contentType }, body });
+const post = (contentType: string, body: string): SentRequest => ({
+  method: 'POST',
+  path: '/api/instances/sync',
+  headers: { 'content-type': contentType },
+  body,
+});
 const EXPRESS_CASES: [string, SentRequest, Outcome][] = [
   ['JSON {"dryRun":true}, parsed by express.json(): a dry run', post('application/json', '{"dryRun":true}'), 'dry-run'],
   ['JSON {}, parsed by express.json(): a real sync', post('application/json', '{}'), 'synced'],
-  ["curl -d '{\"dryRun\":true}' (a form express.json() skips): 400, nothing runs", curlForm('{"dryRun":true}'), { refused: { status: 400, code: 'VALIDATION_ERROR', field: '{"dryRun":true}' } }],
+  [
+    'curl -d \'{"dryRun":true}\' (a form express.json() skips): 400, nothing runs',
+    curlForm('{"dryRun":true}'),
+    { refused: { status: 400, code: 'VALIDATION_ERROR', field: '{"dryRun":true}' } },
+  ],
   ['a form dryRun=true that express.json() skips: read by the adapter, a dry run', curlForm('dryRun=true'), 'dry-run'],
-  ['application/vnd.api+json, which express.json() skips by default: a dry run', post('application/vnd.api+json', '{"dryRun":true}'), 'dry-run'],
-  ['text/plain that express.json() skips: 415', post('text/plain', '{"dryRun":true}'), { refused: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } }],
+  [
+    'application/vnd.api+json, which express.json() skips by default: a dry run',
+    post('application/vnd.api+json', '{"dryRun":true}'),
+    'dry-run',
+  ],
+  [
+    'text/plain that express.json() skips: 415',
+    post('text/plain', '{"dryRun":true}'),
+    { refused: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } },
+  ],
   ['an empty POST: a real sync', { method: 'POST', path: '/api/instances/sync' }, 'synced'],
-  ['?dryRun=true with a JSON dryRun=false parsed by express.json(): 400', { ...post('application/json', '{"dryRun":false}'), path: '/api/instances/sync?dryRun=true' }, { refused: { status: 400, code: 'VALIDATION_ERROR', field: 'dryRun' } }],
+  [
+    '?dryRun=true with a JSON dryRun=false parsed by express.json(): 400',
+    { ...post('application/json', '{"dryRun":false}'), path: '/api/instances/sync?dryRun=true' },
+    { refused: { status: 400, code: 'VALIDATION_ERROR', field: 'dryRun' } },
+  ],
 ];
 
 describe.each([4, 5] as const)('toNodeHandler behind an imitation of Express %i with express.json() only', (major) => {
@@ -243,11 +290,26 @@ describe('toNodeHandler behind other body parsers', () => {
 
   it.each([
     ['express.raw() (a Buffer): a form dryRun=true is a dry run', imitateRawParser('buffer'), curlForm('dryRun=true'), 'dry-run'],
-    ['express.raw() (a Buffer): text/plain is still a 415', imitateRawParser('buffer'), post('text/plain', '{"dryRun":true}'), { refused: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } }],
+    [
+      'express.raw() (a Buffer): text/plain is still a 415',
+      imitateRawParser('buffer'),
+      post('text/plain', '{"dryRun":true}'),
+      { refused: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } },
+    ],
     ['express.text() (a string): JSON is a dry run', imitateRawParser('string'), post('application/json', '{"dryRun":true}'), 'dry-run'],
-    ['express.text() (a string): invalid JSON is a 400', imitateRawParser('string'), post('application/json', '{dryRun}'), { refused: { status: 400, code: 'VALIDATION_ERROR', field: '(body)' } }],
+    [
+      'express.text() (a string): invalid JSON is a 400',
+      imitateRawParser('string'),
+      post('application/json', '{dryRun}'),
+      { refused: { status: 400, code: 'VALIDATION_ERROR', field: '(body)' } },
+    ],
     ['express.urlencoded(): the parsed form dryRun=true is a dry run', imitateUrlencoded, curlForm('dryRun=true'), 'dry-run'],
-    ['express.urlencoded(): curl -d \'{"dryRun":true}\' is a 400', imitateUrlencoded, curlForm('{"dryRun":true}'), { refused: { status: 400, code: 'VALIDATION_ERROR', field: '{"dryRun":true}' } }],
+    [
+      'express.urlencoded(): curl -d \'{"dryRun":true}\' is a 400',
+      imitateUrlencoded,
+      curlForm('{"dryRun":true}'),
+      { refused: { status: 400, code: 'VALIDATION_ERROR', field: '{"dryRun":true}' } },
+    ],
     ['a middleware that paused the stream: the adapter still reads it, a dry run', pauser, curlForm('dryRun=true'), 'dry-run'],
   ] as [string, Middleware, SentRequest, Outcome][])('%s', async (_case, middleware, sent, outcome) => {
     const world = await serverWith(middleware);
@@ -260,7 +322,11 @@ describe('toNodeHandler behind other body parsers', () => {
 describe('toNodeHandler at creation', () => {
   const { reconciler } = fleet();
   it.each([
-    ['a function that is not a handler of this package', 'handler', () => toNodeHandler(async () => ({ status: 200, body: { success: true, message: '', data: null } }))],
+    [
+      'a function that is not a handler of this package',
+      'handler',
+      () => toNodeHandler(async () => ({ status: 200, body: { success: true, message: '', data: null } })),
+    ],
     ['a misspelled option', 'bodylimit', () => toNodeHandler(createSyncHandler(reconciler), { bodylimit: 10 } as never)],
     ['a negative bodyLimit', 'bodyLimit', () => toNodeHandler(createSyncHandler(reconciler), { bodyLimit: -1 })],
   ] as const)('%s throws ConfigError naming %s', (_case, field, create) => {

@@ -32,7 +32,7 @@ describe('getInstance', () => {
     expect(fake.requests[0]?.status).toBe(404);
   });
 
-  it("resolves null for an enveloped 404 RESOURCE_NOT_FOUND only when notFoundResponses widens the rule explicitly", async () => {
+  it('resolves null for an enveloped 404 RESOURCE_NOT_FOUND only when notFoundResponses widens the rule explicitly', async () => {
     const fake = await fakeNovita({ notFoundStatus: 404 });
     const widened = clientFor(fake, { notFoundResponses: 'documented-or-enveloped-404' });
     await expect(widened.getInstance('aaaa0000000000ff')).resolves.toBeNull();
@@ -46,14 +46,22 @@ describe('getInstance', () => {
   it("rejects a 404 carrying Novita's error body with another reason", async () => {
     const fake = await fakeNovita();
     fake.fault({ endpoint: 'get', kind: 'error', status: 404, reason: 'NOT_FOUND', message: 'instance not found' });
-    expect(await rejectionOf(clientFor(fake).getInstance('aaaa0000000000ff'))).toMatchObject({ code: 'NOVITA_API', status: 404, reason: 'NOT_FOUND' });
+    expect(await rejectionOf(clientFor(fake).getInstance('aaaa0000000000ff'))).toMatchObject({
+      code: 'NOVITA_API',
+      status: 404,
+      reason: 'NOT_FOUND',
+    });
   });
 
   it('rejects RESOURCE_NOT_FOUND under any status but 400', async () => {
     const fake = await fakeNovita();
     for (const status of [409, 410, 422]) {
       fake.fault({ endpoint: 'get', kind: 'error', status, reason: 'RESOURCE_NOT_FOUND', message: 'instance not found' });
-      expect(await rejectionOf(clientFor(fake).getInstance('aaaa0000000000ff')), String(status)).toMatchObject({ code: 'NOVITA_API', status, reason: 'RESOURCE_NOT_FOUND' });
+      expect(await rejectionOf(clientFor(fake).getInstance('aaaa0000000000ff')), String(status)).toMatchObject({
+        code: 'NOVITA_API',
+        status,
+        reason: 'RESOURCE_NOT_FOUND',
+      });
     }
   });
 
@@ -104,6 +112,9 @@ describe('getInstance', () => {
   it('rejects an instance without a status with NOVITA_INVALID_RESPONSE naming the field', async () => {
     const fake = await fakeNovita();
     fake.addInstance({ id: 'aaaa000000000001', extra: { status: null } });
-    expect(await rejectionOf(clientFor(fake).getInstance('aaaa000000000001'))).toMatchObject({ code: 'NOVITA_INVALID_RESPONSE', field: 'status' });
+    expect(await rejectionOf(clientFor(fake).getInstance('aaaa000000000001'))).toMatchObject({
+      code: 'NOVITA_INVALID_RESPONSE',
+      field: 'status',
+    });
   });
 });

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { createFakeClock } from '../../src/testing/fake-novita/index.js';
 import { clientFor, fakeNovita, rejectionOf } from '../support/novita-test-kit.js';
 
-const CREATE = { productId: '4090.16c62g', gpuNum: 1, rootfsSize: 60, imageUrl: 'docker.io/library/python:3.11', kind: 'gpu' as const, name: 'trainer' };
+const CREATE = {
+  productId: '4090.16c62g',
+  gpuNum: 1,
+  rootfsSize: 60,
+  imageUrl: 'docker.io/library/python:3.11',
+  kind: 'gpu' as const,
+  name: 'trainer',
+};
 
 describe('lifecycle calls', () => {
   it('creates an instance that moves pending -> creating -> pulling -> running on the fake clock', async () => {
@@ -61,12 +68,19 @@ describe('lifecycle calls', () => {
   it('resolves a delete of an instance already being removed as done', async () => {
     const fake = await fakeNovita();
     fake.addInstance({ id: 'aaaa000000000001', status: 'removing' });
-    await expect(clientFor(fake).deleteInstance('aaaa000000000001')).resolves.toEqual({ instanceId: 'aaaa000000000001', state: 'removing', alreadyGone: true });
+    await expect(clientFor(fake).deleteInstance('aaaa000000000001')).resolves.toEqual({
+      instanceId: 'aaaa000000000001',
+      state: 'removing',
+      alreadyGone: true,
+    });
   });
 
   it('resolves a delete of an instance that no longer exists as done', async () => {
     const fake = await fakeNovita();
-    await expect(clientFor(fake).deleteInstance('aaaa0000000000ff')).resolves.toEqual({ instanceId: 'aaaa0000000000ff', alreadyGone: true });
+    await expect(clientFor(fake).deleteInstance('aaaa0000000000ff')).resolves.toEqual({
+      instanceId: 'aaaa0000000000ff',
+      alreadyGone: true,
+    });
   });
 
   it('never takes a 404 for "already gone": a route-style 404 in Novita\'s envelope rejects the delete', async () => {
@@ -80,17 +94,29 @@ describe('lifecycle calls', () => {
   it('takes an enveloped 404 RESOURCE_NOT_FOUND for "already gone" only under notFoundResponses: documented-or-enveloped-404', async () => {
     const fake = await fakeNovita({ notFoundStatus: 404 });
     expect(await rejectionOf(clientFor(fake).deleteInstance('aaaa0000000000ff'))).toMatchObject({ status: 404 });
-    await expect(clientFor(fake, { notFoundResponses: 'documented-or-enveloped-404' }).deleteInstance('aaaa0000000000ff')).resolves.toEqual({
-      instanceId: 'aaaa0000000000ff',
-      alreadyGone: true,
-    });
+    await expect(clientFor(fake, { notFoundResponses: 'documented-or-enveloped-404' }).deleteInstance('aaaa0000000000ff')).resolves.toEqual(
+      {
+        instanceId: 'aaaa0000000000ff',
+        alreadyGone: true,
+      },
+    );
   });
 
   it('logs a create body without imageAuth, env values or passwords', async () => {
     const fake = await fakeNovita();
-    await clientFor(fake).createInstance({ ...CREATE, imageAuth: 'user:secretpass', envs: [{ key: 'HF_TOKEN', value: 'hf_canary_env' }], password: 'root-canary-pw' });
+    await clientFor(fake).createInstance({
+      ...CREATE,
+      imageAuth: 'user:secretpass',
+      envs: [{ key: 'HF_TOKEN', value: 'hf_canary_env' }],
+      password: 'root-canary-pw',
+    });
     const logged = fake.requests[0]?.body as Record<string, unknown>;
-    expect(logged).toMatchObject({ ...CREATE, imageAuth: '[redacted]', envs: [{ key: 'HF_TOKEN', value: '[redacted]' }], password: '[redacted]' });
+    expect(logged).toMatchObject({
+      ...CREATE,
+      imageAuth: '[redacted]',
+      envs: [{ key: 'HF_TOKEN', value: '[redacted]' }],
+      password: '[redacted]',
+    });
     expect(JSON.stringify(fake.requests)).not.toMatch(/secretpass|hf_canary_env|root-canary-pw/);
   });
 

@@ -34,7 +34,12 @@ describe('abort listeners: a long listing or many calls never pile listeners on 
       const controller = new AbortController();
       const counts: number[] = [];
       // The fake runs in this process: sample the caller's signal as each page request arrives.
-      fake.fault({ endpoint: 'list', kind: 'mutate', times: Infinity, run: () => counts.push(getEventListeners(controller.signal, 'abort').length) });
+      fake.fault({
+        endpoint: 'list',
+        kind: 'mutate',
+        times: Infinity,
+        run: () => counts.push(getEventListeners(controller.signal, 'abort').length),
+      });
       fake.fault({ endpoint: 'list', kind: 'latency', ms: 2, times: Infinity });
       const client = clientFor(fake, { pageSize: 5, firstPageNum: 1, maxConcurrency });
       const listing = await client.listInstances({ signal: controller.signal });
@@ -52,7 +57,12 @@ describe('abort listeners: a long listing or many calls never pile listeners on 
     fake.addInstances(300);
     const controller = new AbortController();
     const counts: number[] = [];
-    fake.fault({ endpoint: 'list', kind: 'mutate', times: Infinity, run: () => counts.push(getEventListeners(controller.signal, 'abort').length) });
+    fake.fault({
+      endpoint: 'list',
+      kind: 'mutate',
+      times: Infinity,
+      run: () => counts.push(getEventListeners(controller.signal, 'abort').length),
+    });
     for (const page of [7, 19, 33, 48]) fake.fault({ endpoint: 'list', page, kind: 'error', status: 503, times: 2 });
     fake.fault({ endpoint: 'list', page: 25, kind: 'rate-limit', retryAfter: 0 });
     const client = clientFor(fake, { pageSize: 5, firstPageNum: 1, maxConcurrency: 8 });
@@ -69,7 +79,12 @@ describe('abort listeners: a long listing or many calls never pile listeners on 
     const instances = fake.addInstances(200);
     const controller = new AbortController();
     const counts: number[] = [];
-    fake.fault({ endpoint: 'get', kind: 'mutate', times: Infinity, run: () => counts.push(getEventListeners(controller.signal, 'abort').length) });
+    fake.fault({
+      endpoint: 'get',
+      kind: 'mutate',
+      times: Infinity,
+      run: () => counts.push(getEventListeners(controller.signal, 'abort').length),
+    });
     fake.fault({ endpoint: 'get', kind: 'latency', ms: 2, times: Infinity });
     fake.fault({ endpoint: 'get', kind: 'error', status: 503, times: 20, after: 30 });
     fake.fault({ endpoint: 'get', kind: 'rate-limit', retryAfter: 0, after: 100 });

@@ -32,7 +32,10 @@ describe('listInstances on a churning account: a shifted walk is read again', ()
     const restarts: ListingRestart[] = [];
     const progress: ListingProgress[] = [];
     const client = clientFor(fake, { pageSize: 5, firstPageNum: 1, maxConcurrency: 1, listing: { restartDelayMs: 1 } });
-    const listing = await client.listInstances({ onRestart: (restart) => restarts.push(restart), onProgress: (step) => progress.push(step) });
+    const listing = await client.listInstances({
+      onRestart: (restart) => restarts.push(restart),
+      onProgress: (step) => progress.push(step),
+    });
 
     expect(listing.walks).toBe(3);
     expect(listing.total).toBe(40);
@@ -44,8 +47,12 @@ describe('listInstances on a churning account: a shifted walk is read again', ()
     ]);
     // A walk stops at the page that showed the shift; the last one read every page and the page past the full last one.
     expect(progress.filter((step) => step.walk === 1).map((step) => step.pagesRead)).toEqual([1, 2]);
-    expect(progress.filter((step) => step.walk === 2)).toEqual(Array.from({ length: 5 }, (_, index) => ({ pagesRead: index + 1, pagesTotal: 8, walk: 2 })));
-    expect(progress.filter((step) => step.walk === 3)).toEqual(Array.from({ length: 9 }, (_, index) => ({ pagesRead: index + 1, pagesTotal: 9, walk: 3 })));
+    expect(progress.filter((step) => step.walk === 2)).toEqual(
+      Array.from({ length: 5 }, (_, index) => ({ pagesRead: index + 1, pagesTotal: 8, walk: 2 })),
+    );
+    expect(progress.filter((step) => step.walk === 3)).toEqual(
+      Array.from({ length: 9 }, (_, index) => ({ pagesRead: index + 1, pagesTotal: 9, walk: 3 })),
+    );
     expect(listRequests(fake)).toHaveLength(3 + 6 + 9);
   });
 
@@ -73,7 +80,9 @@ describe('listInstances on a churning account: a shifted walk is read again', ()
     const fake = await fleetOf(23);
     fake.fault({ endpoint: 'list', page: 2, kind: 'repeat-page', servePage: 1 });
     const restarts: ListingRestart[] = [];
-    const listing = await clientFor(fake, { pageSize: 5, firstPageNum: 1, listing: { restartDelayMs: 1 } }).listInstances({ onRestart: (restart) => restarts.push(restart) });
+    const listing = await clientFor(fake, { pageSize: 5, firstPageNum: 1, listing: { restartDelayMs: 1 } }).listInstances({
+      onRestart: (restart) => restarts.push(restart),
+    });
     expect(restarts).toEqual([{ walk: 1, reason: expect.stringContaining('page 2 repeated page 1') }]);
     expect(listing.walks).toBe(2);
     expect(idsOf(listing.instances)).toEqual(idsOf(fake.listInstances()));
@@ -108,7 +117,9 @@ describe('listInstances on a churning account: a shifted walk is read again', ()
     const client = clientFor(fake, { pageSize: 5, firstPageNum: 1, maxConcurrency: 1, listing: { maxWalks: 4, restartDelayMs: 1 } });
     const error = await rejectionOf(client.listInstances({ onRestart: (restart) => restarts.push(restart) }));
     expect(error).toMatchObject({ code: 'NOVITA_INCOMPLETE_LISTING', name: 'NovitaIncompleteListingError' });
-    expect(error.message).toMatch(/^Novita listing incomplete: the listing shifted during each of 4 walks; the last read \d+ of 33 instances after 4 of 7 pages: Novita's total changed from 33 to 34 at page 4/);
+    expect(error.message).toMatch(
+      /^Novita listing incomplete: the listing shifted during each of 4 walks; the last read \d+ of 33 instances after 4 of 7 pages: Novita's total changed from 33 to 34 at page 4/,
+    );
     expect(restarts.map((restart) => restart.walk)).toEqual([1, 2, 3]);
     expect(listRequests(fake).filter((request) => request.page === 1)).toHaveLength(4);
     expect(listRequests(fake)).toHaveLength(4 * 4);
@@ -117,7 +128,9 @@ describe('listInstances on a churning account: a shifted walk is read again', ()
   it('with listing.maxWalks 1 a shifted walk rejects at once, saying restarts are off', async () => {
     const fake = await fleetOf(30);
     fake.fault({ endpoint: 'list', page: 4, kind: 'mutate', run: createOne });
-    const error = await rejectionOf(clientFor(fake, { pageSize: 5, firstPageNum: 1, maxConcurrency: 1, listing: { maxWalks: 1 } }).listInstances());
+    const error = await rejectionOf(
+      clientFor(fake, { pageSize: 5, firstPageNum: 1, maxConcurrency: 1, listing: { maxWalks: 1 } }).listInstances(),
+    );
     expect(error.code).toBe('NOVITA_INCOMPLETE_LISTING');
     expect(error.message).toContain('the only walk allowed (listing.maxWalks 1)');
     expect(listRequests(fake)).toHaveLength(4);
@@ -139,7 +152,9 @@ describe('listInstances on a churning account: a shifted walk is read again', ()
     expect(listing.walks).toBe(2);
     expect(idsOf(listing.instances)).toEqual(idsOf(fake.listInstances()));
     await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(logger.lines.filter((line) => line.message.endsWith('threw; ignored')).map((line) => line.fields.callback)).toContain('onRestart');
+    expect(logger.lines.filter((line) => line.message.endsWith('threw; ignored')).map((line) => line.fields.callback)).toContain(
+      'onRestart',
+    );
     expect(logger.lines.some((line) => line.fields.callback === 'onProgress')).toBe(true);
   });
 
@@ -149,7 +164,9 @@ describe('listInstances on a churning account: a shifted walk is read again', ()
     const controller = new AbortController();
     const client = clientFor(fake, { pageSize: 5, firstPageNum: 1, maxConcurrency: 1, listing: { restartDelayMs: 60_000 } });
     const started = Date.now();
-    const error = await rejectionOf(client.listInstances({ signal: controller.signal, onRestart: () => setTimeout(() => controller.abort(), 10) }));
+    const error = await rejectionOf(
+      client.listInstances({ signal: controller.signal, onRestart: () => setTimeout(() => controller.abort(), 10) }),
+    );
     expect(error.code).toBe('ABORTED');
     // The wait before walk 2 is at least 30 s; the abort ended it.
     expect(Date.now() - started).toBeLessThan(5_000);
@@ -158,18 +175,42 @@ describe('listInstances on a churning account: a shifted walk is read again', ()
 
   it('refuses a listing option that is not one, naming it', () => {
     const fake = { apiKey: 'sk_fake', url: 'http://127.0.0.1:1/v1' } as FakeNovita;
-    expect(() => clientFor(fake, { listing: { maxWalks: 0 } })).toThrow(expect.objectContaining({ code: 'CONFIG_INVALID', field: 'listing.maxWalks' }));
-    expect(() => clientFor(fake, { listing: { restartDelay: 5 } as never })).toThrow(expect.objectContaining({ field: 'listing.restartDelay', suggestion: 'restartDelayMs' }));
+    expect(() => clientFor(fake, { listing: { maxWalks: 0 } })).toThrow(
+      expect.objectContaining({ code: 'CONFIG_INVALID', field: 'listing.maxWalks' }),
+    );
+    expect(() => clientFor(fake, { listing: { restartDelay: 5 } as never })).toThrow(
+      expect.objectContaining({ field: 'listing.restartDelay', suggestion: 'restartDelayMs' }),
+    );
   });
 });
 
 describe('listInstances: only a shift restarts a walk', () => {
   // Counting requests shows that no second walk started: the first page is asked for once.
   const cases = [
-    { name: 'a page that keeps failing (503) after its retries', fault: { kind: 'error', status: 503 } as const, code: 'NOVITA_INCOMPLETE_LISTING', pageRequests: 4 },
-    { name: 'a 401 on a later page', fault: { kind: 'error', status: 401, reason: 'UNAUTHORIZED' } as const, code: 'NOVITA_AUTH', pageRequests: 1 },
-    { name: 'a 403 on a later page', fault: { kind: 'error', status: 403, reason: 'FORBIDDEN' } as const, code: 'NOVITA_AUTH', pageRequests: 1 },
-    { name: 'a 429 that outlasts its retries', fault: { kind: 'rate-limit', retryAfter: 0 } as const, code: 'NOVITA_INCOMPLETE_LISTING', pageRequests: 4 },
+    {
+      name: 'a page that keeps failing (503) after its retries',
+      fault: { kind: 'error', status: 503 } as const,
+      code: 'NOVITA_INCOMPLETE_LISTING',
+      pageRequests: 4,
+    },
+    {
+      name: 'a 401 on a later page',
+      fault: { kind: 'error', status: 401, reason: 'UNAUTHORIZED' } as const,
+      code: 'NOVITA_AUTH',
+      pageRequests: 1,
+    },
+    {
+      name: 'a 403 on a later page',
+      fault: { kind: 'error', status: 403, reason: 'FORBIDDEN' } as const,
+      code: 'NOVITA_AUTH',
+      pageRequests: 1,
+    },
+    {
+      name: 'a 429 that outlasts its retries',
+      fault: { kind: 'rate-limit', retryAfter: 0 } as const,
+      code: 'NOVITA_INCOMPLETE_LISTING',
+      pageRequests: 4,
+    },
     { name: 'a malformed page', fault: { kind: 'malformed-json' } as const, code: 'NOVITA_INCOMPLETE_LISTING', pageRequests: 1 },
   ];
   for (const { name, fault, code, pageRequests } of cases) {

@@ -69,7 +69,12 @@ describe('listInstances under arbitrary faults', () => {
           fake.addInstances(fleetSize);
           for (const fault of faults) fake.fault(fault);
           if (churn) fake.fault(churnFault(churn));
-          const client = clientFor(fake, { pageSize, maxConcurrency: 3, retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 2 }, listing: { maxWalks, restartDelayMs: 0 } });
+          const client = clientFor(fake, {
+            pageSize,
+            maxConcurrency: 3,
+            retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 2 },
+            listing: { maxWalks, restartDelayMs: 0 },
+          });
           try {
             const outcome = await client.listInstances().then(
               (listing) => ({ listing }),

@@ -55,7 +55,14 @@ describe('listInstances: pagination', () => {
   it('normalises the string numbers and Unix-second strings the fake sends like Novita', async () => {
     const fake = await fakeNovita();
     const createdAtMs = Date.UTC(2024, 10, 28, 8, 0, 0);
-    fake.addInstance({ id: 'aaaa000000000001', status: 'exited', gpuNum: 2, createdAtMs, lastStartedAtMs: createdAtMs + 60_000, lastStoppedAtMs: createdAtMs + 120_000 });
+    fake.addInstance({
+      id: 'aaaa000000000001',
+      status: 'exited',
+      gpuNum: 2,
+      createdAtMs,
+      lastStartedAtMs: createdAtMs + 60_000,
+      lastStoppedAtMs: createdAtMs + 120_000,
+    });
     expect(fake.getInstance('aaaa000000000001')).toMatchObject({ gpuNum: '2', createdAt: String(createdAtMs / 1000) });
     const [instance] = (await clientFor(fake).listInstances()).instances;
     expect(instance).toMatchObject({
@@ -147,7 +154,9 @@ describe('listInstances: never a partial listing', () => {
     const fake = await fakeNovita();
     fake.addInstances(12);
     fake.fault({ endpoint: 'list', page: 3, kind: 'omit-item', times: Infinity });
-    expect((await rejectionOf(clientFor(fake, { pageSize: 5, firstPageNum: 1, listing: { restartDelayMs: 1 } }).listInstances())).code).toBe('NOVITA_INCOMPLETE_LISTING');
+    expect(
+      (await rejectionOf(clientFor(fake, { pageSize: 5, firstPageNum: 1, listing: { restartDelayMs: 1 } }).listInstances())).code,
+    ).toBe('NOVITA_INCOMPLETE_LISTING');
   });
 
   it('rejects when page 3 keeps failing after its retries, and says how far it got', async () => {
@@ -174,8 +183,16 @@ describe('listInstances: never a partial listing', () => {
   it('rejects when an instance disappears while the pages are read, on every walk (the pages shift)', async () => {
     const fake = await fakeNovita({ order: 'oldest-first' });
     fake.addInstances(30, (index) => ({ createdAtMs: Date.UTC(2025, 0, 1) + index * 1000 }));
-    fake.fault({ endpoint: 'list', page: 2, kind: 'mutate', times: Infinity, run: (self) => self.removeInstance(self.listInstances()[0]?.id ?? '') });
-    const error = await rejectionOf(clientFor(fake, { pageSize: 5, firstPageNum: 1, maxConcurrency: 1, listing: { restartDelayMs: 1 } }).listInstances());
+    fake.fault({
+      endpoint: 'list',
+      page: 2,
+      kind: 'mutate',
+      times: Infinity,
+      run: (self) => self.removeInstance(self.listInstances()[0]?.id ?? ''),
+    });
+    const error = await rejectionOf(
+      clientFor(fake, { pageSize: 5, firstPageNum: 1, maxConcurrency: 1, listing: { restartDelayMs: 1 } }).listInstances(),
+    );
     expect(error.code).toBe('NOVITA_INCOMPLETE_LISTING');
   });
 
@@ -183,8 +200,16 @@ describe('listInstances: never a partial listing', () => {
     const fake = await fakeNovita({ order: 'newest-first' });
     fake.addInstances(12, (index) => ({ createdAtMs: Date.UTC(2025, 0, 1) + index * 1000 }));
     let created = 0;
-    fake.fault({ endpoint: 'list', page: 2, kind: 'mutate', times: Infinity, run: (self) => void self.addInstance({ createdAtMs: Date.UTC(2026, 0, 1) + (created += 1) }) });
-    const error = await rejectionOf(clientFor(fake, { pageSize: 5, firstPageNum: 1, maxConcurrency: 1, listing: { restartDelayMs: 1 } }).listInstances());
+    fake.fault({
+      endpoint: 'list',
+      page: 2,
+      kind: 'mutate',
+      times: Infinity,
+      run: (self) => void self.addInstance({ createdAtMs: Date.UTC(2026, 0, 1) + (created += 1) }),
+    });
+    const error = await rejectionOf(
+      clientFor(fake, { pageSize: 5, firstPageNum: 1, maxConcurrency: 1, listing: { restartDelayMs: 1 } }).listInstances(),
+    );
     expect(error.code).toBe('NOVITA_INCOMPLETE_LISTING');
   });
 
@@ -216,7 +241,11 @@ describe('listInstances: never a partial listing', () => {
     const error = await rejectionOf(clientFor(fake).listInstances());
     expect(error).toMatchObject({ code: 'NOVITA_API', status: 400, reason: 'RESOURCE_NOT_FOUND' });
     await expect(clientFor(fake, { notFoundListingIsEmpty: true }).listInstances()).resolves.toEqual({ instances: [], total: 0, walks: 1 });
-    await expect(clientFor(fake, { notFoundListingIsEmpty: true, firstPageNum: 1 }).listInstances()).resolves.toEqual({ instances: [], total: 0, walks: 1 });
+    await expect(clientFor(fake, { notFoundListingIsEmpty: true, firstPageNum: 1 }).listInstances()).resolves.toEqual({
+      instances: [],
+      total: 0,
+      walks: 1,
+    });
   });
 
   it('never takes a route-style 404 on the listing for an empty account, even with notFoundListingIsEmpty', async () => {
@@ -279,6 +308,8 @@ describe('listInstances: an understated total', () => {
     const fake = await fakeNovita();
     fake.addInstances(13);
     fake.fault({ endpoint: 'list', kind: 'total', total: 12, times: Infinity });
-    expect((await rejectionOf(clientFor(fake, { pageSize: 5, firstPageNum: 1, listing: { restartDelayMs: 1 } }).listInstances())).code).toBe('NOVITA_INCOMPLETE_LISTING');
+    expect(
+      (await rejectionOf(clientFor(fake, { pageSize: 5, firstPageNum: 1, listing: { restartDelayMs: 1 } }).listInstances())).code,
+    ).toBe('NOVITA_INCOMPLETE_LISTING');
   });
 });

@@ -9,7 +9,12 @@ describe('request budget', () => {
   it('a listing of 10 pages at 20 requests per second, burst 1, is spread over at least 450 ms at the fake', async () => {
     const fake = await fakeNovita({ defaultPageSize: 10, maxPageSize: 10 });
     fake.addInstances(100);
-    const client = clientFor(fake, { pageSize: 10, firstPageNum: 1, maxConcurrency: 8, requestBudget: { requestsPerSecond: 20, burst: 1 } });
+    const client = clientFor(fake, {
+      pageSize: 10,
+      firstPageNum: 1,
+      maxConcurrency: 8,
+      requestBudget: { requestsPerSecond: 20, burst: 1 },
+    });
     const listing = await client.listInstances();
     expect(listing.total).toBe(100);
     const times = fake.requests.map((request) => request.at).sort((a, b) => a - b);
@@ -20,7 +25,11 @@ describe('request budget', () => {
   });
 
   it('refuses a budget without requestsPerSecond or with an unknown key, naming the field', () => {
-    expect(() => clientFor({ apiKey: 'sk_x', url: 'http://127.0.0.1:1' } as never, { requestBudget: {} as never })).toThrow(/requestBudget.requestsPerSecond/);
-    expect(() => clientFor({ apiKey: 'sk_x', url: 'http://127.0.0.1:1' } as never, { requestBudget: { requestsPerSecond: 2, brust: 3 } as never })).toThrow(/requestBudget.brust.*did you mean "burst"/);
+    expect(() => clientFor({ apiKey: 'sk_x', url: 'http://127.0.0.1:1' } as never, { requestBudget: {} as never })).toThrow(
+      /requestBudget.requestsPerSecond/,
+    );
+    expect(() =>
+      clientFor({ apiKey: 'sk_x', url: 'http://127.0.0.1:1' } as never, { requestBudget: { requestsPerSecond: 2, brust: 3 } as never }),
+    ).toThrow(/requestBudget.brust.*did you mean "burst"/);
   });
 });

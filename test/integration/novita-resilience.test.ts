@@ -153,7 +153,9 @@ describe('per-request retries', () => {
   it('rejects with ABORTED, without retrying, when the caller aborts', async () => {
     const fake = await fakeNovita();
     fake.fault({ endpoint: 'get', kind: 'hang', times: Infinity });
-    const error = await rejectionOf(clientFor(fake, { timeoutMs: 5_000 }).getInstance('aaaa000000000001', { signal: AbortSignal.timeout(80) }));
+    const error = await rejectionOf(
+      clientFor(fake, { timeoutMs: 5_000 }).getInstance('aaaa000000000001', { signal: AbortSignal.timeout(80) }),
+    );
     expect(error.code).toBe('ABORTED');
     expect(fake.requests).toHaveLength(1);
   });

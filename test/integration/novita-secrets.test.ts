@@ -56,7 +56,16 @@ describe('secrets', () => {
     ] as const) {
       fake.fault({ ...fault, times: Infinity });
       await run(() => client.getInstance(id));
-      await run(() => client.createInstance({ productId: 'p', gpuNum: 1, rootfsSize: 10, imageUrl: 'i', kind: 'gpu', envs: [{ key: 'T', value: ENV_SECRET }] }));
+      await run(() =>
+        client.createInstance({
+          productId: 'p',
+          gpuNum: 1,
+          rootfsSize: 10,
+          imageUrl: 'i',
+          kind: 'gpu',
+          envs: [{ key: 'T', value: ENV_SECRET }],
+        }),
+      );
       await run(() => client.deleteInstance(id));
       fake.clearFaults();
     }
@@ -64,11 +73,17 @@ describe('secrets', () => {
     await run(() => client.listInstances());
     await run(() => client.getInstance(id));
     await run(() => clientFor(fake, { apiKey: `${CANARY_KEY}x`, logger }).listInstances());
-    await run(() => clientFor(fake, { apiKey: CANARY_KEY, logger, baseUrl: 'http://127.0.0.1:1/v1', retry: { retries: 0 } }).listInstances());
+    await run(() =>
+      clientFor(fake, { apiKey: CANARY_KEY, logger, baseUrl: 'http://127.0.0.1:1/v1', retry: { retries: 0 } }).listInstances(),
+    );
 
     const errors = outcomes.filter((outcome) => outcome instanceof Error);
     expect(errors.length).toBeGreaterThan(15);
-    const haystack = [...outcomes.map(everythingIn), ...logger.lines.map((line) => `${line.message} ${inspect(line.fields, { depth: 8 })}`), JSON.stringify(fake.requests)].join('\n');
+    const haystack = [
+      ...outcomes.map(everythingIn),
+      ...logger.lines.map((line) => `${line.message} ${inspect(line.fields, { depth: 8 })}`),
+      JSON.stringify(fake.requests),
+    ].join('\n');
     expect(haystack).not.toContain(CANARY_KEY);
     expect(haystack).not.toContain(SSH_PASSWORD);
     expect(haystack).not.toContain(ENV_SECRET);
@@ -94,7 +109,12 @@ describe('instance credentials, by allowlist', () => {
         imageAuth: IMAGE_AUTH,
         authorization: AUTHORIZATION,
         imageAuthId: `auth-${index}`,
-        connectComponentJupyter: { port: 8888, address: `https://jupyter.fake/lab?token=${JUPYTER_TOKEN}`, token: JUPYTER_TOKEN, isRunning: true },
+        connectComponentJupyter: {
+          port: 8888,
+          address: `https://jupyter.fake/lab?token=${JUPYTER_TOKEN}`,
+          token: JUPYTER_TOKEN,
+          isRunning: true,
+        },
       },
     }));
     const id = seeded[0]?.id ?? '';
@@ -105,18 +125,39 @@ describe('instance credentials, by allowlist', () => {
       const one = await client.getInstance(id);
       returned.push(listing, one);
       // The allowlist keeps what scope.instance and adoptRecord need, credentials aside.
-      expect(one).toMatchObject({ id, status: 'running', imageAuthId: 'auth-0', envs: [{ key: 'HF_TOKEN', value: '[redacted]' }], connectComponentJupyter: { port: 8888, isRunning: true } });
+      expect(one).toMatchObject({
+        id,
+        status: 'running',
+        imageAuthId: 'auth-0',
+        envs: [{ key: 'HF_TOKEN', value: '[redacted]' }],
+        connectComponentJupyter: { port: 8888, isRunning: true },
+      });
       expect(one).not.toHaveProperty('imageAuth');
       expect(one).not.toHaveProperty('authorization');
       expect(one?.raw === undefined).toBe(!keepRaw);
     }
-    await clientFor(fake).createInstance({ productId: 'p', gpuNum: 1, rootfsSize: 10, imageUrl: 'i', kind: 'gpu', imageAuth: IMAGE_AUTH, authorization: AUTHORIZATION, envs: [{ key: 'T', value: ENV_SECRET }] });
-    await fetch(`${fake.url}/gpu/instance?instanceId=${id}`, { headers: { authorization: AUTHORIZATION, cookie: `session=${JUPYTER_TOKEN}`, 'x-api-key': IMAGE_AUTH } });
+    await clientFor(fake).createInstance({
+      productId: 'p',
+      gpuNum: 1,
+      rootfsSize: 10,
+      imageUrl: 'i',
+      kind: 'gpu',
+      imageAuth: IMAGE_AUTH,
+      authorization: AUTHORIZATION,
+      envs: [{ key: 'T', value: ENV_SECRET }],
+    });
+    await fetch(`${fake.url}/gpu/instance?instanceId=${id}`, {
+      headers: { authorization: AUTHORIZATION, cookie: `session=${JUPYTER_TOKEN}`, 'x-api-key': IMAGE_AUTH },
+    });
 
     const haystack = `${JSON.stringify(returned)}\n${JSON.stringify(fake.requests)}\n${inspect(fake.requests, { depth: 10 })}`;
     for (const canary of CANARIES) expect(haystack, canary).not.toContain(canary);
     // The log still shows that these were sent, and what else was in them.
     expect(fake.requests.at(-2)?.body).toMatchObject({ imageAuth: '[redacted]', authorization: '[redacted]', productId: 'p' });
-    expect(fake.requests.at(-1)?.headers).toMatchObject({ authorization: 'Bearer [redacted]', cookie: '[redacted]', 'x-api-key': '[redacted]' });
+    expect(fake.requests.at(-1)?.headers).toMatchObject({
+      authorization: 'Bearer [redacted]',
+      cookie: '[redacted]',
+      'x-api-key': '[redacted]',
+    });
   });
 });

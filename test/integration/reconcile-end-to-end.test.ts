@@ -16,9 +16,20 @@ const DAY = 86_400_000;
 
 async function setup(count: number) {
   const clock = createFakeClock(Date.UTC(2026, 10, 28, 12));
-  const fake = await startFakeNovita({ clock: clock.now, defaultPageSize: 10, maxPageSize: 10, transitionStepMs: 1_000, removedVisibleMs: 60_000 });
+  const fake = await startFakeNovita({
+    clock: clock.now,
+    defaultPageSize: 10,
+    maxPageSize: 10,
+    transitionStepMs: 1_000,
+    removedVisibleMs: 60_000,
+  });
   fakes.push(fake);
-  const instances = fake.addInstances(count, (index) => ({ id: `aa${index.toString(16).padStart(14, '0')}`, name: `job-${index}`, createdAtMs: clock.now() - DAY, status: 'running' }));
+  const instances = fake.addInstances(count, (index) => ({
+    id: `aa${index.toString(16).padStart(14, '0')}`,
+    name: `job-${index}`,
+    createdAtMs: clock.now() - DAY,
+    status: 'running',
+  }));
   const records: InstanceRecord[] = instances.map((instance, index) => ({
     id: `rec-${index}`,
     novitaInstanceId: instance.id,
@@ -28,12 +39,19 @@ async function setup(count: number) {
     timestamps: { created: new Date(clock.now() - DAY).toISOString(), started: new Date(clock.now() - DAY).toISOString() },
   }));
   const store = createMemoryStore({ records });
-  const novitaClient = createNovitaClient({ apiKey: fake.apiKey, baseUrl: fake.url, pageSize: 10, retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 5 }, timeoutMs: 2_000 });
+  const novitaClient = createNovitaClient({
+    apiKey: fake.apiKey,
+    baseUrl: fake.url,
+    pageSize: 10,
+    retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 5 },
+    timeoutMs: 2_000,
+  });
   const reconciler = createReconciler({ store, novitaClient, clock: () => new Date(clock.now()) });
   return { fake, clock, store, reconciler, instances };
 }
 
-const snapshot = async (store: MemoryStore): Promise<string> => JSON.stringify((await store.list()).sort((a, b) => a.id.localeCompare(b.id)));
+const snapshot = async (store: MemoryStore): Promise<string> =>
+  JSON.stringify((await store.list()).sort((a, b) => a.id.localeCompare(b.id)));
 
 describe('reconcile end to end against the fake Novita', () => {
   it('does not change one record when page 2 of the listing fails after retries', async () => {
@@ -59,7 +77,9 @@ describe('reconcile end to end against the fake Novita', () => {
     ] as const) {
       fake.clearFaults();
       fake.fault(fault);
-      await expect(reconciler.sync(), JSON.stringify(fault)).rejects.toMatchObject({ code: expect.stringMatching(/^NOVITA_(INCOMPLETE_LISTING|INVALID_RESPONSE)$/) });
+      await expect(reconciler.sync(), JSON.stringify(fault)).rejects.toMatchObject({
+        code: expect.stringMatching(/^NOVITA_(INCOMPLETE_LISTING|INVALID_RESPONSE)$/),
+      });
       expect(await snapshot(store)).toBe(before);
     }
   });
@@ -67,7 +87,10 @@ describe('reconcile end to end against the fake Novita', () => {
   it('a refused key rejects NOVITA_AUTH and changes nothing', async () => {
     const { fake, store } = await setup(3);
     const before = await snapshot(store);
-    const reconciler = createReconciler({ store, novitaClient: createNovitaClient({ apiKey: 'sk_wrong_key_canary', baseUrl: fake.url, retry: { retries: 0 } }) });
+    const reconciler = createReconciler({
+      store,
+      novitaClient: createNovitaClient({ apiKey: 'sk_wrong_key_canary', baseUrl: fake.url, retry: { retries: 0 } }),
+    });
     const error = await reconciler.sync().catch((caught: unknown) => caught);
     expect(error).toMatchObject({ code: 'NOVITA_AUTH' });
     expect(JSON.stringify(error) + String(error) + (error as Error).stack).not.toContain('sk_wrong_key_canary');
@@ -87,12 +110,23 @@ describe('reconcile end to end against the fake Novita', () => {
       ['markTerminated', 'rec-2', 'terminated', 'instance-deleted'],
       ['markTerminated', 'rec-3', 'terminated', 'instance-not-found'],
     ]);
-    expect(report).toMatchObject({ beforeSync: 25, updated: 1, markedTerminated: 2, unchanged: 22, novitaInstances: 24, mergedInstances: 24 });
+    expect(report).toMatchObject({
+      beforeSync: 25,
+      updated: 1,
+      markedTerminated: 2,
+      unchanged: 22,
+      novitaInstances: 24,
+      mergedInstances: 24,
+    });
     // Only the absent one needed confirming, and Novita said "not found" as it does: HTTP 400.
     const gets = fake.requests.filter((request) => request.endpoint === 'get');
     expect(gets.map((request) => [request.query.instanceId, request.status])).toEqual([['aa00000000000003', 400]]);
     expect(await store.get('rec-1')).toMatchObject({ status: 'stopped', novitaStatus: 'exited', owner: 'team-1' });
-    expect(await store.get('rec-2')).toMatchObject({ status: 'terminated', novitaStatus: 'removing', terminationReason: 'instance-deleted' });
+    expect(await store.get('rec-2')).toMatchObject({
+      status: 'terminated',
+      novitaStatus: 'removing',
+      terminationReason: 'instance-deleted',
+    });
 
     const after = await snapshot(store);
     const second = await reconciler.sync();

@@ -32,11 +32,16 @@ const listFault = fc.oneof(
 );
 
 const scenario = fc.record({
-  fleet: fc.array(fc.constantFrom('running', 'exited', 'starting', 'pending', 'toRemove', 'removed', 'hibernating'), { minLength: 1, maxLength: 14 }),
+  fleet: fc.array(fc.constantFrom('running', 'exited', 'starting', 'pending', 'toRemove', 'removed', 'hibernating'), {
+    minLength: 1,
+    maxLength: 14,
+  }),
   /** Records for instances that exist; extra records for instances Novita no longer knows. */
   vanished: fc.integer({ min: 0, max: 4 }),
   listFaults: fc.array(fc.record({ fault: listFault, times: fc.constantFrom(1, 2, Number.POSITIVE_INFINITY) }), { maxLength: 3 }),
-  getFails: fc.array(fc.record({ status: fc.constantFrom(500, 429, 503), times: fc.constantFrom(1, Number.POSITIVE_INFINITY) }), { maxLength: 2 }),
+  getFails: fc.array(fc.record({ status: fc.constantFrom(500, 429, 503), times: fc.constantFrom(1, Number.POSITIVE_INFINITY) }), {
+    maxLength: 2,
+  }),
   removeObsoleteInstances: fc.boolean(),
 });
 
@@ -49,11 +54,23 @@ describe('reconcile under injected Novita faults', () => {
       fc.asyncProperty(scenario, async ({ fleet, vanished, listFaults, getFails, removeObsoleteInstances }) => {
         fake.clearInstances();
         fake.clearFaults();
-        const instances = fleet.map((status, index) => fake.addInstance({ id: `f${String(index).padStart(15, '0')}`, status, createdAtMs: clock.now() - DAY }));
+        const instances = fleet.map((status, index) =>
+          fake.addInstance({ id: `f${String(index).padStart(15, '0')}`, status, createdAtMs: clock.now() - DAY }),
+        );
         const created = new Date(clock.now() - DAY).toISOString();
         const records: InstanceRecord[] = [
-          ...instances.map((instance, index) => ({ id: `r${index}`, novitaInstanceId: instance.id, status: 'running', timestamps: { created, started: created } })),
-          ...Array.from({ length: vanished }, (_, index) => ({ id: `v${index}`, novitaInstanceId: `e${String(index).padStart(15, '0')}`, status: 'running', timestamps: { created, started: created } })),
+          ...instances.map((instance, index) => ({
+            id: `r${index}`,
+            novitaInstanceId: instance.id,
+            status: 'running',
+            timestamps: { created, started: created },
+          })),
+          ...Array.from({ length: vanished }, (_, index) => ({
+            id: `v${index}`,
+            novitaInstanceId: `e${String(index).padStart(15, '0')}`,
+            status: 'running',
+            timestamps: { created, started: created },
+          })),
         ];
         for (const { fault, times } of listFaults) {
           const target = { endpoint: 'list' as const, times, ...('page' in fault ? { page: fault.page } : {}) };
@@ -79,8 +96,21 @@ describe('reconcile under injected Novita faults', () => {
         for (const { status, times } of getFails) fake.fault({ endpoint: 'get', kind: 'error', status, times });
 
         const store = createMemoryStore({ records });
-        const novitaClient = createNovitaClient({ apiKey: fake.apiKey, baseUrl: fake.url, pageSize: 4, firstPageNum: 1, timeoutMs: 500, retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 10 }, listing: { restartDelayMs: 1 } });
-        const reconciler = createReconciler({ store, novitaClient, policy: { removeObsoleteInstances, safetyMinRecords: 1000 }, clock: () => new Date(clock.now()) });
+        const novitaClient = createNovitaClient({
+          apiKey: fake.apiKey,
+          baseUrl: fake.url,
+          pageSize: 4,
+          firstPageNum: 1,
+          timeoutMs: 500,
+          retry: { retries: 1, baseDelayMs: 1, maxDelayMs: 2, maxRetryAfterMs: 10 },
+          listing: { restartDelayMs: 1 },
+        });
+        const reconciler = createReconciler({
+          store,
+          novitaClient,
+          policy: { removeObsoleteInstances, safetyMinRecords: 1000 },
+          clock: () => new Date(clock.now()),
+        });
         try {
           const report = await reconciler.sync();
           resolved += 1;
@@ -90,7 +120,12 @@ describe('reconcile under injected Novita faults', () => {
         }
 
         // The truth after the run: whatever is alive at Novita now (mutations included).
-        const alive = new Set(fake.listInstances().filter((instance) => !GONE_STATUSES.has(instance.status)).map((instance) => instance.id));
+        const alive = new Set(
+          fake
+            .listInstances()
+            .filter((instance) => !GONE_STATUSES.has(instance.status))
+            .map((instance) => instance.id),
+        );
         for (const original of records) {
           if (original.novitaInstanceId === undefined || !alive.has(original.novitaInstanceId)) continue;
           const stored = await store.get(original.id);

@@ -20,7 +20,11 @@ describe('confirmations against a get endpoint that hangs', () => {
   it('150 candidates: the breaker stops after a few timeouts, all stay unverified, the run resolves', async () => {
     const fake = await startFakeNovita({ defaultPageSize: 50, maxPageSize: 50 });
     fakes.push(fake);
-    fake.addInstances(10, (index) => ({ id: `bb${index.toString(16).padStart(14, '0')}`, status: 'running', createdAtMs: Date.now() - DAY }));
+    fake.addInstances(10, (index) => ({
+      id: `bb${index.toString(16).padStart(14, '0')}`,
+      status: 'running',
+      createdAtMs: Date.now() - DAY,
+    }));
     fake.fault({ endpoint: 'get', kind: 'hang', times: Number.POSITIVE_INFINITY });
     const records: InstanceRecord[] = Array.from({ length: 150 }, (_, index) => ({
       id: `rec-${index}`,
@@ -30,7 +34,13 @@ describe('confirmations against a get endpoint that hangs', () => {
     }));
     const store = createMemoryStore({ records });
     const timeoutMs = 300;
-    const novitaClient = createNovitaClient({ apiKey: fake.apiKey, baseUrl: fake.url, pageSize: 50, timeoutMs, retry: { retries: 3, baseDelayMs: 1, maxDelayMs: 5 } });
+    const novitaClient = createNovitaClient({
+      apiKey: fake.apiKey,
+      baseUrl: fake.url,
+      pageSize: 50,
+      timeoutMs,
+      retry: { retries: 3, baseDelayMs: 1, maxDelayMs: 5 },
+    });
     const reconciler = createReconciler({ store, novitaClient, policy: { safetyMinRecords: 1_000 } });
 
     const started = Date.now();

@@ -19,11 +19,25 @@ describe('abort listeners during a whole run', () => {
     const fake = await startFakeNovita({ defaultPageSize: 50, maxPageSize: 50 });
     fakes.push(fake);
     const DAY = 86_400_000;
-    const listed = fake.addInstances(2_000, (index) => ({ id: `dd${index.toString(16).padStart(14, '0')}`, status: 'running', createdAtMs: Date.now() - DAY }));
+    const listed = fake.addInstances(2_000, (index) => ({
+      id: `dd${index.toString(16).padStart(14, '0')}`,
+      status: 'running',
+      createdAtMs: Date.now() - DAY,
+    }));
     fake.fault({ endpoint: 'any', kind: 'latency', ms: 5, times: Number.POSITIVE_INFINITY });
     const records: InstanceRecord[] = [
-      ...listed.map((instance, index) => ({ id: `rec-${index}`, novitaInstanceId: instance.id, status: 'running', timestamps: { created: new Date(Date.now() - DAY).toISOString() } })),
-      ...Array.from({ length: 200 }, (_, index) => ({ id: `gone-${index}`, novitaInstanceId: `ee${index.toString(16).padStart(14, '0')}`, status: 'running', timestamps: { created: new Date(Date.now() - DAY).toISOString(), started: new Date(Date.now() - DAY).toISOString() } })),
+      ...listed.map((instance, index) => ({
+        id: `rec-${index}`,
+        novitaInstanceId: instance.id,
+        status: 'running',
+        timestamps: { created: new Date(Date.now() - DAY).toISOString() },
+      })),
+      ...Array.from({ length: 200 }, (_, index) => ({
+        id: `gone-${index}`,
+        novitaInstanceId: `ee${index.toString(16).padStart(14, '0')}`,
+        status: 'running',
+        timestamps: { created: new Date(Date.now() - DAY).toISOString(), started: new Date(Date.now() - DAY).toISOString() },
+      })),
     ];
     const novitaClient = createNovitaClient({ apiKey: fake.apiKey, baseUrl: fake.url, pageSize: 50, maxConcurrency: 16 });
     const reconciler = createReconciler({ store: createMemoryStore({ records }), novitaClient, policy: { safetyMinRecords: 100_000 } });

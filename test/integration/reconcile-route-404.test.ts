@@ -22,7 +22,11 @@ async function setup(removeObsoleteInstances: boolean) {
   const clock = createFakeClock(Date.UTC(2026, 10, 28, 12));
   const fake = await startFakeNovita({ clock: clock.now, defaultPageSize: 10, maxPageSize: 10 });
   fakes.push(fake);
-  const instances = fake.addInstances(FLEET, (index) => ({ id: `cc${index.toString(16).padStart(14, '0')}`, createdAtMs: clock.now() - DAY, status: 'running' }));
+  const instances = fake.addInstances(FLEET, (index) => ({
+    id: `cc${index.toString(16).padStart(14, '0')}`,
+    createdAtMs: clock.now() - DAY,
+    status: 'running',
+  }));
   const created = new Date(clock.now() - DAY).toISOString();
   const records: InstanceRecord[] = instances.map((instance, index) => ({
     id: `rec-${index}`,
@@ -32,10 +36,19 @@ async function setup(removeObsoleteInstances: boolean) {
     timestamps: { created, started: created },
   }));
   const store = createMemoryStore({ records });
-  const novitaClient = createNovitaClient({ apiKey: fake.apiKey, baseUrl: fake.url, pageSize: 10, retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 5 }, timeoutMs: 2_000 });
+  const novitaClient = createNovitaClient({
+    apiKey: fake.apiKey,
+    baseUrl: fake.url,
+    pageSize: 10,
+    retry: { retries: 2, baseDelayMs: 1, maxDelayMs: 5 },
+    timeoutMs: 2_000,
+  });
   const reconciler = createReconciler({ store, novitaClient, clock: () => new Date(clock.now()), policy: { removeObsoleteInstances } });
   // The lag: the listing leaves the first LAGGING instances out and announces a total that agrees.
-  const lagging = fake.listInstances().slice(0, LAGGING).map((instance) => instance.id);
+  const lagging = fake
+    .listInstances()
+    .slice(0, LAGGING)
+    .map((instance) => instance.id);
   for (let count = 0; count < LAGGING; count += 1) fake.fault({ endpoint: 'list', kind: 'omit-item', index: 0, times: Infinity });
   fake.fault({ endpoint: 'list', kind: 'total', total: FLEET - LAGGING, times: Infinity });
   // The route: every getInstance answers 404 in Novita's envelope, reason RESOURCE_NOT_FOUND.
@@ -43,7 +56,8 @@ async function setup(removeObsoleteInstances: boolean) {
   return { fake, store, reconciler, lagging };
 }
 
-const snapshot = async (store: MemoryStore): Promise<string> => JSON.stringify((await store.list()).sort((a, b) => a.id.localeCompare(b.id)));
+const snapshot = async (store: MemoryStore): Promise<string> =>
+  JSON.stringify((await store.list()).sort((a, b) => a.id.localeCompare(b.id)));
 
 describe("a route-style 404 in Novita's envelope while the listing lags", () => {
   for (const removeObsoleteInstances of [false, true]) {
@@ -53,7 +67,15 @@ describe("a route-style 404 in Novita's envelope while the listing lags", () => 
 
       const report = await reconciler.sync();
 
-      expect(report).toMatchObject({ beforeSync: FLEET, afterSync: FLEET, markedTerminated: 0, removed: 0, unverified: LAGGING, unchanged: FLEET - LAGGING, novitaInstances: FLEET - LAGGING });
+      expect(report).toMatchObject({
+        beforeSync: FLEET,
+        afterSync: FLEET,
+        markedTerminated: 0,
+        removed: 0,
+        unverified: LAGGING,
+        unchanged: FLEET - LAGGING,
+        novitaInstances: FLEET - LAGGING,
+      });
       expect(report.actions).toEqual([]);
       expect(await snapshot(store)).toBe(before);
       // The confirmations were asked, and each was answered by the route's 404.

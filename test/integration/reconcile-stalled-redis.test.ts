@@ -29,7 +29,9 @@ async function stalledSetup(records: number) {
     direct.disconnect();
   });
   const store = createRedisStore({ redis, prefix });
-  await store.writeBatch(Array.from({ length: records }, (_, i) => ({ op: 'put' as const, id: `r${i}`, record: sampleRecord(`r${i}`), expectedVersion: null })));
+  await store.writeBatch(
+    Array.from({ length: records }, (_, i) => ({ op: 'put' as const, id: `r${i}`, record: sampleRecord(`r${i}`), expectedVersion: null })),
+  );
   return { proxy, store };
 }
 
@@ -85,7 +87,12 @@ describe('a run on a Redis that stops answering', () => {
   it('stop() returns while a scheduled run is stuck taking the lock, once the store deadline passes', async () => {
     const { proxy, store } = await stalledSetup(5);
     proxy.stall();
-    const reconciler = createReconciler({ store, novitaClient: createScriptedNovitaClient(), lock: createRedisLock({ store }), storeTimeoutMs: 500 });
+    const reconciler = createReconciler({
+      store,
+      novitaClient: createScriptedNovitaClient(),
+      lock: createRedisLock({ store }),
+      storeTimeoutMs: 500,
+    });
     reconciler.start({ runImmediately: true });
     await new Promise((resolve) => setTimeout(resolve, 20));
     const stopped = Date.now();

@@ -6,7 +6,13 @@
 import { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isReconcilerError } from '../../src/errors.js';
-import { createRedisLock, createRedisStore, writeBatchProgress, type RedisConditionalWrite, type RedisStore } from '../../src/redis/index.js';
+import {
+  createRedisLock,
+  createRedisStore,
+  writeBatchProgress,
+  type RedisConditionalWrite,
+  type RedisStore,
+} from '../../src/redis/index.js';
 import { dropPrefix, requireRedisUrl, sampleRecord, uniquePrefix, versionOf } from '../support/redis-test-kit.js';
 import { startStallingProxy, type StallingProxy } from '../support/stalling-proxy.js';
 
@@ -16,7 +22,10 @@ afterEach(async () => {
 });
 
 /** A store on `new Redis(proxyUrl)`, seeded through the proxy while it still answers. */
-async function storeBehindProxy(records: number, options: { writeChunkSize?: number } = {}): Promise<{ proxy: StallingProxy; redis: Redis; store: RedisStore }> {
+async function storeBehindProxy(
+  records: number,
+  options: { writeChunkSize?: number } = {},
+): Promise<{ proxy: StallingProxy; redis: Redis; store: RedisStore }> {
   const proxy = await startStallingProxy(requireRedisUrl());
   cleanups.push(() => proxy.close());
   const redis = new Redis(proxy.url);
@@ -28,7 +37,9 @@ async function storeBehindProxy(records: number, options: { writeChunkSize?: num
     direct.disconnect();
   });
   const store = createRedisStore({ redis, prefix, ...options });
-  await store.writeBatch(Array.from({ length: records }, (_, i) => ({ op: 'put' as const, id: `r${i}`, record: sampleRecord(`r${i}`), expectedVersion: null })));
+  await store.writeBatch(
+    Array.from({ length: records }, (_, i) => ({ op: 'put' as const, id: `r${i}`, record: sampleRecord(`r${i}`), expectedVersion: null })),
+  );
   return { proxy, redis, store };
 }
 
@@ -58,7 +69,13 @@ describe('Redis store: a signal ends a wait on a Redis that never answers', () =
   it('writeBatch rejects ABORTED about when its signal aborts, and calls the chunk it was waiting for in doubt: it may still land', async () => {
     const { proxy, store } = await storeBehindProxy(3);
     const writes: RedisConditionalWrite[] = [];
-    for (let i = 0; i < 3; i += 1) writes.push({ op: 'put', id: `r${i}`, record: sampleRecord(`r${i}`, { status: 'stopped' }), expectedVersion: await versionOf(store, `r${i}`) });
+    for (let i = 0; i < 3; i += 1)
+      writes.push({
+        op: 'put',
+        id: `r${i}`,
+        record: sampleRecord(`r${i}`, { status: 'stopped' }),
+        expectedVersion: await versionOf(store, `r${i}`),
+      });
     proxy.stall();
     const { error, ms } = await timedFailure(() => store.writeBatch(writes, { signal: AbortSignal.timeout(200) }));
     expect(isAborted(error)).toBe(true);
@@ -66,14 +83,21 @@ describe('Redis store: a signal ends a wait on a Redis that never answers', () =
     expect(writeBatchProgress(error)).toEqual({ writeResults: [], writesInDoubt: 3 });
     // Once the path is back, the script that was on its way applies: "in doubt" was the truth.
     proxy.resume();
-    for (let attempt = 0; attempt < 50 && (await store.get('r0'))?.status !== 'stopped'; attempt += 1) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (let attempt = 0; attempt < 50 && (await store.get('r0'))?.status !== 'stopped'; attempt += 1)
+      await new Promise((resolve) => setTimeout(resolve, 20));
     expect((await store.list()).map((record) => record.status)).toEqual(['stopped', 'stopped', 'stopped']);
   });
 
   it('a batch aborted while a later chunk waits reports the chunks before it exactly', async () => {
     const { proxy, redis, store } = await storeBehindProxy(6, { writeChunkSize: 2 });
     const writes: RedisConditionalWrite[] = [];
-    for (let i = 0; i < 6; i += 1) writes.push({ op: 'put', id: `r${i}`, record: sampleRecord(`r${i}`, { status: 'stopped' }), expectedVersion: await versionOf(store, `r${i}`) });
+    for (let i = 0; i < 6; i += 1)
+      writes.push({
+        op: 'put',
+        id: `r${i}`,
+        record: sampleRecord(`r${i}`, { status: 'stopped' }),
+        expectedVersion: await versionOf(store, `r${i}`),
+      });
     const applyWrites = redis.novitaReconcilerApplyWrites.bind(redis);
     let calls = 0;
     redis.novitaReconcilerApplyWrites = ((...args: Parameters<typeof applyWrites>) => {

@@ -18,8 +18,14 @@ const nodes: RedisProcess[] = [];
 let cluster: Cluster;
 
 beforeAll(async () => {
-  nodes.push(...(await Promise.all([0, 1, 2].map(() => spawnRedis({ args: ['--cluster-enabled', 'yes', '--cluster-node-timeout', '2000'] })))));
-  await run('redis-cli', ['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', '0', '--cluster-yes'], { timeout: 30_000 });
+  nodes.push(
+    ...(await Promise.all([0, 1, 2].map(() => spawnRedis({ args: ['--cluster-enabled', 'yes', '--cluster-node-timeout', '2000'] })))),
+  );
+  await run(
+    'redis-cli',
+    ['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', '0', '--cluster-yes'],
+    { timeout: 30_000 },
+  );
   // `--cluster create` returns once slots are assigned; wait until every node agrees the cluster is up.
   for (const node of nodes) {
     const client = new Redis(node.url);
@@ -33,7 +39,10 @@ beforeAll(async () => {
       client.disconnect();
     }
   }
-  cluster = new Cluster(nodes.map((node) => ({ host: '127.0.0.1', port: node.port })), { redisOptions: { maxRetriesPerRequest: 1 } });
+  cluster = new Cluster(
+    nodes.map((node) => ({ host: '127.0.0.1', port: node.port })),
+    { redisOptions: { maxRetriesPerRequest: 1 } },
+  );
   cluster.on('error', () => {});
   await cluster.ping();
 }, 60_000);
@@ -57,7 +66,10 @@ function clusterHarness(options: { writeChunkSize?: number; audit?: boolean } = 
   };
 }
 
-defineStoreContract({ describe, it }, { name: 'Redis store on Redis Cluster', create: () => clusterHarness({ writeChunkSize: 7, audit: true }) });
+defineStoreContract(
+  { describe, it },
+  { name: 'Redis store on Redis Cluster', create: () => clusterHarness({ writeChunkSize: 7, audit: true }) },
+);
 
 describe('Redis store on Redis Cluster', () => {
   it('the records, the index, the lock and the audit stream of a prefix all live in one slot on one node', async () => {
@@ -109,8 +121,8 @@ describe('Redis store on Redis Cluster', () => {
     const { store } = clusterHarness({ audit: true });
     await store.put(sampleRecord('r1'));
     await cluster.set(store.keys.audit, 'not a stream');
-    await expect(store.writeBatch([{ op: 'delete', id: 'r1', expectedVersion: await versionOf(store, 'r1') }])).rejects.toSatisfy((error: unknown) =>
-      isReconcilerError(error, 'STORE_UNAVAILABLE'),
+    await expect(store.writeBatch([{ op: 'delete', id: 'r1', expectedVersion: await versionOf(store, 'r1') }])).rejects.toSatisfy(
+      (error: unknown) => isReconcilerError(error, 'STORE_UNAVAILABLE'),
     );
     expect(await store.get('r1')).not.toBeNull();
   });
@@ -120,7 +132,11 @@ describe('Redis store on Redis Cluster', () => {
       createRedisStore({
         redis: cluster,
         prefix: 'legacy',
-        codec: { encode: (record) => JSON.stringify(record), decode: (text) => JSON.parse(text) as unknown, keys: { key: (id) => `instance:${id}`, id: (key) => key.slice(9), match: 'instance:*' } },
+        codec: {
+          encode: (record) => JSON.stringify(record),
+          decode: (text) => JSON.parse(text) as unknown,
+          keys: { key: (id) => `instance:${id}`, id: (key) => key.slice(9), match: 'instance:*' },
+        },
       }),
     ).toThrow(/Cluster/);
   });

@@ -18,7 +18,9 @@ describe('Redis store: concurrent replicas', () => {
     await first.put(sampleRecord('contested', { writer: -1 }));
     const version = await versionOf(first, 'contested');
     const results = await Promise.all(
-      stores.map((store, writer) => store.writeBatch([{ op: 'put', id: 'contested', record: sampleRecord('contested', { writer }), expectedVersion: version }])),
+      stores.map((store, writer) =>
+        store.writeBatch([{ op: 'put', id: 'contested', record: sampleRecord('contested', { writer }), expectedVersion: version }]),
+      ),
     );
     const winners = results.flatMap((batch, writer) => (batch[0]?.outcome === 'ok' ? [writer] : []));
     expect(winners).toHaveLength(1);
@@ -32,7 +34,11 @@ describe('Redis store: concurrent replicas', () => {
     const version = await versionOf(first, 'mixed');
     const results = await Promise.all(
       stores.map((store, writer) =>
-        store.writeBatch([writer % 2 === 0 ? { op: 'delete', id: 'mixed', expectedVersion: version } : { op: 'put', id: 'mixed', record: sampleRecord('mixed', { writer }), expectedVersion: version }]),
+        store.writeBatch([
+          writer % 2 === 0
+            ? { op: 'delete', id: 'mixed', expectedVersion: version }
+            : { op: 'put', id: 'mixed', record: sampleRecord('mixed', { writer }), expectedVersion: version },
+        ]),
       ),
     );
     const ok = results.flat().filter((result) => result.outcome === 'ok');
@@ -50,7 +56,9 @@ describe('Redis store: concurrent replicas', () => {
     await mine.put(sampleRecord('between'));
     const version = await versionOf(mine, 'between');
     const theirVersion = await versionOf(theirs, 'between');
-    const [their] = await theirs.writeBatch([{ op: 'put', id: 'between', record: sampleRecord('between', { status: 'stopped' }), expectedVersion: theirVersion }]);
+    const [their] = await theirs.writeBatch([
+      { op: 'put', id: 'between', record: sampleRecord('between', { status: 'stopped' }), expectedVersion: theirVersion },
+    ]);
     expect(their?.outcome).toBe('ok');
     const [result] = await mine.writeBatch([{ op: 'delete', id: 'between', expectedVersion: version }]);
     expect(result).toEqual({ id: 'between', outcome: 'conflict' });

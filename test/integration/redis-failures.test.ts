@@ -22,11 +22,14 @@ async function privateServer(options: Parameters<typeof spawnRedis>[0] = {}): Pr
 }
 
 function isStoreUnavailable(pattern: RegExp) {
-  return (error: unknown) => isReconcilerError(error, 'STORE_UNAVAILABLE') && (error as Error).cause !== undefined && pattern.test((error as Error).message);
+  return (error: unknown) =>
+    isReconcilerError(error, 'STORE_UNAVAILABLE') && (error as Error).cause !== undefined && pattern.test((error as Error).message);
 }
 
 async function seed(store: RedisStore, count: number): Promise<void> {
-  await store.writeBatch(Array.from({ length: count }, (_, i) => ({ op: 'put' as const, id: `r${i}`, record: sampleRecord(`r${i}`), expectedVersion: null })));
+  await store.writeBatch(
+    Array.from({ length: count }, (_, i) => ({ op: 'put' as const, id: `r${i}`, record: sampleRecord(`r${i}`), expectedVersion: null })),
+  );
 }
 
 /** One run of a toy reconciler: every record not yet `stopped` is moved to `stopped` at the version read. */
@@ -34,7 +37,9 @@ async function stopEverything(store: RedisStore, batchSize = 10): Promise<number
   let applied = 0;
   for await (const batch of store.readBatches({ batchSize })) {
     const writes: ConditionalWrite[] = batch
-      .filter((entry): entry is typeof entry & { record: InstanceRecord } => entry.record !== undefined && entry.record.status !== 'stopped')
+      .filter(
+        (entry): entry is typeof entry & { record: InstanceRecord } => entry.record !== undefined && entry.record.status !== 'stopped',
+      )
       .map((entry) => ({ op: 'put', id: entry.id, record: { ...entry.record, status: 'stopped' }, expectedVersion: entry.version }));
     const results = await store.writeBatch(writes);
     applied += results.filter((result) => result.outcome === 'ok').length;
@@ -57,7 +62,14 @@ describe('Redis store under failures', () => {
       batches += 1;
       // Before every read script and every write script of the run, the server forgets all scripts.
       await admin.script('FLUSH');
-      const results = await store.writeBatch(batch.map((entry) => ({ op: 'put', id: entry.id, record: { ...(entry.record as InstanceRecord), status: 'stopped' }, expectedVersion: entry.version })));
+      const results = await store.writeBatch(
+        batch.map((entry) => ({
+          op: 'put',
+          id: entry.id,
+          record: { ...(entry.record as InstanceRecord), status: 'stopped' },
+          expectedVersion: entry.version,
+        })),
+      );
       applied += results.filter((result) => result.outcome === 'ok').length;
       await admin.script('FLUSH');
     }
@@ -127,7 +139,9 @@ describe('Redis store under failures', () => {
     cleanups.push(() => redis.quit());
     const store = createRedisStore({ redis, prefix: 'replica' });
     await expect(store.put(sampleRecord('r1'))).rejects.toSatisfy(isStoreUnavailable(/READONLY/));
-    await expect(store.writeBatch([{ op: 'put', id: 'r1', record: sampleRecord('r1'), expectedVersion: null }])).rejects.toSatisfy(isStoreUnavailable(/READONLY/));
+    await expect(store.writeBatch([{ op: 'put', id: 'r1', record: sampleRecord('r1'), expectedVersion: null }])).rejects.toSatisfy(
+      isStoreUnavailable(/READONLY/),
+    );
     expect(await store.count()).toBe(0);
   });
 
@@ -139,9 +153,9 @@ describe('Redis store under failures', () => {
     await store.put(sampleRecord('r1'));
     const version = (await readAllEntries(store))[0]?.version ?? '';
     await redis.config('SET', 'maxmemory', '1');
-    await expect(store.writeBatch([{ op: 'put', id: 'r1', record: sampleRecord('r1', { status: 'stopped' }), expectedVersion: version }])).rejects.toSatisfy(
-      isStoreUnavailable(/OOM/),
-    );
+    await expect(
+      store.writeBatch([{ op: 'put', id: 'r1', record: sampleRecord('r1', { status: 'stopped' }), expectedVersion: version }]),
+    ).rejects.toSatisfy(isStoreUnavailable(/OOM/));
     await redis.config('SET', 'maxmemory', '0');
     expect((await store.get('r1'))?.status).toBe('running');
   });

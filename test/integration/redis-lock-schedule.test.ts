@@ -121,12 +121,16 @@ describe('Redis lock: the last completed run', () => {
     const failure = await lock.lastCompletedRun().catch((error: unknown) => error);
     expect(isReconcilerError(failure, 'STORE_UNAVAILABLE')).toBe(true);
     const lease = await take(lock);
-    await expect(lease.recordCompletedRun(new Date('not a date'))).rejects.toSatisfy((error: unknown) => isReconcilerError(error, 'CONFIG_INVALID'));
+    await expect(lease.recordCompletedRun(new Date('not a date'))).rejects.toSatisfy((error: unknown) =>
+      isReconcilerError(error, 'CONFIG_INVALID'),
+    );
   });
 
   it('lastCompletedRun honours an aborted signal', async () => {
     const lock = createRedisLock({ redis, prefix: freshPrefix('abort') });
-    await expect(lock.lastCompletedRun({ signal: AbortSignal.abort() })).rejects.toSatisfy((error: unknown) => isReconcilerError(error, 'ABORTED'));
+    await expect(lock.lastCompletedRun({ signal: AbortSignal.abort() })).rejects.toSatisfy((error: unknown) =>
+      isReconcilerError(error, 'ABORTED'),
+    );
   });
 });
 
@@ -156,7 +160,9 @@ describe('Redis lock on a shared client', () => {
     try {
       const before = listenerCounts();
       const prefix = freshPrefix('listeners-concurrent');
-      const pending = Array.from({ length: 50 }, (_, i) => createRedisLock({ redis, key: `{${prefix}}:lock:${i}`, ttlMs: 5_000 }).acquire());
+      const pending = Array.from({ length: 50 }, (_, i) =>
+        createRedisLock({ redis, key: `{${prefix}}:lock:${i}`, ttlMs: 5_000 }).acquire(),
+      );
       const inFlight = listenerCounts();
       expect((inFlight.error ?? 0) - (before.error ?? 0)).toBeLessThanOrEqual(1);
       expect((inFlight.ready ?? 0) - (before.ready ?? 0)).toBeLessThanOrEqual(1);

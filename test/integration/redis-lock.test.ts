@@ -95,11 +95,16 @@ describe('Redis lock', () => {
     const leaseB = await take(lockB);
     // A's renewal timer has had no chance to run while it stalled, so A may not know yet; the fence does.
     await expect(
-      store.writeBatch([{ op: 'put', id: 'r1', record: sampleRecord('r1', { status: 'terminated' }), expectedVersion: version }], { fence: leaseA.fence! }),
+      store.writeBatch([{ op: 'put', id: 'r1', record: sampleRecord('r1', { status: 'terminated' }), expectedVersion: version }], {
+        fence: leaseA.fence!,
+      }),
     ).rejects.toSatisfy(isCode('LOCK_LOST'));
     expect((await store.get('r1'))?.status).toBe('running');
 
-    const [resultB] = await otherStore.writeBatch([{ op: 'put', id: 'r1', record: sampleRecord('r1', { status: 'stopped' }), expectedVersion: version }], { fence: leaseB.fence! });
+    const [resultB] = await otherStore.writeBatch(
+      [{ op: 'put', id: 'r1', record: sampleRecord('r1', { status: 'stopped' }), expectedVersion: version }],
+      { fence: leaseB.fence! },
+    );
     expect(resultB?.outcome).toBe('ok');
     await new Promise((resolve) => setTimeout(resolve, 150));
     expect(leaseA.lost.aborted).toBe(true);
@@ -111,7 +116,9 @@ describe('Redis lock', () => {
     const prefix = uniquePrefix('lock-midbatch');
     prefixes.push(prefix);
     const store = createRedisStore({ redis: client, prefix, writeChunkSize: 5 });
-    await store.writeBatch(Array.from({ length: 15 }, (_, i) => ({ op: 'put' as const, id: `r${i}`, record: sampleRecord(`r${i}`), expectedVersion: null })));
+    await store.writeBatch(
+      Array.from({ length: 15 }, (_, i) => ({ op: 'put' as const, id: `r${i}`, record: sampleRecord(`r${i}`), expectedVersion: null })),
+    );
     const lease = await take(createRedisLock({ store, ttlMs: 5_000 }));
     const versions = await Promise.all(Array.from({ length: 15 }, (_, i) => versionOf(store, `r${i}`)));
     const applyWrites = client.novitaReconcilerApplyWrites.bind(client);
@@ -137,9 +144,9 @@ describe('Redis lock', () => {
     const store = freshStore();
     await store.put(sampleRecord('r1'));
     const lease = await take(createRedisLock({ redis, key: `elsewhere:${uniquePrefix('lock')}`, ttlMs: 5_000 }));
-    await expect(store.writeBatch([{ op: 'delete', id: 'r1', expectedVersion: await versionOf(store, 'r1') }], { fence: lease.fence! })).rejects.toSatisfy(
-      isCode('CONFIG_INVALID'),
-    );
+    await expect(
+      store.writeBatch([{ op: 'delete', id: 'r1', expectedVersion: await versionOf(store, 'r1') }], { fence: lease.fence! }),
+    ).rejects.toSatisfy(isCode('CONFIG_INVALID'));
     expect(await store.get('r1')).not.toBeNull();
   });
 
@@ -229,7 +236,11 @@ describe('Redis lock with the reconciler', () => {
       },
       getInstance: novitaA.getInstance.bind(novitaA),
     };
-    const reconcilerA = createReconciler({ store: storeA, novitaClient: stallingNovita, lock: createRedisLock({ store: storeA, ttlMs: 200 }) });
+    const reconcilerA = createReconciler({
+      store: storeA,
+      novitaClient: stallingNovita,
+      lock: createRedisLock({ store: storeA, ttlMs: 200 }),
+    });
 
     // A's lost lease settles A at once, even while its listing call is still busy with B's run.
     await expect(reconcilerA.sync()).rejects.toSatisfy(isCode('LOCK_LOST'));
@@ -242,7 +253,9 @@ describe('Redis lock when Redis is unreachable', () => {
   it('a lock that cannot be taken rejects STORE_UNAVAILABLE naming the connection error, not only "max retries"', async () => {
     const store = createRedisStore({ url: 'redis://127.0.0.1:1', commandTimeoutMs: 500, prefix: 'unreachable' });
     try {
-      const error = await createRedisLock({ store }).acquire().catch((caught: unknown) => caught);
+      const error = await createRedisLock({ store })
+        .acquire()
+        .catch((caught: unknown) => caught);
       expect(isCode('STORE_UNAVAILABLE')(error)).toBe(true);
       expect((error as Error).message).toMatch(/lock acquire failed: .*ECONNREFUSED/);
     } finally {

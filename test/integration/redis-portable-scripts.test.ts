@@ -32,10 +32,24 @@ describe('Redis store: portable and standard scripts on one Redis', () => {
 
     // A record whose nested fields say "terminated" is not terminated: terminating it is audited.
     const nested = fromPortable.find((entry) => entry.id === 'nested');
-    const [result] = await portable.writeBatch([{ op: 'put', id: 'nested', record: { ...(nested?.record as InstanceRecord), status: 'terminated' }, expectedVersion: nested?.version ?? '' }]);
+    const [result] = await portable.writeBatch([
+      {
+        op: 'put',
+        id: 'nested',
+        record: { ...(nested?.record as InstanceRecord), status: 'terminated' },
+        expectedVersion: nested?.version ?? '',
+      },
+    ]);
     expect(result?.outcome).toBe('ok');
     expect((await standard.readAuditTrail()).map((entry) => [entry.kind, entry.recordId])).toEqual([['mark-terminated', 'nested']]);
-    const [again] = await standard.writeBatch([{ op: 'put', id: 'nested', record: { ...(nested?.record as InstanceRecord), status: 'terminated', terminationReason: 'x' } as InstanceRecord, expectedVersion: result?.version ?? '' }]);
+    const [again] = await standard.writeBatch([
+      {
+        op: 'put',
+        id: 'nested',
+        record: { ...(nested?.record as InstanceRecord), status: 'terminated', terminationReason: 'x' } as InstanceRecord,
+        expectedVersion: result?.version ?? '',
+      },
+    ]);
     expect(again?.outcome).toBe('ok');
     // Already terminated: no second entry, whichever flavour wrote it.
     expect(await standard.readAuditTrail()).toHaveLength(1);

@@ -18,7 +18,13 @@ describe('reconciler on Redis with the audit trail', () => {
     try {
       const created = new Date(Date.now() - 86_400_000).toISOString();
       await store.put({ id: 'kept', novitaInstanceId: 'nv-kept', status: 'running', novitaStatus: 'running', timestamps: { created } });
-      await store.put({ id: 'vanished', novitaInstanceId: 'nv-vanished', status: 'running', owner: 'alice', timestamps: { created, started: created } });
+      await store.put({
+        id: 'vanished',
+        novitaInstanceId: 'nv-vanished',
+        status: 'running',
+        owner: 'alice',
+        timestamps: { created, started: created },
+      });
       await store.put({ id: 'never', novitaInstanceId: 'nv-never', status: 'starting', timestamps: { created } });
       const novita = createScriptedNovitaClient({ instances: [{ id: 'nv-kept', status: 'running' }] });
       const reconciler = createReconciler({ store, novitaClient: novita, lock: createRedisLock({ store, ttlMs: 5_000 }) });

@@ -28,7 +28,12 @@ async function storeCommands(): Promise<{ total: number; byCommand: Map<string, 
 describe('Redis store: round trips', () => {
   it('reading 1 000 records in batches of 100 takes about 2 commands per batch, and writing 300 takes 3 script calls', async () => {
     const store = createRedisStore({ redis, prefix: 'round-trips', writeChunkSize: 100 });
-    const seedWrites: ConditionalWrite[] = Array.from({ length: 1000 }, (_, i) => ({ op: 'put', id: `r${i}`, record: sampleRecord(`r${i}`), expectedVersion: null }));
+    const seedWrites: ConditionalWrite[] = Array.from({ length: 1000 }, (_, i) => ({
+      op: 'put',
+      id: `r${i}`,
+      record: sampleRecord(`r${i}`),
+      expectedVersion: null,
+    }));
     await store.writeBatch(seedWrites);
 
     await redis.config('RESETSTAT');
@@ -42,7 +47,9 @@ describe('Redis store: round trips', () => {
 
     await redis.config('RESETSTAT');
     const results = await store.writeBatch(
-      entries.slice(0, 300).map((entry) => ({ op: 'put', id: entry.id, record: { ...entry.record!, status: 'stopped' }, expectedVersion: entry.version })),
+      entries
+        .slice(0, 300)
+        .map((entry) => ({ op: 'put', id: entry.id, record: { ...entry.record!, status: 'stopped' }, expectedVersion: entry.version })),
     );
     const writes = await storeCommands();
     expect(results.every((result) => result.outcome === 'ok')).toBe(true);

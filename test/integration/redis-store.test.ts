@@ -1,7 +1,15 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { isReconcilerError } from '../../src/errors.js';
 import { createRedisStore, type RedisRecordCodec } from '../../src/redis/index.js';
-import { connectRedis, dropPrefix, readAllEntries, redisStoreHarness, sampleRecord, uniquePrefix, versionOf } from '../support/redis-test-kit.js';
+import {
+  connectRedis,
+  dropPrefix,
+  readAllEntries,
+  redisStoreHarness,
+  sampleRecord,
+  uniquePrefix,
+  versionOf,
+} from '../support/redis-test-kit.js';
 
 const redis = connectRedis();
 const prefixes: string[] = [];
@@ -121,8 +129,8 @@ describe('Redis store: conditional writes', () => {
 
   it('a write whose record id differs from the write id is refused before anything is written', async () => {
     const { store } = freshStore();
-    await expect(store.writeBatch([{ op: 'put', id: 'a', record: sampleRecord('b'), expectedVersion: null }])).rejects.toSatisfy((error: unknown) =>
-      isReconcilerError(error, 'RECORD_INVALID'),
+    await expect(store.writeBatch([{ op: 'put', id: 'a', record: sampleRecord('b'), expectedVersion: null }])).rejects.toSatisfy(
+      (error: unknown) => isReconcilerError(error, 'RECORD_INVALID'),
     );
     expect(await store.count()).toBe(0);
   });
@@ -140,7 +148,13 @@ describe('Redis store: audit trail', () => {
     const results = await store.writeBatch(
       [
         { op: 'delete', id: 'gone', expectedVersion: versions.get('gone') ?? '', reason: 'obsolete: absent from listing' },
-        { op: 'put', id: 'ended', record: sampleRecord('ended', { status: 'terminated', terminationReason: 'gone' }), expectedVersion: versions.get('ended') ?? '', reason: 'obsolete: instance removed' },
+        {
+          op: 'put',
+          id: 'ended',
+          record: sampleRecord('ended', { status: 'terminated', terminationReason: 'gone' }),
+          expectedVersion: versions.get('ended') ?? '',
+          reason: 'obsolete: instance removed',
+        },
         { op: 'put', id: 'moved', record: sampleRecord('moved', { status: 'stopped' }), expectedVersion: versions.get('moved') ?? '' },
         { op: 'delete', id: 'contested', expectedVersion: versions.get('contested') ?? '', reason: 'would be wrong' },
       ],
@@ -165,7 +179,15 @@ describe('Redis store: audit trail', () => {
   it('re-writing a record that was already terminated (a stamp) and re-sent writes add no audit entry', async () => {
     const { store } = freshStore({ audit: true });
     await store.put(sampleRecord('t', { status: 'terminated' }));
-    const stamped = { op: 'put' as const, id: 't', record: sampleRecord('t', { status: 'terminated', timestamps: { created: '2026-01-01T00:00:00.000Z', terminated: '2026-01-02T00:00:00.000Z' } }), expectedVersion: await versionOf(store, 't') };
+    const stamped = {
+      op: 'put' as const,
+      id: 't',
+      record: sampleRecord('t', {
+        status: 'terminated',
+        timestamps: { created: '2026-01-01T00:00:00.000Z', terminated: '2026-01-02T00:00:00.000Z' },
+      }),
+      expectedVersion: await versionOf(store, 't'),
+    };
     await store.writeBatch([stamped]);
     await store.writeBatch([stamped]);
     expect(await store.readAuditTrail()).toEqual([]);
@@ -175,7 +197,8 @@ describe('Redis store: audit trail', () => {
     const { store } = freshStore({ audit: { maxLength: 10 } });
     for (let round = 0; round < 3; round += 1) {
       const writes = [];
-      for (let i = 0; i < 100; i += 1) writes.push({ op: 'put' as const, id: `r${round}-${i}`, record: sampleRecord(`r${round}-${i}`), expectedVersion: null });
+      for (let i = 0; i < 100; i += 1)
+        writes.push({ op: 'put' as const, id: `r${round}-${i}`, record: sampleRecord(`r${round}-${i}`), expectedVersion: null });
       await store.writeBatch(writes);
       const versions = await readAllEntries(store);
       await store.writeBatch(versions.map((entry) => ({ op: 'delete' as const, id: entry.id, expectedVersion: entry.version })));
@@ -199,13 +222,18 @@ describe('Redis store: codecs', () => {
   const wrappedCodec: RedisRecordCodec = {
     encode: (record) => {
       const { timestamps, ...rest } = record;
-      const epochs = Object.fromEntries(Object.entries(timestamps ?? {}).map(([name, value]) => [name, typeof value === 'string' ? Date.parse(value) : value]));
+      const epochs = Object.fromEntries(
+        Object.entries(timestamps ?? {}).map(([name, value]) => [name, typeof value === 'string' ? Date.parse(value) : value]),
+      );
       return JSON.stringify({ schema: 2, instance: { ...rest, times: epochs } });
     },
     decode: (text) => {
       const { instance } = JSON.parse(text) as { instance: Record<string, unknown> & { times?: Record<string, number> } };
       const { times, ...rest } = instance;
-      return { ...rest, timestamps: Object.fromEntries(Object.entries(times ?? {}).map(([name, value]) => [name, new Date(value).toISOString()])) };
+      return {
+        ...rest,
+        timestamps: Object.fromEntries(Object.entries(times ?? {}).map(([name, value]) => [name, new Date(value).toISOString()])),
+      };
     },
   };
 
@@ -231,7 +259,11 @@ describe('Redis store: codecs', () => {
       batchSize: 7,
       codec: {
         ...wrappedCodec,
-        keys: { key: legacyKey, id: (key) => (key.startsWith(legacyKey('')) ? key.slice(legacyKey('').length) : null), match: `{${base}}:legacy-instance:*` },
+        keys: {
+          key: legacyKey,
+          id: (key) => (key.startsWith(legacyKey('')) ? key.slice(legacyKey('').length) : null),
+          match: `{${base}}:legacy-instance:*`,
+        },
       },
     });
     for (let i = 0; i < 20; i += 1) await redis.set(legacyKey(`i${i}`), wrappedCodec.encode(sampleRecord(`i${i}`)));

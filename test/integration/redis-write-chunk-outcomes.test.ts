@@ -127,7 +127,13 @@ describe('Redis store: exact write-chunk outcomes', () => {
       { op: 'put', id: 'r1', record: sampleRecord('r1', { status: 'stopped' }), expectedVersion: await versionOf(store, 'r1') },
       { op: 'delete', id: 'r2', expectedVersion: await versionOf(store, 'r2'), reason: 'gone' },
       { op: 'put', id: 'r3', record: sampleRecord('r3', { status: 'stopped' }), expectedVersion: await versionOf(store, 'r3') },
-      { op: 'put', id: 'r4', record: sampleRecord('r4', { status: 'terminated' }), expectedVersion: await versionOf(store, 'r4'), reason: 'gone' },
+      {
+        op: 'put',
+        id: 'r4',
+        record: sampleRecord('r4', { status: 'terminated' }),
+        expectedVersion: await versionOf(store, 'r4'),
+        reason: 'gone',
+      },
     ];
 
     const failure = await failureOf(store.writeBatch(writes));
@@ -144,7 +150,15 @@ describe('Redis store: exact write-chunk outcomes', () => {
     const store = await seededStore(['r1']);
     await exhaustAuditIds(store);
     const failure = await failureOf(
-      store.writeBatch([{ op: 'put', id: 'r1', record: sampleRecord('r1', { status: 'terminated' }), expectedVersion: await versionOf(store, 'r1'), reason: 'gone' }]),
+      store.writeBatch([
+        {
+          op: 'put',
+          id: 'r1',
+          record: sampleRecord('r1', { status: 'terminated' }),
+          expectedVersion: await versionOf(store, 'r1'),
+          reason: 'gone',
+        },
+      ]),
     );
     expect(writeBatchProgress(failure)).toEqual({ writeResults: [], writesInDoubt: 0 });
     expect((await store.get('r1'))?.status).toBe('running');
@@ -167,7 +181,11 @@ end
 ${APPLY_WRITES}`;
   }
 
-  async function applyFailingAt(n: number, store: RedisStore, writes: [string, string, string, string, string, string][]): Promise<string[]> {
+  async function applyFailingAt(
+    n: number,
+    store: RedisStore,
+    writes: [string, string, string, string, string, string][],
+  ): Promise<string[]> {
     const keys = [store.keys.index, store.keys.index, store.keys.audit, ...writes.map((write) => store.keys.record(write[1]))];
     return (await redis.eval(failingAt(n), keys.length, ...keys, '', 10_000, 'run', '1', ...writes.flat())) as string[];
   }
@@ -217,7 +235,8 @@ ${APPLY_WRITES}`;
     const store = await seededStore(['r1', 'r2', 'r3', 'r4'], { writeChunkSize: 2 });
     await redis.xadd(store.keys.audit, '*', 'kind', 'filler');
     const writes: RedisConditionalWrite[] = [];
-    for (const id of ['r1', 'r2', 'r3', 'r4']) writes.push({ op: 'delete', id, expectedVersion: await versionOf(store, id), reason: 'gone' });
+    for (const id of ['r1', 'r2', 'r3', 'r4'])
+      writes.push({ op: 'delete', id, expectedVersion: await versionOf(store, id), reason: 'gone' });
     const applyWrites = redis.novitaReconcilerApplyWrites.bind(redis);
     let calls = 0;
     // The second chunk: r3's XADD, DEL, SREM (1-3), r4's XADD (4), DEL (5: fails), then the first

@@ -39,9 +39,14 @@ ${define}
 `,
   );
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--test', '--test-reporter=tap', file], { cwd: folder, env: { PATH: process.env.PATH ?? '' } }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: stdout + stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--test', '--test-reporter=tap', file],
+      { cwd: folder, env: { PATH: process.env.PATH ?? '' } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, output: stdout + stderr });
+      },
+    );
   });
 }
 
@@ -49,7 +54,10 @@ const count = (output: string, pattern: RegExp): number => Number(pattern.exec(o
 
 describe('defineStoreContract under node:test', () => {
   it('passes against the memory store with the adapter and a timeout', async () => {
-    const { code, output } = await nodeTest('memory', `defineStoreContract(adapted, { name: 'memory', create: memoryHarness, timeoutMs: 10000 });`);
+    const { code, output } = await nodeTest(
+      'memory',
+      `defineStoreContract(adapted, { name: 'memory', create: memoryHarness, timeoutMs: 10000 });`,
+    );
     expect(code, output).toBe(0);
     expect(count(output, /^# pass (\d+)$/m)).toBeGreaterThan(20);
     expect(count(output, /^# fail (\d+)$/m)).toBe(0);

@@ -12,7 +12,12 @@ const root = resolve(import.meta.dirname, '../..');
 let project = '';
 
 const run = (command: string, args: string[], cwd: string): string =>
-  execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' } });
+  execFileSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' },
+  });
 
 describe('the packed tarball', () => {
   beforeAll(() => {
@@ -37,7 +42,15 @@ import * as testing from 'novita-reconciler/testing';
 import * as novita from 'novita-reconciler/novita';
 console.log(JSON.stringify({ core: typeof core.createReconciler, store: typeof core.createMemoryStore, guard: typeof core.isReconcilerError, contract: typeof testing.defineStoreContract, scripted: typeof testing.createScriptedNovitaClient, fake: typeof testing.startFakeNovita, client: typeof novita.createNovitaClient }));`,
     );
-    expect(JSON.parse(run('node', ['esm.mjs'], project))).toEqual({ core: 'function', store: 'function', guard: 'function', contract: 'function', scripted: 'function', fake: 'function', client: 'function' });
+    expect(JSON.parse(run('node', ['esm.mjs'], project))).toEqual({
+      core: 'function',
+      store: 'function',
+      guard: 'function',
+      contract: 'function',
+      scripted: 'function',
+      fake: 'function',
+      client: 'function',
+    });
   });
 
   it('requires every entry point from CommonJS, and the error guard works across the two copies', () => {
@@ -57,7 +70,13 @@ import('novita-reconciler').then((esm) => {
   }));
 });`,
     );
-    expect(JSON.parse(run('node', ['cjs.cjs'], project))).toEqual({ core: 'function', client: 'function', contract: 'function', instanceofAcross: false, guardAcross: true });
+    expect(JSON.parse(run('node', ['cjs.cjs'], project))).toEqual({
+      core: 'function',
+      client: 'function',
+      contract: 'function',
+      instanceofAcross: false,
+      guardAcross: true,
+    });
   });
 
   it('ships no ioredis import in the core entry', () => {
@@ -78,18 +97,27 @@ const lock = createRedisLock({ store });
 console.log(JSON.stringify({ store: typeof store.writeBatch, lock: typeof lock.acquire }));
 redis.disconnect();`,
     );
-    writeFileSync(join(project, 'redis.cjs'), `const { createRedisStore } = require('novita-reconciler/redis'); console.log(typeof createRedisStore);`);
+    writeFileSync(
+      join(project, 'redis.cjs'),
+      `const { createRedisStore } = require('novita-reconciler/redis'); console.log(typeof createRedisStore);`,
+    );
     expect(JSON.parse(run('node', ['redis.mjs'], project))).toEqual({ store: 'function', lock: 'function' });
     expect(run('node', ['redis.cjs'], project).trim()).toBe('function');
   }, 120_000);
 
   it('installs the novita-reconcile command, which answers --version and refuses a run without REDIS_URL', () => {
-    const version = (JSON.parse(run('node', ['-e', 'console.log(JSON.stringify(require("./package.json")))'], root)) as { version: string }).version;
+    const version = (JSON.parse(run('node', ['-e', 'console.log(JSON.stringify(require("./package.json")))'], root)) as { version: string })
+      .version;
     expect(run('npx', ['--no-install', 'novita-reconcile', '--version'], project).trim()).toContain(version);
     let exitCode = 0;
     let stderr = '';
     try {
-      execFileSync('npx', ['--no-install', 'novita-reconcile'], { cwd: project, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, REDIS_URL: '', NOVITA_API_KEY: 'sk_canary_pack' } });
+      execFileSync('npx', ['--no-install', 'novita-reconcile'], {
+        cwd: project,
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, REDIS_URL: '', NOVITA_API_KEY: 'sk_canary_pack' },
+      });
     } catch (error) {
       exitCode = (error as { status: number }).status;
       stderr = String((error as { stderr: string }).stderr);
@@ -112,7 +140,13 @@ import type { RedisStore } from 'novita-reconciler/redis';
 export const used: [typeof createReconciler, typeof defineStoreContract, typeof createNovitaClient, RedisStore | undefined, SyncReport | undefined] = [createReconciler, defineStoreContract, createNovitaClient, undefined, undefined];
 `,
     );
-    writeFileSync(join(project, 'tsconfig.node10.json'), JSON.stringify({ compilerOptions: { module: 'commonjs', moduleResolution: 'node10', strict: true, noEmit: true, skipLibCheck: true, types: [] }, files: ['node10.ts'] }));
+    writeFileSync(
+      join(project, 'tsconfig.node10.json'),
+      JSON.stringify({
+        compilerOptions: { module: 'commonjs', moduleResolution: 'node10', strict: true, noEmit: true, skipLibCheck: true, types: [] },
+        files: ['node10.ts'],
+      }),
+    );
     run('node', [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.node10.json'], project);
   });
 

@@ -45,11 +45,16 @@ export async function spawnRedis(options: SpawnRedisOptions = {}): Promise<Redis
   const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'novita-redis-'));
   const args = [
-    '--port', String(port),
-    '--bind', '127.0.0.1',
-    '--dir', dir,
-    '--save', '',
-    '--appendonly', options.persist ? 'yes' : 'no',
+    '--port',
+    String(port),
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dir,
+    '--save',
+    '',
+    '--appendonly',
+    options.persist ? 'yes' : 'no',
     ...(options.persist ? ['--appendfsync', 'always'] : []),
     ...(options.args ?? []),
   ];

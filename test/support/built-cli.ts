@@ -137,7 +137,10 @@ export function spawnCli(build: string, args: readonly string[], env: Record<str
         const check = (): void => {
           const match = pattern.exec(output[stream]);
           if (match) resolveMatch(match);
-          else if (done) reject(new Error(`the command exited before its ${stream} matched ${pattern}:\nstdout: ${output.stdout}\nstderr: ${output.stderr}`));
+          else if (done)
+            reject(
+              new Error(`the command exited before its ${stream} matched ${pattern}:\nstdout: ${output.stdout}\nstderr: ${output.stderr}`),
+            );
           else waiters.push(check);
         };
         check();
@@ -147,6 +150,11 @@ export function spawnCli(build: string, args: readonly string[], env: Record<str
 }
 
 /** Runs the built command to its end. */
-export function runCliBinary(build: string, args: readonly string[], env: Record<string, string | undefined>, cwd?: string): Promise<CliResult> {
+export function runCliBinary(
+  build: string,
+  args: readonly string[],
+  env: Record<string, string | undefined>,
+  cwd?: string,
+): Promise<CliResult> {
   return spawnCli(build, args, env, cwd).exited;
 }

@@ -59,7 +59,11 @@ export const running = (id: string, novitaInstanceId: string, extra: Partial<Ins
 /** `stopped-at-novita` (Novita says exited), `still-running` (agrees), `vanished` (its instance is gone). */
 export const mixedFleet = (fake: FakeNovita): InstanceRecord[] => {
   const [exited, alive] = fake.addInstances(2, (index) => ({ status: index === 0 ? 'exited' : 'running', createdAtMs: Date.now() - DAY }));
-  return [running('stopped-at-novita', exited?.id ?? ''), running('still-running', alive?.id ?? ''), running('vanished', 'ffff000000000001')];
+  return [
+    running('stopped-at-novita', exited?.id ?? ''),
+    running('still-running', alive?.id ?? ''),
+    running('vanished', 'ffff000000000001'),
+  ];
 };
 
 /** Every record agrees with Novita: a run finds nothing to do. */

@@ -17,13 +17,29 @@ const root = resolve(import.meta.dirname, '../..');
 const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
 
 // The versions the repository pins; @nestjs/platform-express is what every Nest HTTP app has.
-const DEPENDENCIES = ['express@5.3.0', 'fastify@5.12.8', 'hono@4.13.19', '@hono/node-server@2.1.9', '@nestjs/core@12.5.1', '@nestjs/common@12.5.1', '@nestjs/platform-express@12.5.1', 'reflect-metadata@0.2.2', 'rxjs@7.8.2', 'ioredis@5.11.1'];
+const DEPENDENCIES = [
+  'express@5.3.0',
+  'fastify@5.12.8',
+  'hono@4.13.19',
+  '@hono/node-server@2.1.9',
+  '@nestjs/core@12.5.1',
+  '@nestjs/common@12.5.1',
+  '@nestjs/platform-express@12.5.1',
+  'reflect-metadata@0.2.2',
+  'rxjs@7.8.2',
+  'ioredis@5.11.1',
+];
 
 /** Novita ids of the seeded fleet: alive (running), stopped (exited), vanished (not at Novita). */
 export const IDS = { alive: 'a1a1a1a1a1a1a1a1', stopped: 'b2b2b2b2b2b2b2b2', vanished: 'c3c3c3c3c3c3c3c3' } as const;
 
 export const run = (command: string, args: string[], cwd: string): string =>
-  execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' } });
+  execFileSync(command, args, {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false', npm_config_update_notifier: 'false' },
+  });
 
 /**
  * A temporary workspace with `consumer/`: the tarball and the frameworks installed by `npm install`,
@@ -46,7 +62,19 @@ export function prepareConsumer(): { workspace: string; consumer: string } {
   cpSync(join(root, 'examples/http'), join(consumer, 'http'), { recursive: true });
   // One tsconfig for the whole project, with what Nest's decorators need (the copied one extends the repository's).
   rmSync(join(consumer, 'http/nest/tsconfig.json'));
-  writeFileSync(join(consumer, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', strict: true, experimentalDecorators: true, skipLibCheck: true } }));
+  writeFileSync(
+    join(consumer, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        target: 'ES2022',
+        module: 'ESNext',
+        moduleResolution: 'Bundler',
+        strict: true,
+        experimentalDecorators: true,
+        skipLibCheck: true,
+      },
+    }),
+  );
   run('npm', ['install', '--prefer-offline', '--no-package-lock', '--loglevel=error', join(workspace, tarball), ...DEPENDENCIES], consumer);
   return { workspace, consumer };
 }
@@ -102,7 +130,13 @@ export interface Answer {
 }
 
 /** One request with exactly these headers (plus Host and, with a body, Content-Length), as a client sends it. */
-export async function send(port: number, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
+export async function send(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string> = {},
+  body?: string,
+): Promise<Answer> {
   const sent = { ...headers, ...(body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) }) };
   const req = httpRequest({ host: '127.0.0.1', port, method, path, headers: sent });
   req.end(body);
@@ -134,4 +168,5 @@ export async function seedRecords(redis: Redis, prefix: string): Promise<RedisSt
 }
 
 /** Every record, in a form two reads compare equal by when nothing changed. */
-export const snapshot = async (store: RedisStore): Promise<string> => JSON.stringify((await store.list()).sort((a, b) => a.id.localeCompare(b.id)));
+export const snapshot = async (store: RedisStore): Promise<string> =>
+  JSON.stringify((await store.list()).sort((a, b) => a.id.localeCompare(b.id)));

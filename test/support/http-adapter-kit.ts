@@ -98,38 +98,106 @@ export type Outcome = { refused: { status: number; code: string; field?: string 
 
 /** The requests both adapters must answer alike, by the rules of issue 8. */
 export const SYNC_CASES: readonly [string, SentRequest, Outcome][] = [
-  ['curl -d \'{"dryRun":true}\' (a form body whose one key is the JSON text): 400, nothing runs', curlForm('{"dryRun":true}'), { refused: { status: 400, code: 'VALIDATION_ERROR', field: '{"dryRun":true}' } }],
+  [
+    'curl -d \'{"dryRun":true}\' (a form body whose one key is the JSON text): 400, nothing runs',
+    curlForm('{"dryRun":true}'),
+    { refused: { status: 400, code: 'VALIDATION_ERROR', field: '{"dryRun":true}' } },
+  ],
   ['curl -d dryRun=true (a form): a dry run', curlForm('dryRun=true'), 'dry-run'],
   ['a JSON body {"dryRun":true}: a dry run', post('application/json', '{"dryRun":true}'), 'dry-run'],
-  ['JSON with a charset (application/json; charset=UTF-8): a dry run', post('application/json; charset=UTF-8', '{"dryRun":true}'), 'dry-run'],
+  [
+    'JSON with a charset (application/json; charset=UTF-8): a dry run',
+    post('application/json; charset=UTF-8', '{"dryRun":true}'),
+    'dry-run',
+  ],
   ['an application/*+json body: a dry run', post('application/vnd.api+json', '{"dryRun":true}'), 'dry-run'],
   ['a JSON body with the string "true": a dry run', post('application/json', '{"dryRun":"true"}'), 'dry-run'],
   ['a form body with a charset: a dry run', post('application/x-www-form-urlencoded; charset=utf-8', 'dryRun=true'), 'dry-run'],
   ['the query string ?dryRun=true on an empty POST: a dry run', post(undefined, undefined, '/api/instances/sync?dryRun=true'), 'dry-run'],
-  ['query and body with different fields are merged', post('application/x-www-form-urlencoded', 'handleObsoleteInstances=false', '/api/instances/sync?dryRun=false'), 'synced-without-obsolete'],
+  [
+    'query and body with different fields are merged',
+    post('application/x-www-form-urlencoded', 'handleObsoleteInstances=false', '/api/instances/sync?dryRun=false'),
+    'synced-without-obsolete',
+  ],
   ['an empty POST (no body, no headers): a real sync with the defaults', post(undefined, undefined), 'synced'],
   ['an empty POST with Content-Type: application/json and no body: a real sync', post('application/json', undefined), 'synced'],
   ['an empty POST with Content-Length: 0 and a form type: a real sync', post('application/x-www-form-urlencoded', ''), 'synced'],
   ['a JSON body {}: a real sync', post('application/json', '{}'), 'synced'],
-  ['text/plain carrying JSON (fetch with a string body and no headers): 415', post('text/plain;charset=UTF-8', '{"dryRun":true}'), { refused: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } }],
+  [
+    'text/plain carrying JSON (fetch with a string body and no headers): 415',
+    post('text/plain;charset=UTF-8', '{"dryRun":true}'),
+    { refused: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } },
+  ],
   ['a body without a Content-Type: 415', post(undefined, '{"dryRun":true}'), { refused: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } }],
-  ['multipart/form-data (curl -F dryRun=true): 415', post('multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="dryRun"\r\n\r\ntrue\r\n--x--\r\n'), { refused: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } }],
-  ['JSON in another charset: 415', post('application/json; charset=iso-8859-1', '{"dryRun":true}'), { refused: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } }],
-  ['a gzip Content-Encoding: 415', { ...post('application/json', '{"dryRun":true}'), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } }, { refused: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } }],
+  [
+    'multipart/form-data (curl -F dryRun=true): 415',
+    post('multipart/form-data; boundary=x', '--x\r\nContent-Disposition: form-data; name="dryRun"\r\n\r\ntrue\r\n--x--\r\n'),
+    { refused: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } },
+  ],
+  [
+    'JSON in another charset: 415',
+    post('application/json; charset=iso-8859-1', '{"dryRun":true}'),
+    { refused: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } },
+  ],
+  [
+    'a gzip Content-Encoding: 415',
+    { ...post('application/json', '{"dryRun":true}'), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } },
+    { refused: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } },
+  ],
   ['invalid JSON: 400', post('application/json', '{"dryRun":tru'), { refused: { status: 400, code: 'VALIDATION_ERROR', field: '(body)' } }],
-  ['a JSON array: 400', post('application/json', '[{"dryRun":true}]'), { refused: { status: 400, code: 'VALIDATION_ERROR', field: '(body)' } }],
+  [
+    'a JSON array: 400',
+    post('application/json', '[{"dryRun":true}]'),
+    { refused: { status: 400, code: 'VALIDATION_ERROR', field: '(body)' } },
+  ],
   ['JSON null: 400', post('application/json', 'null'), { refused: { status: 400, code: 'VALIDATION_ERROR', field: '(body)' } }],
-  ['a JSON string: 400', post('application/json', '"dryRun=true"'), { refused: { status: 400, code: 'VALIDATION_ERROR', field: '(body)' } }],
-  ['a body that is not UTF-8: 400', post('application/json', Buffer.from([0x7b, 0xff, 0x7d])), { refused: { status: 400, code: 'VALIDATION_ERROR', field: '(body)' } }],
-  ['a field in both the query and the body (even with the same value): 400', post('application/json', '{"dryRun":true}', '/api/instances/sync?dryRun=true'), { refused: { status: 400, code: 'VALIDATION_ERROR', field: 'dryRun' } }],
-  ['?dryRun=true with a body dryRun=false: 400, neither wins', post('application/x-www-form-urlencoded', 'dryRun=false', '/api/instances/sync?dryRun=true'), { refused: { status: 400, code: 'VALIDATION_ERROR', field: 'dryRun' } }],
-  ['a form key given twice: 400', curlForm('dryRun=true&dryRun=false'), { refused: { status: 400, code: 'VALIDATION_ERROR', field: 'dryRun' } }],
-  ['a query key given twice: 400', post(undefined, undefined, '/api/instances/sync?dryRun=true&dryRun=false'), { refused: { status: 400, code: 'VALIDATION_ERROR', field: 'dryRun' } }],
+  [
+    'a JSON string: 400',
+    post('application/json', '"dryRun=true"'),
+    { refused: { status: 400, code: 'VALIDATION_ERROR', field: '(body)' } },
+  ],
+  [
+    'a body that is not UTF-8: 400',
+    post('application/json', Buffer.from([0x7b, 0xff, 0x7d])),
+    { refused: { status: 400, code: 'VALIDATION_ERROR', field: '(body)' } },
+  ],
+  [
+    'a field in both the query and the body (even with the same value): 400',
+    post('application/json', '{"dryRun":true}', '/api/instances/sync?dryRun=true'),
+    { refused: { status: 400, code: 'VALIDATION_ERROR', field: 'dryRun' } },
+  ],
+  [
+    '?dryRun=true with a body dryRun=false: 400, neither wins',
+    post('application/x-www-form-urlencoded', 'dryRun=false', '/api/instances/sync?dryRun=true'),
+    { refused: { status: 400, code: 'VALIDATION_ERROR', field: 'dryRun' } },
+  ],
+  [
+    'a form key given twice: 400',
+    curlForm('dryRun=true&dryRun=false'),
+    { refused: { status: 400, code: 'VALIDATION_ERROR', field: 'dryRun' } },
+  ],
+  [
+    'a query key given twice: 400',
+    post(undefined, undefined, '/api/instances/sync?dryRun=true&dryRun=false'),
+    { refused: { status: 400, code: 'VALIDATION_ERROR', field: 'dryRun' } },
+  ],
   ['a form value "1": 400', curlForm('dryRun=1'), { refused: { status: 400, code: 'VALIDATION_ERROR', field: 'dryRun' } }],
   ['a bare form key (dryRun): 400, not true', curlForm('dryRun'), { refused: { status: 400, code: 'VALIDATION_ERROR', field: 'dryRun' } }],
-  ['a body over the 64 KiB limit: 413', post('application/json', JSON.stringify({ dryRun: true, pad: 'x'.repeat(70_000) })), { refused: { status: 413, code: 'PAYLOAD_TOO_LARGE' } }],
-  ['a chunked body over the limit (no Content-Length): 413', { ...post('application/json', JSON.stringify({ dryRun: true, pad: 'x'.repeat(70_000) })), chunked: true }, { refused: { status: 413, code: 'PAYLOAD_TOO_LARGE' } }],
-  ['a chunked JSON body within the limit: a dry run', { ...post('application/json', JSON.stringify({ dryRun: true })), chunked: true }, 'dry-run'],
+  [
+    'a body over the 64 KiB limit: 413',
+    post('application/json', JSON.stringify({ dryRun: true, pad: 'x'.repeat(70_000) })),
+    { refused: { status: 413, code: 'PAYLOAD_TOO_LARGE' } },
+  ],
+  [
+    'a chunked body over the limit (no Content-Length): 413',
+    { ...post('application/json', JSON.stringify({ dryRun: true, pad: 'x'.repeat(70_000) })), chunked: true },
+    { refused: { status: 413, code: 'PAYLOAD_TOO_LARGE' } },
+  ],
+  [
+    'a chunked JSON body within the limit: a dry run',
+    { ...post('application/json', JSON.stringify({ dryRun: true })), chunked: true },
+    'dry-run',
+  ],
   ...(['GET', 'HEAD', 'OPTIONS', 'PUT', 'DELETE', 'PATCH'] as const).map((method): [string, SentRequest, Outcome] => [
     `${method} never syncs: 405 with Allow: POST`,
     { method, path: '/api/instances/sync?dryRun=false' },
@@ -138,7 +206,11 @@ export const SYNC_CASES: readonly [string, SentRequest, Outcome][] = [
 ];
 
 /** Checks `answer` and the fleet against `outcome`. */
-export async function expectOutcome(answer: Answer, outcome: Outcome, world: { store: MemoryStore; novita: ScriptedNovitaClient; before: string }): Promise<void> {
+export async function expectOutcome(
+  answer: Answer,
+  outcome: Outcome,
+  world: { store: MemoryStore; novita: ScriptedNovitaClient; before: string },
+): Promise<void> {
   if (typeof outcome === 'object') {
     const { status, code, field } = outcome.refused;
     expect(answer.status).toBe(status);

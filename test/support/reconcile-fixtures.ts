@@ -28,7 +28,15 @@ export function instance(id: string, status: string, fields: Partial<NovitaInsta
 export function expectConsistentReport(report: SyncReport): void {
   const skipped = Object.values(report.skipped).reduce((sum, count) => sum + count, 0);
   const categories =
-    report.updated + report.markedTerminated + report.removed + report.unchanged + report.conflicts + report.unverified + report.notApplied + report.unknown + skipped;
+    report.updated +
+    report.markedTerminated +
+    report.removed +
+    report.unchanged +
+    report.conflicts +
+    report.unverified +
+    report.notApplied +
+    report.unknown +
+    skipped;
   expect(categories, 'categories add up to beforeSync').toBe(report.beforeSync);
   expect(report.localInstances).toBe(report.beforeSync);
   expect(report.afterSync).toBe(report.beforeSync - report.removed + report.adopted);
@@ -44,7 +52,12 @@ type WriteBatchArgs = Parameters<InstanceStore['writeBatch']>;
  */
 export function interceptWrites(
   store: InstanceStore,
-  intercept: (writes: WriteBatchArgs[0], options: WriteBatchArgs[1], call: number, next: InstanceStore['writeBatch']) => Promise<WriteResult[]>,
+  intercept: (
+    writes: WriteBatchArgs[0],
+    options: WriteBatchArgs[1],
+    call: number,
+    next: InstanceStore['writeBatch'],
+  ) => Promise<WriteResult[]>,
 ): InstanceStore {
   let calls = 0;
   return {

@@ -40,7 +40,11 @@ export async function dropPrefix(redis: Redis | Cluster, prefix: string): Promis
  * A Redis store on a fresh prefix with raw access, as the backend's other code would have it: a raw
  * write keeps the index in step (SET and SADD in one MULTI), as the docs tell such code to.
  */
-export function redisStoreHarness(redis: Redis, options: Omit<RedisStoreOptions, 'redis' | 'prefix'> = {}, prefix = uniquePrefix('store')): StoreContractHarness<RedisStore> {
+export function redisStoreHarness(
+  redis: Redis,
+  options: Omit<RedisStoreOptions, 'redis' | 'prefix'> = {},
+  prefix = uniquePrefix('store'),
+): StoreContractHarness<RedisStore> {
   const store = createRedisStore({ ...options, redis, prefix });
   return {
     store,

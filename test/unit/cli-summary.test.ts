@@ -58,7 +58,9 @@ describe('CLI summary', () => {
   it('counts in correct English', () => {
     expect([count(0, 'action'), count(1, 'action'), count(2, 'action')]).toEqual(['0 actions', '1 action', '2 actions']);
     expect(summariseReport(report({ actions: [action({})] }))[0]).toBe('Sync completed. 1 action:');
-    expect(summariseReport(report({ dryRun: true, actions: [action({}), action({})] }))[0]).toBe('Dry run: nothing written; a real run would take 2 actions:');
+    expect(summariseReport(report({ dryRun: true, actions: [action({}), action({})] }))[0]).toBe(
+      'Dry run: nothing written; a real run would take 2 actions:',
+    );
     expect(summariseReport(report({ novitaInstances: 1 }))).toContain('Novita: 1 instance; without a record: none');
   });
 
@@ -72,7 +74,9 @@ describe('CLI summary', () => {
 
   it('lists at most 20 refreshes and stamps but every termination, removal and adoption', () => {
     const refreshes = Array.from({ length: 30 }, (_, index) => action({ recordId: `refresh-${index}` }));
-    const obsolete = Array.from({ length: 25 }, (_, index) => action({ kind: 'markTerminated', recordId: `gone-${index}`, to: 'terminated', reason: 'instance-not-found' }));
+    const obsolete = Array.from({ length: 25 }, (_, index) =>
+      action({ kind: 'markTerminated', recordId: `gone-${index}`, to: 'terminated', reason: 'instance-not-found' }),
+    );
     const adopted = action({ kind: 'adopt', recordId: 'adopted-1', from: null, to: 'running', reason: 'novita-only' });
     const lines = summariseReport(report({ actions: [...refreshes, ...obsolete, adopted] }));
     expect(lines.filter((line) => /\brefresh-\d+\b/.test(line))).toHaveLength(20);
@@ -86,12 +90,20 @@ describe('CLI summary', () => {
     expect(quiet.some((line) => /^(Confirmations|Listing)\b/.test(line))).toBe(false);
     expect(quiet.some((line) => line.includes('outcome unknown'))).toBe(false);
     const busy = summariseReport(
-      report({ unknown: 2, listingWalks: 3, confirmations: { requested: 6, gone: 2, alive: 1, failed: 3, notAttempted: 0, stoppedBy: null } }),
+      report({
+        unknown: 2,
+        listingWalks: 3,
+        confirmations: { requested: 6, gone: 2, alive: 1, failed: 3, notAttempted: 0, stoppedBy: null },
+      }),
     );
     expect(busy).toContain('Confirmations with Novita: 6 candidates: 2 gone, 1 alive, 3 failed');
     expect(busy).toContain('Listing: read 3 times, because it changed while it was read');
     expect(busy.some((line) => line.includes(', outcome unknown 2'))).toBe(true);
-    const stopped = summariseReport(report({ confirmations: { requested: 10, gone: 0, alive: 0, failed: 3, notAttempted: 7, stoppedBy: 'circuit-breaker' } }));
-    expect(stopped).toContain('Confirmations with Novita: 10 candidates: 0 gone, 0 alive, 3 failed, 7 not asked (stopped by the circuit breaker)');
+    const stopped = summariseReport(
+      report({ confirmations: { requested: 10, gone: 0, alive: 0, failed: 3, notAttempted: 7, stoppedBy: 'circuit-breaker' } }),
+    );
+    expect(stopped).toContain(
+      'Confirmations with Novita: 10 candidates: 0 gone, 0 alive, 3 failed, 7 not asked (stopped by the circuit breaker)',
+    );
   });
 });

@@ -38,7 +38,9 @@ describe('fake.addInstance', () => {
   it('refuses an unknown seed key', async () => {
     const fake = await startFakeNovita();
     try {
-      expect(() => fake.addInstance({ stauts: 'exited' } as never)).toThrow(/seed\.stauts: is not an option of startFakeNovita; did you mean "status"\?/);
+      expect(() => fake.addInstance({ stauts: 'exited' } as never)).toThrow(
+        /seed\.stauts: is not an option of startFakeNovita; did you mean "status"\?/,
+      );
     } finally {
       await fake.close();
     }

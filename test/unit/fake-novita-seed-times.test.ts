@@ -5,7 +5,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { isReconcilerError } from '../../src/errors.js';
-import { createFakeClock, demoFleet, startFakeNovita, type FakeNovita, type FakeNovitaInstance, type FakeNovitaOptions } from '../../src/testing/fake-novita/index.js';
+import {
+  createFakeClock,
+  demoFleet,
+  startFakeNovita,
+  type FakeNovita,
+  type FakeNovitaInstance,
+  type FakeNovitaOptions,
+} from '../../src/testing/fake-novita/index.js';
 
 const NOW = Date.UTC(2025, 5, 1, 12);
 const DAY = 86_400_000;
@@ -49,10 +56,22 @@ describe('seeded instance timestamps', () => {
 
   it('an instance that never ran has no start; a running one no stop; times the seed gives are kept', async () => {
     await withFake({ clock: createFakeClock(NOW).now }, (fake) => {
-      expect(times(fake.addInstance({ status: 'pulling', createdAtMs: NOW - DAY }))).toEqual({ created: NOW - DAY, started: undefined, stopped: undefined });
-      expect(times(fake.addInstance({ status: 'running', createdAtMs: NOW - DAY }))).toEqual({ created: NOW - DAY, started: NOW - DAY + 60_000, stopped: undefined });
+      expect(times(fake.addInstance({ status: 'pulling', createdAtMs: NOW - DAY }))).toEqual({
+        created: NOW - DAY,
+        started: undefined,
+        stopped: undefined,
+      });
+      expect(times(fake.addInstance({ status: 'running', createdAtMs: NOW - DAY }))).toEqual({
+        created: NOW - DAY,
+        started: NOW - DAY + 60_000,
+        stopped: undefined,
+      });
       const given = { createdAtMs: NOW - 3 * DAY, lastStartedAtMs: NOW - 2 * DAY, lastStoppedAtMs: NOW - DAY };
-      expect(times(fake.addInstance({ status: 'exited', ...given }))).toEqual({ created: given.createdAtMs, started: given.lastStartedAtMs, stopped: given.lastStoppedAtMs });
+      expect(times(fake.addInstance({ status: 'exited', ...given }))).toEqual({
+        created: given.createdAtMs,
+        started: given.lastStartedAtMs,
+        stopped: given.lastStoppedAtMs,
+      });
     });
   });
 });
@@ -92,8 +111,14 @@ describe('demoFleet', () => {
 
 describe('startFakeNovita port and host', () => {
   it('refuses a port outside 0..65535 and an empty host, naming the option', async () => {
-    for (const [options, field] of [[{ port: 70_000 }, 'port'], [{ port: 1.5 }, 'port'], [{ host: '' }, 'host']] as const) {
-      await expect(startFakeNovita(options)).rejects.toSatisfy((error: unknown) => isReconcilerError(error, 'CONFIG_INVALID') && (error as unknown as { field: string }).field === field);
+    for (const [options, field] of [
+      [{ port: 70_000 }, 'port'],
+      [{ port: 1.5 }, 'port'],
+      [{ host: '' }, 'host'],
+    ] as const) {
+      await expect(startFakeNovita(options)).rejects.toSatisfy(
+        (error: unknown) => isReconcilerError(error, 'CONFIG_INVALID') && (error as unknown as { field: string }).field === field,
+      );
     }
   });
 

@@ -24,7 +24,9 @@ import { instance, interceptWrites, NOW, record } from '../support/reconcile-fix
 /** r0 runs and Novita agrees, r1 runs but Novita says exited, r2's instance is gone; one Novita-only instance. */
 function setup(options: Partial<ReconcilerOptions> = {}) {
   const store = createMemoryStore({ records: [record('r0'), record('r1'), record('r2')] });
-  const novita = createScriptedNovitaClient({ instances: [instance('nv-r0', 'running'), instance('nv-r1', 'exited'), instance('nv-extra', 'running')] });
+  const novita = createScriptedNovitaClient({
+    instances: [instance('nv-r0', 'running'), instance('nv-r1', 'exited'), instance('nv-extra', 'running')],
+  });
   const reconciler = createReconciler({ store, novitaClient: novita, clock: () => NOW, ...options });
   return { store, novita, reconciler };
 }
@@ -64,14 +66,21 @@ describe('createSyncHandler: success', () => {
     const before = await snapshot(store);
     const result = await createSyncHandler(reconciler)({ dryRun: true });
     expect(result.status).toBe(200);
-    expect(result.body).toMatchObject({ success: true, message: 'Dry run completed: 2 actions planned, nothing written', data: { dryRun: true } });
+    expect(result.body).toMatchObject({
+      success: true,
+      message: 'Dry run completed: 2 actions planned, nothing written',
+      data: { dryRun: true },
+    });
     expect(await snapshot(store)).toBe(before);
   });
 
   it('parses the query strings "true" and "false" as booleans', async () => {
     const { store, reconciler } = setup();
     const result = await createSyncHandler(reconciler)({ dryRun: 'false', handleObsoleteInstances: 'false' });
-    expect(result.body).toMatchObject({ success: true, data: { options: { dryRun: false, handleObsoleteInstances: false, forceSync: false } } });
+    expect(result.body).toMatchObject({
+      success: true,
+      data: { options: { dryRun: false, handleObsoleteInstances: false, forceSync: false } },
+    });
     expect((await store.get('r1'))?.status).toBe('stopped');
     expect((await store.get('r2'))?.status).toBe('running');
   });
@@ -96,7 +105,10 @@ describe('createSyncHandler: success', () => {
   it.each([undefined, null])('treats a missing body (%s) as a run with the default options', async (input) => {
     const { reconciler } = setup();
     const result = await createSyncHandler(reconciler)(input);
-    expect(result.body).toMatchObject({ success: true, data: { options: { dryRun: false, handleObsoleteInstances: true, forceSync: false } } });
+    expect(result.body).toMatchObject({
+      success: true,
+      data: { options: { dryRun: false, handleObsoleteInstances: true, forceSync: false } },
+    });
   });
 
   it('a query object without a prototype (node:querystring) is read like any object', async () => {
@@ -131,7 +143,11 @@ describe('createSyncHandler: validation (400 VALIDATION_ERROR, nothing runs)', (
     expect(result.status).toBe(400);
     expect(result.body).toEqual({
       success: false,
-      error: { code: 'VALIDATION_ERROR', message: expect.stringMatching(new RegExp(`^${field.replace(/[()]/g, '\\$&')}: `)), details: { field, issues: expect.arrayContaining([expect.objectContaining({ field })]) } },
+      error: {
+        code: 'VALIDATION_ERROR',
+        message: expect.stringMatching(new RegExp(`^${field.replace(/[()]/g, '\\$&')}: `)),
+        details: { field, issues: expect.arrayContaining([expect.objectContaining({ field })]) },
+      },
     });
     expect(novita.calls).toHaveLength(0);
     expect(await snapshot(store)).toBe(before);
@@ -164,14 +180,22 @@ describe('createSyncHandler: the safety limit and allowForce', () => {
     const before = await snapshot(store);
     const result = await createSyncHandler(reconciler, { allowForce: true })({});
     expect(result.status).toBe(200);
-    expect(result.body).toMatchObject({ success: true, message: expect.stringContaining('safety limit tripped: obsolete handling held back'), data: { safety: { tripped: true, overridden: false } } });
+    expect(result.body).toMatchObject({
+      success: true,
+      message: expect.stringContaining('safety limit tripped: obsolete handling held back'),
+      data: { safety: { tripped: true, overridden: false } },
+    });
     expect(await snapshot(store)).toBe(before);
   });
 
   it('with allowForce, forceSync proceeds past the tripped limit', async () => {
     const { store, reconciler } = vanishedFleet();
     const result = await createSyncHandler(reconciler, { allowForce: true })({ forceSync: 'true' });
-    expect(result.body).toMatchObject({ success: true, message: expect.stringContaining('overridden by forceSync'), data: { markedTerminated: 10, safety: { tripped: true, overridden: true } } });
+    expect(result.body).toMatchObject({
+      success: true,
+      message: expect.stringContaining('overridden by forceSync'),
+      data: { markedTerminated: 10, safety: { tripped: true, overridden: true } },
+    });
     expect((await store.list()).every((stored) => stored.status === 'terminated')).toBe(true);
   });
 });
@@ -180,13 +204,24 @@ describe('createSyncHandler: failures', () => {
   it('answers 409 SYNC_IN_PROGRESS when another replica holds the lock', async () => {
     const { reconciler } = setup({ lock: { acquire: async () => null } });
     const result = await createSyncHandler(reconciler)({});
-    expect(result).toEqual({ status: 409, body: { success: false, error: { code: 'SYNC_IN_PROGRESS', message: expect.stringContaining('lock') } } });
+    expect(result).toEqual({
+      status: 409,
+      body: { success: false, error: { code: 'SYNC_IN_PROGRESS', message: expect.stringContaining('lock') } },
+    });
   });
 
   it.each([
     ['NOVITA_API', new NovitaApiError('Novita answered 503 after 4 attempts', { status: 503, retryable: true }), true],
     ['NOVITA_AUTH', new NovitaAuthError('Novita refused the API key (401)', { status: 401 }), false],
-    ['NOVITA_INCOMPLETE_LISTING', new NovitaIncompleteListingError('Novita listing incomplete: 180 of 250 instances after 2 of 3 pages', { received: 180, expected: 250, pages: 2 }), undefined],
+    [
+      'NOVITA_INCOMPLETE_LISTING',
+      new NovitaIncompleteListingError('Novita listing incomplete: 180 of 250 instances after 2 of 3 pages', {
+        received: 180,
+        expected: 250,
+        pages: 2,
+      }),
+      undefined,
+    ],
     ['NOVITA_INVALID_RESPONSE', new NovitaInvalidResponseError('instances[3].status', 'must be a string'), undefined],
   ] as const)('answers 502 %s when the listing fails, and writes nothing', async (code, error, retryable) => {
     const { store, novita, reconciler } = setup();
@@ -207,7 +242,13 @@ describe('createSyncHandler: failures', () => {
       },
     };
     const result = await createSyncHandler(createReconciler({ store, novitaClient: createScriptedNovitaClient(), clock: () => NOW }))({});
-    expect(result).toEqual({ status: 503, body: { success: false, error: { code: 'STORE_UNAVAILABLE', message: 'reading the store failed: connect ECONNREFUSED 127.0.0.1:6379' } } });
+    expect(result).toEqual({
+      status: 503,
+      body: {
+        success: false,
+        error: { code: 'STORE_UNAVAILABLE', message: 'reading the store failed: connect ECONNREFUSED 127.0.0.1:6379' },
+      },
+    });
   });
 
   it('a run that fails midway carries the partial report under details.report', async () => {
@@ -224,7 +265,10 @@ describe('createSyncHandler: failures', () => {
   it('answers 503 ABORTED when the call signal is already aborted, and runs nothing', async () => {
     const { novita, reconciler } = setup();
     const result = await createSyncHandler(reconciler)({}, { signal: AbortSignal.abort() });
-    expect(result).toEqual({ status: 503, body: { success: false, error: { code: 'ABORTED', message: expect.stringContaining('aborted') } } });
+    expect(result).toEqual({
+      status: 503,
+      body: { success: false, error: { code: 'ABORTED', message: expect.stringContaining('aborted') } },
+    });
     expect(novita.calls).toHaveLength(0);
   });
 
@@ -251,7 +295,12 @@ describe('createSyncHandler: failures', () => {
   it('answers 500 LOCK_LOST when the lease is lost during the run', async () => {
     const lost = new AbortController();
     const novita = createScriptedNovitaClient({ instances: [instance('nv-r0', 'exited')], latencyMs: 20 });
-    const reconciler = createReconciler({ store: createMemoryStore({ records: [record('r0')] }), novitaClient: novita, clock: () => NOW, lock: { acquire: async () => leaseOf(lost) } });
+    const reconciler = createReconciler({
+      store: createMemoryStore({ records: [record('r0')] }),
+      novitaClient: novita,
+      clock: () => NOW,
+      lock: { acquire: async () => leaseOf(lost) },
+    });
     setTimeout(() => lost.abort(), 5);
     const result = await createSyncHandler(reconciler)({});
     expect(result.status).toBe(500);
@@ -263,7 +312,10 @@ describe('createSyncHandler: failures', () => {
     const result = await createSyncHandler({ sync: async () => Promise.reject(secretive) })({});
     expect(result).toEqual({
       status: 500,
-      body: { success: false, error: { code: 'INTERNAL_ERROR', message: 'internal error: the reconciler failed unexpectedly (see the server log)' } },
+      body: {
+        success: false,
+        error: { code: 'INTERNAL_ERROR', message: 'internal error: the reconciler failed unexpectedly (see the server log)' },
+      },
     });
     expect(JSON.stringify(result)).not.toMatch(/secrets\.json|TypeError|\n\s+at /);
   });
@@ -331,7 +383,11 @@ describe('createListHandler', () => {
   it('syncLocalState "true" runs a sync first and returns its report beside the view', async () => {
     const { store, reconciler } = setup();
     const result = await createListHandler(reconciler)(new URLSearchParams('syncLocalState=true'));
-    expect(result.body).toMatchObject({ success: true, message: expect.stringMatching(/^Synced, then listed/), data: { report: { updated: 1, markedTerminated: 1 } } });
+    expect(result.body).toMatchObject({
+      success: true,
+      message: expect.stringMatching(/^Synced, then listed/),
+      data: { report: { updated: 1, markedTerminated: 1 } },
+    });
     expect((await store.get('r1'))?.status).toBe('stopped');
   });
 
@@ -352,7 +408,10 @@ describe('createListHandler', () => {
     const { novita, reconciler } = setup();
     novita.failListing(new NovitaAuthError('Novita refused the API key (401)', { status: 401 }));
     const result = await createListHandler(reconciler)({});
-    expect(result).toEqual({ status: 502, body: { success: false, error: { code: 'NOVITA_AUTH', message: 'Novita refused the API key (401)', details: { retryable: false } } } });
+    expect(result).toEqual({
+      status: 502,
+      body: { success: false, error: { code: 'NOVITA_AUTH', message: 'Novita refused the API key (401)', details: { retryable: false } } },
+    });
   });
 
   it('answers 409 when syncLocalState meets a held lock', async () => {
@@ -384,7 +443,10 @@ describe('createListHandler', () => {
       },
     });
     const result = await createListHandler(reconciler, { onError: (error) => seen.push(error) })({});
-    expect(result).toEqual({ status: 500, body: { success: false, error: { code: 'INTERNAL_ERROR', message: expect.stringMatching(/^internal error/) } } });
+    expect(result).toEqual({
+      status: 500,
+      body: { success: false, error: { code: 'INTERNAL_ERROR', message: expect.stringMatching(/^internal error/) } },
+    });
     expect(JSON.stringify(result)).not.toContain('app.db');
     expect(seen).toEqual([bug]);
   });
@@ -423,7 +485,22 @@ describe('handler options are validated at creation', () => {
 describe('httpStatusOf', () => {
   it('maps each code to the documented status', () => {
     const table = Object.fromEntries(
-      (['VALIDATION_ERROR', 'SYNC_IN_PROGRESS', 'NOVITA_API', 'NOVITA_AUTH', 'NOVITA_INCOMPLETE_LISTING', 'NOVITA_INVALID_RESPONSE', 'STORE_UNAVAILABLE', 'ABORTED', 'LOCK_LOST', 'CONFIG_INVALID', 'RECORD_INVALID', 'INTERNAL_ERROR'] as const).map((code) => [code, httpStatusOf(code)]),
+      (
+        [
+          'VALIDATION_ERROR',
+          'SYNC_IN_PROGRESS',
+          'NOVITA_API',
+          'NOVITA_AUTH',
+          'NOVITA_INCOMPLETE_LISTING',
+          'NOVITA_INVALID_RESPONSE',
+          'STORE_UNAVAILABLE',
+          'ABORTED',
+          'LOCK_LOST',
+          'CONFIG_INVALID',
+          'RECORD_INVALID',
+          'INTERNAL_ERROR',
+        ] as const
+      ).map((code) => [code, httpStatusOf(code)]),
     );
     expect(table).toEqual({
       VALIDATION_ERROR: 400,
@@ -441,4 +518,3 @@ describe('httpStatusOf', () => {
     });
   });
 });
-

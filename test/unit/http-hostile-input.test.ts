@@ -56,9 +56,20 @@ describe('the sync handler never rejects and never syncs on input it could not r
     ['a cyclic object as a field value', 'dryRun', cyclic],
     ['a Proxy as a field value', 'dryRun', () => ({ dryRun: throwingProxy('get') })],
     ['a revoked Proxy as a field value', 'dryRun', () => ({ dryRun: revokedProxy() })],
-    ['a fetch Request instead of its body', '(input)', () => new Request('http://localhost/sync?dryRun=true', { method: 'POST', body: 'dryRun=true' })],
+    [
+      'a fetch Request instead of its body',
+      '(input)',
+      () => new Request('http://localhost/sync?dryRun=true', { method: 'POST', body: 'dryRun=true' }),
+    ],
     ['a Map of fields', '(input)', () => new Map([['dryRun', true]])],
-    ['a class instance', '(input)', () => new (class Fields { dryRun = true })()],
+    [
+      'a class instance',
+      '(input)',
+      () =>
+        new (class Fields {
+          dryRun = true;
+        })(),
+    ],
     ['a URLSearchParams whose entries() throws', '(input)', () => new SearchParamsThatThrow('dryRun=true')],
     ['a function', '(input)', () => () => ({ dryRun: true })],
     ['a symbol', '(input)', () => Symbol('dryRun')],
@@ -109,15 +120,22 @@ describe('the sync handler never rejects and never syncs on input it could not r
   it('call options that cannot be read answer 500 CONFIG_INVALID (the application is at fault) and run nothing', async () => {
     const { novita, sync } = setup();
     const unreadable = await sync({}, Object.defineProperty({}, 'signal', { get: boom }));
-    expect(unreadable).toMatchObject({ status: 500, body: { error: { code: 'CONFIG_INVALID', message: expect.stringMatching(/^signal: /) } } });
+    expect(unreadable).toMatchObject({
+      status: 500,
+      body: { error: { code: 'CONFIG_INVALID', message: expect.stringMatching(/^signal: /) } },
+    });
     const notASignal = await sync({}, { signal: 'abort' as never });
-    expect(notASignal).toMatchObject({ status: 500, body: { error: { code: 'CONFIG_INVALID', message: expect.stringMatching(/^signal: must be an AbortSignal/) } } });
+    expect(notASignal).toMatchObject({
+      status: 500,
+      body: { error: { code: 'CONFIG_INVALID', message: expect.stringMatching(/^signal: must be an AbortSignal/) } },
+    });
     expect(novita.calls).toHaveLength(0);
   });
 });
 
 describe('the answer repeats little of the input', () => {
-  const manyKeys = (count: number): Record<string, boolean> => Object.fromEntries(Array.from({ length: count }, (_, i) => [`unknown-${i}`, true]));
+  const manyKeys = (count: number): Record<string, boolean> =>
+    Object.fromEntries(Array.from({ length: count }, (_, i) => [`unknown-${i}`, true]));
 
   it('100,000 unknown keys: a 400 under 4 KB naming ten of them and counting the rest', async () => {
     const { novita, sync } = setup();
@@ -157,7 +175,9 @@ describe('the answer repeats little of the input', () => {
     const { sync } = setup();
     const result = await sync({ dryRun: 'yes', dryrun: true });
     if (result.body.success) throw new Error('expected a failure');
-    expect(result.body.error.message).toBe('dryRun: must be true or false (a JSON boolean, or the query string "true" or "false") (got "yes")');
+    expect(result.body.error.message).toBe(
+      'dryRun: must be true or false (a JSON boolean, or the query string "true" or "false") (got "yes")',
+    );
     expect(result.body.error.details?.issues?.[1]).toEqual({
       field: 'dryrun',
       message: 'is not an accepted field; did you mean "dryRun"? (accepted: dryRun, handleObsoleteInstances, forceSync)',
@@ -178,7 +198,11 @@ describe('handler options use the one option rule', () => {
       thrown = error;
     }
     expect(thrown).toBeInstanceOf(ConfigError);
-    expect(thrown).toMatchObject({ field, suggestion, message: expect.stringContaining(`is not an option of ${owner}; did you mean "${suggestion}"?`) });
+    expect(thrown).toMatchObject({
+      field,
+      suggestion,
+      message: expect.stringContaining(`is not an option of ${owner}; did you mean "${suggestion}"?`),
+    });
   });
 });
 

@@ -28,7 +28,10 @@ describe('client options', () => {
     const fromEnv = resolveNovitaClientOptions({}, { NOVITA_API_KEY: KEY, NOVITA_API_BASE_URL: 'http://127.0.0.1:9/v1/' });
     expect(fromEnv.apiKey).toBe(KEY);
     expect(fromEnv.baseUrl).toBe('http://127.0.0.1:9/v1');
-    const explicit = resolveNovitaClientOptions({ apiKey: 'sk_other', baseUrl: 'https://example.test/x' }, { NOVITA_API_KEY: KEY, NOVITA_API_BASE_URL: 'http://127.0.0.1:9' });
+    const explicit = resolveNovitaClientOptions(
+      { apiKey: 'sk_other', baseUrl: 'https://example.test/x' },
+      { NOVITA_API_KEY: KEY, NOVITA_API_BASE_URL: 'http://127.0.0.1:9' },
+    );
     expect(explicit.apiKey).toBe('sk_other');
     expect(explicit.baseUrl).toBe('https://example.test/x');
   });
@@ -45,7 +48,9 @@ describe('client options', () => {
     expect(error.message).toBe('maxConcurrency: must be a whole number from 1 to 64 (got 0)');
     expect(configError(() => resolveNovitaClientOptions({ apiKey: KEY, retry: { retries: -1 } }, {})).field).toBe('retry.retries');
     expect(configError(() => resolveNovitaClientOptions({ apiKey: KEY, firstPageNum: 2 as 0 }, {})).field).toBe('firstPageNum');
-    expect(configError(() => resolveNovitaClientOptions({ apiKey: KEY }, { NOVITA_API_BASE_URL: 'not a url' })).field).toBe('NOVITA_API_BASE_URL');
+    expect(configError(() => resolveNovitaClientOptions({ apiKey: KEY }, { NOVITA_API_BASE_URL: 'not a url' })).field).toBe(
+      'NOVITA_API_BASE_URL',
+    );
   });
 
   it('never echoes the key, even when the key itself is malformed or hidden in the base URL', () => {
@@ -61,11 +66,15 @@ describe('client options', () => {
     expect(error.field).toBe('timeoutMS');
     expect(error.suggestion).toBe('timeoutMs');
     expect(error.message).toContain('is not an option of createNovitaClient');
-    expect(configError(() => createNovitaClient({ apiKey: KEY, notFoundResponse: 'documented' } as NovitaClientOptions)).suggestion).toBe('notFoundResponses');
+    expect(configError(() => createNovitaClient({ apiKey: KEY, notFoundResponse: 'documented' } as NovitaClientOptions)).suggestion).toBe(
+      'notFoundResponses',
+    );
   });
 
   it('refuses an unknown key inside retry, with its path', () => {
-    const error = configError(() => createNovitaClient({ apiKey: KEY, retry: { retries: 1, maxDelay: 10 } as NovitaClientOptions['retry'] }));
+    const error = configError(() =>
+      createNovitaClient({ apiKey: KEY, retry: { retries: 1, maxDelay: 10 } as NovitaClientOptions['retry'] }),
+    );
     expect(error.field).toBe('retry.maxDelay');
     expect(error.suggestion).toBe('maxDelayMs');
     expect(configError(() => createNovitaClient({ apiKey: KEY, retry: 3 as unknown as NovitaClientOptions['retry'] })).field).toBe('retry');
@@ -84,7 +93,9 @@ describe('client options', () => {
       notFoundResponses: 'documented-or-enveloped-404',
       keepRaw: true,
     });
-    expect(configError(() => resolveNovitaClientOptions({ apiKey: KEY, notFoundResponses: 'any-404' as 'documented' }, {})).field).toBe('notFoundResponses');
+    expect(configError(() => resolveNovitaClientOptions({ apiKey: KEY, notFoundResponses: 'any-404' as 'documented' }, {})).field).toBe(
+      'notFoundResponses',
+    );
     expect(configError(() => resolveNovitaClientOptions({ apiKey: KEY, keepRaw: 'yes' as unknown as boolean }, {})).field).toBe('keepRaw');
   });
 });

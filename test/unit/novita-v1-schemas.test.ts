@@ -80,14 +80,19 @@ describe('v1 list page parsing', () => {
   });
 
   it('drops a descriptive field of an undocumented shape instead of failing the listing', () => {
-    const [instance] = parseV1ListPage({ total: 1, instances: [{ id: 'a', status: 'running', cpuNum: 'lots', portMappings: 'none' }] }, { keepRaw: true }).instances;
+    const [instance] = parseV1ListPage(
+      { total: 1, instances: [{ id: 'a', status: 'running', cpuNum: 'lots', portMappings: 'none' }] },
+      { keepRaw: true },
+    ).instances;
     expect(instance).not.toHaveProperty('cpuNum');
     expect(instance).not.toHaveProperty('portMappings');
     expect(instance?.raw?.cpuNum).toBe('lots');
   });
 
   it('rejects an item without an id, naming the field', () => {
-    expect(invalidField(() => parseV1ListPage({ total: 2, instances: [{ id: 'a', status: 'running' }, { status: 'running' }] }))).toBe('instances[1].id');
+    expect(invalidField(() => parseV1ListPage({ total: 2, instances: [{ id: 'a', status: 'running' }, { status: 'running' }] }))).toBe(
+      'instances[1].id',
+    );
   });
 
   it('rejects an item without a status, naming the field', () => {
@@ -95,7 +100,9 @@ describe('v1 list page parsing', () => {
   });
 
   it('rejects an unreadable timestamp, naming the field', () => {
-    expect(invalidField(() => parseV1ListPage({ total: 1, instances: [{ id: 'a', status: 'running', createdAt: 'yesterday-ish' }] }))).toBe('instances[0].createdAt');
+    expect(invalidField(() => parseV1ListPage({ total: 1, instances: [{ id: 'a', status: 'running', createdAt: 'yesterday-ish' }] }))).toBe(
+      'instances[0].createdAt',
+    );
   });
 
   it('rejects a body without a total, a negative total and a body that is not an object', () => {
@@ -111,10 +118,20 @@ describe('v1 get-instance parsing', () => {
     const body = fixture('get-instance.json') as Record<string, unknown>;
     body.sshPassword = 'top-level-ssh-password-never-log';
     const instance = parseV1Instance(body);
-    expect(instance).toMatchObject({ id: '3560b7fec915bbf9', network: { id: 'net-01', ip: '10.12.0.7' }, freeStorageSize: 41, keepDataDay: 7 });
+    expect(instance).toMatchObject({
+      id: '3560b7fec915bbf9',
+      network: { id: 'net-01', ip: '10.12.0.7' },
+      freeStorageSize: 41,
+      keepDataDay: 7,
+    });
     expect(instance.envs).toEqual([{ key: 'HF_TOKEN', value: '[redacted]' }]);
     const text = JSON.stringify(instance);
-    for (const secret of ['ssh-password-never-log', 'web-password-never-log', 'hf_secret_value_never_log', 'top-level-ssh-password-never-log']) {
+    for (const secret of [
+      'ssh-password-never-log',
+      'web-password-never-log',
+      'hf_secret_value_never_log',
+      'top-level-ssh-password-never-log',
+    ]) {
       expect(text).not.toContain(secret);
     }
     expect(instance.connectComponentSSH).toEqual({ sshCommand: 'ssh root@ssh.example -p 31022', isRunning: true });
@@ -150,7 +167,11 @@ describe('v1 get-instance parsing', () => {
       connectComponentSSH: { sshCommand: 'ssh root@ssh.example -p 31022', isRunning: true },
       connectComponentWebTerminal: { address: 'https://term.example/3560b7fec915bbf9', username: 'root', isRunning: true },
       connectComponentJupyter: { port: 8888, address: 'https://3560b7fec915bbf9-8888.proxy.example', isRunning: true },
-      connectComponentLog: { systemLogAddress: 'https://logs.example/sys/3560b7fec915bbf9', instanceLogAddress: 'https://logs.example/inst/3560b7fec915bbf9', isRunning: true },
+      connectComponentLog: {
+        systemLogAddress: 'https://logs.example/sys/3560b7fec915bbf9',
+        instanceLogAddress: 'https://logs.example/inst/3560b7fec915bbf9',
+        isRunning: true,
+      },
     });
   });
 
@@ -160,7 +181,13 @@ describe('v1 get-instance parsing', () => {
       imageAuth: 'user:secretpass',
       authorization: 'Bearer sk_instance_secret',
       imageAuthId: 'auth-01',
-      connectComponentJupyter: { port: 8888, address: 'https://host.example/lab?token=jupyter-token-never-log', token: 'jupyter-token-never-log', password: 'jpw-never-log', isRunning: true },
+      connectComponentJupyter: {
+        port: 8888,
+        address: 'https://host.example/lab?token=jupyter-token-never-log',
+        token: 'jupyter-token-never-log',
+        password: 'jpw-never-log',
+        isRunning: true,
+      },
       portMappings: [{ port: 22, type: 'tcp', endpoint: 'ssh://root:endpoint-pw-never-log@host.example:31022' }],
     };
     const instance = parseV1Instance(body);
@@ -170,7 +197,15 @@ describe('v1 get-instance parsing', () => {
     const withRaw = parseV1Instance(body, { keepRaw: true });
     for (const parsed of [instance, withRaw]) {
       const text = JSON.stringify(parsed);
-      for (const secret of ['secretpass', 'sk_instance_secret', 'jupyter-token-never-log', 'jpw-never-log', 'endpoint-pw-never-log', 'ssh-password-never-log', 'hf_secret_value_never_log']) {
+      for (const secret of [
+        'secretpass',
+        'sk_instance_secret',
+        'jupyter-token-never-log',
+        'jpw-never-log',
+        'endpoint-pw-never-log',
+        'ssh-password-never-log',
+        'hf_secret_value_never_log',
+      ]) {
         expect(text).not.toContain(secret);
       }
     }
@@ -180,7 +215,11 @@ describe('v1 get-instance parsing', () => {
 
 describe('v1 error envelope', () => {
   it("recognises Novita's error body and nothing else", () => {
-    expect(parseV1ErrorEnvelope(fixture('error-not-found.json'))).toEqual({ code: 400, reason: 'RESOURCE_NOT_FOUND', message: 'instance not found' });
+    expect(parseV1ErrorEnvelope(fixture('error-not-found.json'))).toEqual({
+      code: 400,
+      reason: 'RESOURCE_NOT_FOUND',
+      message: 'instance not found',
+    });
     expect(parseV1ErrorEnvelope(fixture('error-rate-limited.json'))?.reason).toBe('RATE_LIMIT_EXCEEDED');
     expect(parseV1ErrorEnvelope({ error: 'not found' })).toBeUndefined();
     expect(parseV1ErrorEnvelope('404 page not found')).toBeUndefined();

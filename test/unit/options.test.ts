@@ -21,7 +21,9 @@ describe('the shared option rule', () => {
   });
 
   it('suggests across a case slip (timeoutMS -> timeoutMs) and not for a word unlike any option', () => {
-    expect(configError(() => checkOptionKeys('createNovitaClient', { timeoutMS: 1 }, ['apiKey', 'timeoutMs'])).suggestion).toBe('timeoutMs');
+    expect(configError(() => checkOptionKeys('createNovitaClient', { timeoutMS: 1 }, ['apiKey', 'timeoutMs'])).suggestion).toBe(
+      'timeoutMs',
+    );
     const far = configError(() => checkOptionKeys('createReconciler', { banana: 1 }, ['store', 'logger']));
     expect(far.suggestion).toBeUndefined();
     expect(far.message).not.toContain('did you mean');

@@ -1,6 +1,15 @@
 /** Each planner policy on its own, as a table (external-dns `plan_test.go` style). Pure: no store, no client. */
 import { describe, expect, it } from 'vitest';
-import { holdBack, inCreationGrace, neverStarted, novitaOnlyVerdict, obsoleteReason, removeOrMark, retentionExpired, safetyLimit } from '../../src/core/plan/policies.js';
+import {
+  holdBack,
+  inCreationGrace,
+  neverStarted,
+  novitaOnlyVerdict,
+  obsoleteReason,
+  removeOrMark,
+  retentionExpired,
+  safetyLimit,
+} from '../../src/core/plan/policies.js';
 import { DEFAULT_POLICY } from '../../src/core/policy.js';
 import { buildStatusMap } from '../../src/core/status-map.js';
 import { daysAgo, instance, minutesAgo, NOW, record } from '../support/reconcile-fixtures.js';
@@ -15,7 +24,8 @@ describe('creation grace', () => {
     ['created wins over firstSeen', { timestamps: { created: minutesAgo(30), firstSeen: minutesAgo(1) } }, false],
   ];
   for (const [what, fields, expected] of table) {
-    it(`${what}: ${expected ? 'in grace' : 'past grace'}`, () => expect(inCreationGrace(record('a', fields), NOW, { creationGraceMinutes: 10 })).toBe(expected));
+    it(`${what}: ${expected ? 'in grace' : 'past grace'}`, () =>
+      expect(inCreationGrace(record('a', fields), NOW, { creationGraceMinutes: 10 })).toBe(expected));
   }
 });
 
@@ -31,7 +41,12 @@ describe('the safety limit', () => {
   for (const [what, counts, forceSync, tripped] of table) {
     it(`${what}: ${tripped ? 'trips' : 'holds'}`, () => {
       const safety = safetyLimit(counts, policy, forceSync);
-      expect(safety).toMatchObject({ tripped, overridden: tripped && forceSync, candidates: counts.listingCandidates, eligible: counts.eligible });
+      expect(safety).toMatchObject({
+        tripped,
+        overridden: tripped && forceSync,
+        candidates: counts.listingCandidates,
+        eligible: counts.eligible,
+      });
       expect(safety.reason !== undefined).toBe(tripped);
     });
   }
@@ -80,7 +95,9 @@ describe('retention', () => {
   ];
   for (const [what, terminated, expected] of table) {
     it(`${what}: ${expected ? 'expired' : 'kept'}`, () =>
-      expect(retentionExpired(record('a', { status: 'terminated', timestamps: { terminated } }), NOW, { obsoleteRetentionDays: 7 })).toBe(expected));
+      expect(retentionExpired(record('a', { status: 'terminated', timestamps: { terminated } }), NOW, { obsoleteRetentionDays: 7 })).toBe(
+        expected,
+      ));
   }
 });
 

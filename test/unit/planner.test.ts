@@ -9,7 +9,13 @@ import type { InstanceRecord } from '../../src/core/record.js';
 import type { NovitaInstance } from '../../src/core/novita-client.js';
 import { daysAgo, instance, minutesAgo, NOW, record } from '../support/reconcile-fixtures.js';
 
-function plan(records: InstanceRecord[], instances: NovitaInstance[], extra: { policy?: SyncPolicyInput; confirmations?: Map<string, Confirmation> } & Partial<Omit<PlanInput, 'policy' | 'confirmations'>> = {}) {
+function plan(
+  records: InstanceRecord[],
+  instances: NovitaInstance[],
+  extra: { policy?: SyncPolicyInput; confirmations?: Map<string, Confirmation> } & Partial<
+    Omit<PlanInput, 'policy' | 'confirmations'>
+  > = {},
+) {
   const { policy, ...rest } = extra;
   return planSync({
     entries: records.map((item, index) => ({ id: item.id, record: item, version: `v${index}` })),
@@ -38,11 +44,20 @@ describe('planSync is pure', () => {
 describe('step 2: status refresh', () => {
   it('refreshes from the listing with a conditional write on the version read', () => {
     const result = plan([record('a')], [instance('nv-a', 'exited', { lastStoppedAt: minutesAgo(5) })]);
-    expect(result.decisions[0]).toMatchObject({ category: 'updated', merged: true, action: { kind: 'refresh', from: 'running', to: 'stopped', write: { op: 'put', expectedVersion: 'v0' } } });
-    expect(result.decisions[0]?.action?.write).toMatchObject({ record: { status: 'stopped', novitaStatus: 'exited', timestamps: { stopped: minutesAgo(5), updated: NOW.toISOString() } } });
+    expect(result.decisions[0]).toMatchObject({
+      category: 'updated',
+      merged: true,
+      action: { kind: 'refresh', from: 'running', to: 'stopped', write: { op: 'put', expectedVersion: 'v0' } },
+    });
+    expect(result.decisions[0]?.action?.write).toMatchObject({
+      record: { status: 'stopped', novitaStatus: 'exited', timestamps: { stopped: minutesAgo(5), updated: NOW.toISOString() } },
+    });
   });
   it('revives a terminated record whose instance is alive, dropping its termination stamp and reason', () => {
-    const result = plan([record('a', { status: 'terminated', terminationReason: 'instance-not-found', timestamps: { terminated: daysAgo(2) } })], [instance('nv-a', 'running')]);
+    const result = plan(
+      [record('a', { status: 'terminated', terminationReason: 'instance-not-found', timestamps: { terminated: daysAgo(2) } })],
+      [instance('nv-a', 'running')],
+    );
     const write = result.decisions[0]?.action?.write;
     expect(result.decisions[0]?.action?.reason).toBe('instance-alive');
     expect(write?.op === 'put' && write.record.timestamps?.terminated).toBeUndefined();
@@ -69,7 +84,10 @@ describe('step 3: candidates and age', () => {
 describe('step 4: the safety limit', () => {
   const fleet = Array.from({ length: 20 }, (_, i) => record(`r${i}`));
   it('counts candidates before any confirmation and holds them all back when it trips', () => {
-    const result = plan(fleet, fleet.slice(0, 5).map((item) => instance(item.novitaInstanceId as string, 'running')));
+    const result = plan(
+      fleet,
+      fleet.slice(0, 5).map((item) => instance(item.novitaInstanceId as string, 'running')),
+    );
     expect(result.safety).toMatchObject({ tripped: true, candidates: 15, eligible: 20 });
     expect(result.toConfirm).toEqual([]);
     expect(result.decisions.filter((decision) => decision.skipped === 'safety')).toHaveLength(15);
@@ -100,7 +118,9 @@ describe('steps 5 and 6: confirmation, then remove or mark', () => {
   it('removes instead of marking with removeObsoleteInstances, and always for a never-started record', () => {
     const confirmations = answers([['nv-a', { kind: 'not-found' }]]);
     expect(kinds(plan([record('a')], [], { policy: { removeObsoleteInstances: true }, confirmations }))).toEqual(['remove']);
-    expect(kinds(plan([record('a', { status: 'creating', timestamps: { started: undefined } })], [], { confirmations }))).toEqual(['remove']);
+    expect(kinds(plan([record('a', { status: 'creating', timestamps: { started: undefined } })], [], { confirmations }))).toEqual([
+      'remove',
+    ]);
   });
   it('without confirmObsolete, absence from the listing is taken as gone', () => {
     expect(kinds(plan([record('a')], [], { policy: { confirmObsolete: false } }))).toEqual(['markTerminated']);
@@ -124,10 +144,20 @@ describe('step 7: retention', () => {
 describe('step 8: Novita-only instances', () => {
   it('adopts with a create that must not exist yet, filling the fields the library owns', () => {
     const result = plan([], [instance('nv-x', 'running', { createdAt: daysAgo(1) })], { policy: { novitaOnly: 'adopt' } });
-    expect(result.adoptions[0]).toMatchObject({ kind: 'adopt', recordId: 'nv-x', write: { op: 'put', expectedVersion: null, record: { novitaInstanceId: 'nv-x', status: 'running', timestamps: { created: daysAgo(1) } } } });
+    expect(result.adoptions[0]).toMatchObject({
+      kind: 'adopt',
+      recordId: 'nv-x',
+      write: {
+        op: 'put',
+        expectedVersion: null,
+        record: { novitaInstanceId: 'nv-x', status: 'running', timestamps: { created: daysAgo(1) } },
+      },
+    });
   });
   it('an instance a record names is never Novita-only, even when the record is out of scope', () => {
-    const result = plan([record('a', { team: 'other' })], [instance('nv-a', 'running')], { scope: { record: (item) => item.team !== 'other' } });
+    const result = plan([record('a', { team: 'other' })], [instance('nv-a', 'running')], {
+      scope: { record: (item) => item.team !== 'other' },
+    });
     expect(result.novitaOnly).toEqual([]);
     expect(result.decisions[0]).toMatchObject({ category: 'skipped', skipped: 'outOfScope' });
   });

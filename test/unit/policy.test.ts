@@ -33,7 +33,12 @@ describe('resolvePolicy', () => {
   });
 
   it('keeps the values given', () => {
-    expect(resolvePolicy({ removeObsoleteInstances: true, obsoleteRetentionDays: 3, novitaOnly: 'adopt' })).toMatchObject({ removeObsoleteInstances: true, obsoleteRetentionDays: 3, novitaOnly: 'adopt', syncIntervalMinutes: 30 });
+    expect(resolvePolicy({ removeObsoleteInstances: true, obsoleteRetentionDays: 3, novitaOnly: 'adopt' })).toMatchObject({
+      removeObsoleteInstances: true,
+      obsoleteRetentionDays: 3,
+      novitaOnly: 'adopt',
+      syncIntervalMinutes: 30,
+    });
   });
 
   const bad: [string, Record<string, unknown>, string, RegExp][] = [
@@ -47,8 +52,18 @@ describe('resolvePolicy', () => {
     ['a remap of a deleting status', { statusMap: { removed: 'stopped' } }, 'policy.statusMap.removed', /gone/],
     ['a map to terminated', { statusMap: { exited: 'terminated' } }, 'policy.statusMap.exited', /terminated/],
     ['an empty mapped status', { statusMap: { exited: '' } }, 'policy.statusMap.exited', /got ""/],
-    ['an unknown field', { retentionDays: 3 }, 'policy.retentionDays', /is not an option of the policy; did you mean "obsoleteRetentionDays"\?/],
-    ['a grace that would turn obsolete handling off', { creationGraceMinutes: 1e308 }, 'policy.creationGraceMinutes', /at most a day \(1440\).*got 1e\+308/],
+    [
+      'an unknown field',
+      { retentionDays: 3 },
+      'policy.retentionDays',
+      /is not an option of the policy; did you mean "obsoleteRetentionDays"\?/,
+    ],
+    [
+      'a grace that would turn obsolete handling off',
+      { creationGraceMinutes: 1e308 },
+      'policy.creationGraceMinutes',
+      /at most a day \(1440\).*got 1e\+308/,
+    ],
     ['a grace of more than a day', { creationGraceMinutes: 1441 }, 'policy.creationGraceMinutes', /at most a day/],
     ['a retention of more than ten years', { obsoleteRetentionDays: 3651 }, 'policy.obsoleteRetentionDays', /at most 3650/],
     ['an interval of more than a week', { syncIntervalMinutes: 10_081 }, 'policy.syncIntervalMinutes', /at most a week/],
@@ -111,7 +126,8 @@ describe('policyFromEnv', () => {
     ['SYNC_STATUS_MAP', '{pulling:creating}', /JSON.*got "\{pulling:creating\}"/],
   ];
   for (const [variable, value, message] of bad) {
-    it(`rejects ${variable}=${value} with a ConfigError naming the variable`, () => expectConfigError(() => policyFromEnv({ [variable]: value }), variable, message));
+    it(`rejects ${variable}=${value} with a ConfigError naming the variable`, () =>
+      expectConfigError(() => policyFromEnv({ [variable]: value }), variable, message));
   }
 
   it('names the variable and the key for a bad status map entry', () => {
@@ -120,7 +136,13 @@ describe('policyFromEnv', () => {
 
   it('.env.example lists every variable the package reads', () => {
     const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
-    for (const variable of [...Object.keys(POLICY_ENV_VARIABLES), 'NOVITA_API_KEY', 'NOVITA_API_BASE_URL', 'REDIS_URL', 'REDIS_KEY_PREFIX']) {
+    for (const variable of [
+      ...Object.keys(POLICY_ENV_VARIABLES),
+      'NOVITA_API_KEY',
+      'NOVITA_API_BASE_URL',
+      'REDIS_URL',
+      'REDIS_KEY_PREFIX',
+    ]) {
       expect(example, variable).toMatch(new RegExp(`^${variable}=`, 'm'));
     }
   });

@@ -5,12 +5,45 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createMemoryStore, createReconciler, GONE_STATUSES, NovitaApiError, type InstanceRecord, type NovitaInstance } from '../../src/index.js';
+import {
+  createMemoryStore,
+  createReconciler,
+  GONE_STATUSES,
+  NovitaApiError,
+  type InstanceRecord,
+  type NovitaInstance,
+} from '../../src/index.js';
 import { createScriptedNovitaClient } from '../../src/testing/scripted-novita-client.js';
 import { expectConsistentReport, NOW } from '../support/reconcile-fixtures.js';
 
-const NOVITA_STATUSES = ['pending', 'creating', 'pulling', 'running', 'starting', 'restarting', 'stopping', 'exited', 'migrating', 'freezing', 'toRemove', 'removing', 'removed', 'hibernating'];
-const LOCAL_STATUSES = ['creating', 'created', 'starting', 'health_checking', 'running', 'ready', 'stopping', 'stopped', 'failed', 'terminated'];
+const NOVITA_STATUSES = [
+  'pending',
+  'creating',
+  'pulling',
+  'running',
+  'starting',
+  'restarting',
+  'stopping',
+  'exited',
+  'migrating',
+  'freezing',
+  'toRemove',
+  'removing',
+  'removed',
+  'hibernating',
+];
+const LOCAL_STATUSES = [
+  'creating',
+  'created',
+  'starting',
+  'health_checking',
+  'running',
+  'ready',
+  'stopping',
+  'stopped',
+  'failed',
+  'terminated',
+];
 
 const scenario = fc.record({
   slots: fc.array(
@@ -70,7 +103,9 @@ describe('reconcile properties', () => {
               timestamps: {
                 created: new Date(NOW.getTime() - local.createdMinutesAgo * 60_000).toISOString(),
                 ...(local.started ? { started: new Date(NOW.getTime() - 60_000).toISOString() } : {}),
-                ...(local.terminatedDaysAgo !== undefined ? { terminated: new Date(NOW.getTime() - local.terminatedDaysAgo * 86_400_000).toISOString() } : {}),
+                ...(local.terminatedDaysAgo !== undefined
+                  ? { terminated: new Date(NOW.getTime() - local.terminatedDaysAgo * 86_400_000).toISOString() }
+                  : {}),
               },
             });
           }
@@ -85,7 +120,10 @@ describe('reconcile properties', () => {
         const alive = new Set(fleet.filter((instance) => !GONE_STATUSES.has(instance.status)).map((instance) => instance.id));
         for (const action of report.actions) {
           if (action.kind !== 'markTerminated' && action.kind !== 'remove') continue;
-          expect(action.novitaInstanceId === null || !alive.has(action.novitaInstanceId), `${action.kind} ${action.recordId} whose instance ${action.novitaInstanceId} is alive`).toBe(true);
+          expect(
+            action.novitaInstanceId === null || !alive.has(action.novitaInstanceId),
+            `${action.kind} ${action.recordId} whose instance ${action.novitaInstanceId} is alive`,
+          ).toBe(true);
         }
         if (!dryRun) {
           for (const stored of await store.list()) {

@@ -19,7 +19,16 @@ import {
   type SyncReport,
 } from '../../src/index.js';
 import { createScriptedNovitaClient } from '../../src/testing/scripted-novita-client.js';
-import { actionsWithoutOutcome, countingStore, daysAgo, expectConsistentReport, instance, minutesAgo, NOW, record } from '../support/reconcile-fixtures.js';
+import {
+  actionsWithoutOutcome,
+  countingStore,
+  daysAgo,
+  expectConsistentReport,
+  instance,
+  minutesAgo,
+  NOW,
+  record,
+} from '../support/reconcile-fixtures.js';
 
 interface Case {
   name: string;
@@ -33,7 +42,12 @@ interface Case {
   policy?: SyncPolicyInput;
   sync?: Omit<SyncOptions, 'dryRun' | 'signal'>;
   expectActions: [kind: ActionKind, recordId: string, from: string | null, to: string | null, reason: ActionReason][];
-  expectCounts?: Partial<Pick<SyncReport, 'updated' | 'markedTerminated' | 'removed' | 'unchanged' | 'conflicts' | 'unverified' | 'adopted' | 'obsoleteCandidates'>>;
+  expectCounts?: Partial<
+    Pick<
+      SyncReport,
+      'updated' | 'markedTerminated' | 'removed' | 'unchanged' | 'conflicts' | 'unverified' | 'adopted' | 'obsoleteCandidates'
+    >
+  >;
   expectSkipped?: Partial<SkippedCounts>;
   expectSafetyTripped?: boolean;
   /** The stored records after the real run (`null` = deleted); fields listed are compared. */
@@ -51,7 +65,12 @@ const cases: Case[] = [
     records: [record('a')],
     listing: [],
     expectActions: [['markTerminated', 'a', 'running', 'terminated', 'instance-not-found']],
-    expectRecords: { a: { ...OBSOLETE_MARK, timestamps: { created: daysAgo(1), started: daysAgo(1), terminated: NOW.toISOString(), updated: NOW.toISOString() } } },
+    expectRecords: {
+      a: {
+        ...OBSOLETE_MARK,
+        timestamps: { created: daysAgo(1), started: daysAgo(1), terminated: NOW.toISOString(), updated: NOW.toISOString() },
+      },
+    },
     expectGetInstanceCalls: ['nv-a'],
     expectCounts: { markedTerminated: 1 },
   },
@@ -69,7 +88,13 @@ const cases: Case[] = [
     records: [record('a')],
     listing: [instance('nv-a', 'exited', { lastStartedAt: daysAgo(1), lastStoppedAt: minutesAgo(5) })],
     expectActions: [['refresh', 'a', 'running', 'stopped', 'status-changed']],
-    expectRecords: { a: { status: 'stopped', novitaStatus: 'exited', timestamps: { created: daysAgo(1), started: daysAgo(1), stopped: minutesAgo(5), updated: NOW.toISOString() } } },
+    expectRecords: {
+      a: {
+        status: 'stopped',
+        novitaStatus: 'exited',
+        timestamps: { created: daysAgo(1), started: daysAgo(1), stopped: minutesAgo(5), updated: NOW.toISOString() },
+      },
+    },
     expectCounts: { updated: 1 },
   },
   {
@@ -90,7 +115,10 @@ const cases: Case[] = [
     ],
     listing: [],
     expectActions: [['remove', 'old', 'terminated', null, 'retention-expired']],
-    expectRecords: { old: null, recent: { status: 'terminated', timestamps: { created: daysAgo(1), started: daysAgo(1), terminated: daysAgo(6) } } },
+    expectRecords: {
+      old: null,
+      recent: { status: 'terminated', timestamps: { created: daysAgo(1), started: daysAgo(1), terminated: daysAgo(6) } },
+    },
     expectGetInstanceCalls: ['nv-old'],
     expectCounts: { removed: 1, unchanged: 1 },
   },
@@ -152,7 +180,13 @@ const cases: Case[] = [
     records: [record('a', { status: 'terminated', terminationReason: 'instance-not-found', timestamps: { terminated: daysAgo(2) } })],
     listing: [instance('nv-a', 'running')],
     expectActions: [['refresh', 'a', 'terminated', 'running', 'instance-alive']],
-    expectRecords: { a: { status: 'running', terminationReason: undefined, timestamps: { created: daysAgo(1), started: daysAgo(1), updated: NOW.toISOString() } } },
+    expectRecords: {
+      a: {
+        status: 'running',
+        terminationReason: undefined,
+        timestamps: { created: daysAgo(1), started: daysAgo(1), updated: NOW.toISOString() },
+      },
+    },
   },
   // --- confirmation ---
   {
@@ -198,7 +232,9 @@ const cases: Case[] = [
   },
   {
     name: 'removes a never-started record that Novita never gave an id, past the grace period',
-    records: [record('a', { novitaInstanceId: undefined, status: 'creating', timestamps: { started: undefined, created: minutesAgo(30) } })],
+    records: [
+      record('a', { novitaInstanceId: undefined, status: 'creating', timestamps: { started: undefined, created: minutesAgo(30) } }),
+    ],
     listing: [],
     expectActions: [['remove', 'a', 'creating', null, 'never-started']],
     expectGetInstanceCalls: [],
@@ -219,13 +255,21 @@ const cases: Case[] = [
     listing: [],
     expectActions: [['stampFirstSeen', 'a', 'running', 'running', 'created-timestamp-missing']],
     expectSkipped: { grace: 1 },
-    expectRecords: { a: { status: 'running', timestamps: { started: daysAgo(1), firstSeen: NOW.toISOString(), updated: NOW.toISOString() } } },
+    expectRecords: {
+      a: { status: 'running', timestamps: { started: daysAgo(1), firstSeen: NOW.toISOString(), updated: NOW.toISOString() } },
+    },
     expectGetInstanceCalls: [],
     expectSafetyTripped: false,
   },
   {
     name: 'keeps a record without created in grace while its firstSeen is young, and never rewrites firstSeen',
-    records: [record('a', { novitaInstanceId: undefined, status: 'creating', timestamps: { created: undefined, started: undefined, firstSeen: minutesAgo(3) } })],
+    records: [
+      record('a', {
+        novitaInstanceId: undefined,
+        status: 'creating',
+        timestamps: { created: undefined, started: undefined, firstSeen: minutesAgo(3) },
+      }),
+    ],
     listing: [],
     expectActions: [],
     expectSkipped: { grace: 1 },
@@ -233,7 +277,13 @@ const cases: Case[] = [
   },
   {
     name: 'removes a never-started record without created once its firstSeen is past the grace period',
-    records: [record('a', { novitaInstanceId: undefined, status: 'creating', timestamps: { created: undefined, started: undefined, firstSeen: minutesAgo(11) } })],
+    records: [
+      record('a', {
+        novitaInstanceId: undefined,
+        status: 'creating',
+        timestamps: { created: undefined, started: undefined, firstSeen: minutesAgo(11) },
+      }),
+    ],
     listing: [],
     expectActions: [['remove', 'a', 'creating', null, 'never-started']],
     expectRecords: { a: null },
@@ -270,7 +320,12 @@ const cases: Case[] = [
     records: [record('a', { status: 'terminated', timestamps: { terminated: undefined } })],
     listing: [],
     expectActions: [['stampTerminated', 'a', 'terminated', 'terminated', 'terminated-timestamp-missing']],
-    expectRecords: { a: { status: 'terminated', timestamps: { created: daysAgo(1), started: daysAgo(1), terminated: NOW.toISOString(), updated: NOW.toISOString() } } },
+    expectRecords: {
+      a: {
+        status: 'terminated',
+        timestamps: { created: daysAgo(1), started: daysAgo(1), terminated: NOW.toISOString(), updated: NOW.toISOString() },
+      },
+    },
   },
   {
     name: 'removes an expired terminated record whose instance is listed as removed without confirmation',
@@ -312,14 +367,26 @@ const cases: Case[] = [
   },
   {
     name: 'retention removes an expired record terminated on proof without asking Novita again',
-    records: [record('a', { status: 'terminated', terminationProof: { by: 'novita-not-found', novitaInstanceId: 'nv-a' }, timestamps: { terminated: daysAgo(8) } })],
+    records: [
+      record('a', {
+        status: 'terminated',
+        terminationProof: { by: 'novita-not-found', novitaInstanceId: 'nv-a' },
+        timestamps: { terminated: daysAgo(8) },
+      }),
+    ],
     listing: [],
     expectActions: [['remove', 'a', 'terminated', null, 'retention-expired']],
     expectGetInstanceCalls: [],
   },
   {
     name: 'retention still confirms a record whose proof names another instance than the one it names now',
-    records: [record('a', { status: 'terminated', terminationProof: { by: 'novita-not-found', novitaInstanceId: 'nv-old' }, timestamps: { terminated: daysAgo(8) } })],
+    records: [
+      record('a', {
+        status: 'terminated',
+        terminationProof: { by: 'novita-not-found', novitaInstanceId: 'nv-old' },
+        timestamps: { terminated: daysAgo(8) },
+      }),
+    ],
     listing: [],
     unlisted: [instance('nv-a', 'running')],
     expectActions: [['refresh', 'a', 'terminated', 'running', 'listing-lagged']],
@@ -327,7 +394,13 @@ const cases: Case[] = [
   },
   {
     name: 'a record terminated on proof whose instance is listed alive is still revived, its proof dropped',
-    records: [record('a', { status: 'terminated', terminationProof: { by: 'novita-not-found', novitaInstanceId: 'nv-a' }, timestamps: { terminated: daysAgo(8) } })],
+    records: [
+      record('a', {
+        status: 'terminated',
+        terminationProof: { by: 'novita-not-found', novitaInstanceId: 'nv-a' },
+        timestamps: { terminated: daysAgo(8) },
+      }),
+    ],
     listing: [instance('nv-a', 'running')],
     expectActions: [['refresh', 'a', 'terminated', 'running', 'instance-alive']],
     expectRecords: { a: { status: 'running', terminationProof: undefined } },
@@ -342,7 +415,10 @@ const cases: Case[] = [
   // --- safety ---
   {
     name: 'holds back obsolete handling when the safety limit trips, but still refreshes statuses',
-    records: [...Array.from({ length: 10 }, (_, i) => record(`r${i}`)), record('s', { status: 'terminated', timestamps: { terminated: daysAgo(30) } })],
+    records: [
+      ...Array.from({ length: 10 }, (_, i) => record(`r${i}`)),
+      record('s', { status: 'terminated', timestamps: { terminated: daysAgo(30) } }),
+    ],
     listing: [instance('nv-r0', 'exited'), instance('nv-r1', 'running'), instance('nv-r2', 'running'), instance('nv-r3', 'running')],
     expectActions: [['refresh', 'r0', 'running', 'stopped', 'status-changed']],
     expectSafetyTripped: true,
@@ -355,7 +431,10 @@ const cases: Case[] = [
     records: Array.from({ length: 10 }, (_, i) => record(`r${i}`)),
     listing: [instance('nv-r0', 'running')],
     sync: { forceSync: true },
-    expectActions: Array.from({ length: 9 }, (_, i) => ['markTerminated', `r${i + 1}`, 'running', 'terminated', 'instance-not-found'] as Case['expectActions'][number]),
+    expectActions: Array.from(
+      { length: 9 },
+      (_, i) => ['markTerminated', `r${i + 1}`, 'running', 'terminated', 'instance-not-found'] as Case['expectActions'][number],
+    ),
     expectSafetyTripped: true,
     expectCounts: { markedTerminated: 9, unchanged: 1 },
   },
@@ -364,7 +443,10 @@ const cases: Case[] = [
     records: Array.from({ length: 9 }, (_, i) => record(`r${i}`)),
     listing: [],
     policy: { removeObsoleteInstances: true },
-    expectActions: Array.from({ length: 9 }, (_, i) => ['remove', `r${i}`, 'running', null, 'instance-not-found'] as Case['expectActions'][number]),
+    expectActions: Array.from(
+      { length: 9 },
+      (_, i) => ['remove', `r${i}`, 'running', null, 'instance-not-found'] as Case['expectActions'][number],
+    ),
     expectSafetyTripped: false,
   },
   {
@@ -418,11 +500,16 @@ const cases: Case[] = [
   {
     name: 'adopts a Novita-only instance as a new record when novitaOnly is adopt',
     records: [record('a')],
-    listing: [instance('nv-a', 'running'), instance('nv-orphan', 'exited', { createdAt: daysAgo(3), lastStoppedAt: daysAgo(2), envs: [{ key: 'TOKEN', value: 'secret' }] })],
+    listing: [
+      instance('nv-a', 'running'),
+      instance('nv-orphan', 'exited', { createdAt: daysAgo(3), lastStoppedAt: daysAgo(2), envs: [{ key: 'TOKEN', value: 'secret' }] }),
+    ],
     policy: { novitaOnly: 'adopt' },
     expectActions: [['adopt', 'nv-orphan', null, 'stopped', 'novita-only']],
     expectCounts: { adopted: 1, unchanged: 1 },
-    expectRecords: { 'nv-orphan': { novitaInstanceId: 'nv-orphan', status: 'stopped', novitaStatus: 'exited', name: 'name-nv-orphan', envs: undefined } },
+    expectRecords: {
+      'nv-orphan': { novitaInstanceId: 'nv-orphan', status: 'stopped', novitaStatus: 'exited', name: 'name-nv-orphan', envs: undefined },
+    },
   },
 ];
 
@@ -433,7 +520,8 @@ describe('reconcile rules', () => {
         const store = countingStore(createMemoryStore({ records: testCase.records }));
         const novita = createScriptedNovitaClient({ instances: [...testCase.listing, ...(testCase.unlisted ?? [])] });
         novita.hideFromListing((testCase.unlisted ?? []).map((item) => item.id));
-        for (const id of testCase.getFails ?? []) novita.failGetInstance(id, new NovitaApiError('Novita answered 503', { status: 503, retryable: true }));
+        for (const id of testCase.getFails ?? [])
+          novita.failGetInstance(id, new NovitaApiError('Novita answered 503', { status: 503, retryable: true }));
         const reconciler = createReconciler({ store, novitaClient: novita, policy: testCase.policy ?? {}, clock: () => NOW });
         return { store, novita, reconciler };
       };
@@ -441,20 +529,25 @@ describe('reconcile rules', () => {
       it('plans the expected actions, and the real run applies them with the expected result', async () => {
         const { store, novita, reconciler } = setup();
         const report = await reconciler.sync(testCase.sync ?? {});
-        expect(report.actions.map((action) => [action.kind, action.recordId, action.from, action.to, action.reason])).toEqual(testCase.expectActions);
+        expect(report.actions.map((action) => [action.kind, action.recordId, action.from, action.to, action.reason])).toEqual(
+          testCase.expectActions,
+        );
         expect(report.actions.every((action) => action.outcome === 'applied')).toBe(true);
         if (testCase.expectCounts) expect(report).toMatchObject(testCase.expectCounts);
         if (testCase.expectSkipped) expect(report.skipped).toMatchObject(testCase.expectSkipped);
         expect(report.safety.tripped).toBe(testCase.expectSafetyTripped ?? false);
         if (testCase.expectGetInstanceCalls) {
-          expect(novita.calls.filter((call) => call.method === 'getInstance').map((call) => call.id)).toEqual(testCase.expectGetInstanceCalls);
+          expect(novita.calls.filter((call) => call.method === 'getInstance').map((call) => call.id)).toEqual(
+            testCase.expectGetInstanceCalls,
+          );
         }
         if (testCase.expectNovitaOnly) expect(report.novitaOnly.map((item) => item.novitaInstanceId)).toEqual(testCase.expectNovitaOnly);
         for (const [id, expected] of Object.entries(testCase.expectRecords ?? {})) {
           const stored = await store.get(id);
           if (expected === null) expect(stored, `${id} removed`).toBeNull();
           else expect(stored, `${id} stored`).toMatchObject(JSON.parse(JSON.stringify(expected)) as object);
-          for (const [field, value] of Object.entries(expected ?? {})) if (value === undefined) expect(stored?.[field], `${id}.${field} absent`).toBeUndefined();
+          for (const [field, value] of Object.entries(expected ?? {}))
+            if (value === undefined) expect(stored?.[field], `${id}.${field} absent`).toBeUndefined();
         }
         // Fields the library does not own survive every write.
         for (const original of testCase.records) {

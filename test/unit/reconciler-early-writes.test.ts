@@ -56,7 +56,9 @@ describe('early writes', () => {
       },
     };
     const started = Date.now();
-    const error = await rejection(createReconciler({ store, novitaClient: client, policy: { safetyMinRecords: 100 }, confirmConcurrency: 1 }).sync());
+    const error = await rejection(
+      createReconciler({ store, novitaClient: client, policy: { safetyMinRecords: 100 }, confirmConcurrency: 1 }).sync(),
+    );
     expect(error.code).toBe('STORE_UNAVAILABLE');
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(asked).toBeLessThan(30);
@@ -68,8 +70,16 @@ describe('early writes', () => {
   it('a dry run reports the same actions as the real run, early or late', async () => {
     const records = [record('a'), record('b'), record('gone')];
     const listing = [instance('nv-a', 'exited'), instance('nv-b', 'running')];
-    const dry = await createReconciler({ store: createMemoryStore({ records }), novitaClient: createScriptedNovitaClient({ instances: listing }), policy: { safetyMinRecords: 100 } }).sync({ dryRun: true });
-    const real = await createReconciler({ store: createMemoryStore({ records }), novitaClient: createScriptedNovitaClient({ instances: listing }), policy: { safetyMinRecords: 100 } }).sync();
+    const dry = await createReconciler({
+      store: createMemoryStore({ records }),
+      novitaClient: createScriptedNovitaClient({ instances: listing }),
+      policy: { safetyMinRecords: 100 },
+    }).sync({ dryRun: true });
+    const real = await createReconciler({
+      store: createMemoryStore({ records }),
+      novitaClient: createScriptedNovitaClient({ instances: listing }),
+      policy: { safetyMinRecords: 100 },
+    }).sync();
     expect(dry.actions.map(({ outcome: _o, ...rest }) => rest)).toEqual(real.actions.map(({ outcome: _o, ...rest }) => rest));
   });
 });

@@ -1,10 +1,6 @@
 /** What the reconciler leaves alone: conflicts, undecodable records, out-of-scope records and instances. */
 import { describe, expect, it } from 'vitest';
-import {
-  createMemoryStore,
-  createReconciler,
-  type InstanceStore,
-} from '../../src/index.js';
+import { createMemoryStore, createReconciler, type InstanceStore } from '../../src/index.js';
 import { createScriptedNovitaClient } from '../../src/testing/scripted-novita-client.js';
 import { daysAgo, expectConsistentReport, instance, record } from '../support/reconcile-fixtures.js';
 
@@ -33,7 +29,10 @@ describe('what the reconciler leaves alone', () => {
     const store = createMemoryStore({ records: [record('a')] });
     store.writeRaw('broken', '{"id": "broken", "status": 5}');
     store.writeRaw('garbage', 'not json at all');
-    const report = await createReconciler({ store, novitaClient: createScriptedNovitaClient({ instances: [instance('nv-a', 'running')] }) }).sync();
+    const report = await createReconciler({
+      store,
+      novitaClient: createScriptedNovitaClient({ instances: [instance('nv-a', 'running')] }),
+    }).sync();
     expect(report.skipped.invalid).toBe(2);
     expect(report.beforeSync).toBe(3);
     expect(await store.count()).toBe(3);
@@ -42,7 +41,12 @@ describe('what the reconciler leaves alone', () => {
 
   it('scope: records it does not own are never touched, instances it does not own never adopted or reported', async () => {
     const store = createMemoryStore({ records: [record('mine', { env: 'prod' }), record('theirs', { env: 'staging' })] });
-    const novita = createScriptedNovitaClient({ instances: [instance('nv-prod-orphan', 'running', { name: 'prod-x', createdAt: daysAgo(1) }), instance('nv-staging-orphan', 'running', { name: 'staging-y', createdAt: daysAgo(1) })] });
+    const novita = createScriptedNovitaClient({
+      instances: [
+        instance('nv-prod-orphan', 'running', { name: 'prod-x', createdAt: daysAgo(1) }),
+        instance('nv-staging-orphan', 'running', { name: 'staging-y', createdAt: daysAgo(1) }),
+      ],
+    });
     const report = await createReconciler({
       store,
       novitaClient: novita,
@@ -61,7 +65,9 @@ describe('what the reconciler leaves alone', () => {
 
   it('an adoption that meets an existing record id is a conflict and overwrites nothing', async () => {
     const store = createMemoryStore({ records: [record('nv-orphan', { novitaInstanceId: 'nv-other', owner: 'app' })] });
-    const novita = createScriptedNovitaClient({ instances: [instance('nv-orphan', 'running', { createdAt: daysAgo(1) }), instance('nv-other', 'running')] });
+    const novita = createScriptedNovitaClient({
+      instances: [instance('nv-orphan', 'running', { createdAt: daysAgo(1) }), instance('nv-other', 'running')],
+    });
     const report = await createReconciler({ store, novitaClient: novita, policy: { novitaOnly: 'adopt' } }).sync();
     expect(report.adopted).toBe(0);
     expect(report.actions).toMatchObject([{ kind: 'adopt', outcome: 'conflict' }]);

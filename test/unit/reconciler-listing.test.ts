@@ -1,12 +1,6 @@
 /** A Novita listing that is not the truth never changes a record; confirmations keep to their bound. */
 import { describe, expect, it } from 'vitest';
-import {
-  createMemoryStore,
-  createReconciler,
-  NovitaApiError,
-  type NovitaClient,
-  type ReconcilerEvent,
-} from '../../src/index.js';
+import { createMemoryStore, createReconciler, NovitaApiError, type NovitaClient, type ReconcilerEvent } from '../../src/index.js';
 import { createScriptedNovitaClient } from '../../src/testing/scripted-novita-client.js';
 import { countingStore, fleetOf, instance, rejection } from '../support/reconcile-fixtures.js';
 
@@ -69,7 +63,11 @@ describe('a Novita listing that is not the truth', () => {
 describe('confirmation with getInstance', () => {
   it('runs confirmations in parallel but never above the client bound', async () => {
     const novita = createScriptedNovitaClient({ maxConcurrency: 3, latencyMs: 15 });
-    const reconciler = createReconciler({ store: createMemoryStore({ records: fleetOf(20) }), novitaClient: novita, policy: { safetyMinRecords: 100 } });
+    const reconciler = createReconciler({
+      store: createMemoryStore({ records: fleetOf(20) }),
+      novitaClient: novita,
+      policy: { safetyMinRecords: 100 },
+    });
     const report = await reconciler.sync();
     expect(novita.calls.filter((call) => call.method === 'getInstance')).toHaveLength(20);
     expect(novita.maxInFlight).toBe(3);
@@ -78,7 +76,12 @@ describe('confirmation with getInstance', () => {
 
   it('confirmConcurrency overrides the client bound', async () => {
     const novita = createScriptedNovitaClient({ maxConcurrency: 8, latencyMs: 10 });
-    await createReconciler({ store: createMemoryStore({ records: fleetOf(12) }), novitaClient: novita, policy: { safetyMinRecords: 100 }, confirmConcurrency: 2 }).sync();
+    await createReconciler({
+      store: createMemoryStore({ records: fleetOf(12) }),
+      novitaClient: novita,
+      policy: { safetyMinRecords: 100 },
+      confirmConcurrency: 2,
+    }).sync();
     expect(novita.maxInFlight).toBe(2);
   });
 });

@@ -1,10 +1,6 @@
 /** What a run tells: log lines and events, never with credentials; a broken logger or handler never breaks a run. */
 import { describe, expect, it } from 'vitest';
-import {
-  createMemoryStore,
-  createReconciler,
-  type ReconcilerEvent,
-} from '../../src/index.js';
+import { createMemoryStore, createReconciler, type ReconcilerEvent } from '../../src/index.js';
 import { createScriptedNovitaClient } from '../../src/testing/scripted-novita-client.js';
 import { fleetOf, instance, NOW, record } from '../support/reconcile-fixtures.js';
 
@@ -13,12 +9,19 @@ describe('logging and events', () => {
   const setup = () => {
     const lines: { level: string; fields: Record<string, unknown>; message: string }[] = [];
     const logger = Object.fromEntries(
-      (['debug', 'info', 'warn', 'error'] as const).map((level) => [level, (fields: Record<string, unknown>, message: string) => lines.push({ level, fields, message })]),
+      (['debug', 'info', 'warn', 'error'] as const).map((level) => [
+        level,
+        (fields: Record<string, unknown>, message: string) => lines.push({ level, fields, message }),
+      ]),
     );
     const events: ReconcilerEvent[] = [];
     const novita = createScriptedNovitaClient({
       instances: [
-        instance('nv-a', 'exited', { envs: [{ key: 'HF_TOKEN', value: SECRET }], sshPassword: SECRET, connectComponentSSH: { password: SECRET } }),
+        instance('nv-a', 'exited', {
+          envs: [{ key: 'HF_TOKEN', value: SECRET }],
+          sshPassword: SECRET,
+          connectComponentSSH: { password: SECRET },
+        }),
         instance('nv-orphan', 'running', { envs: [{ key: 'HF_TOKEN', value: SECRET }] }),
       ],
     });
@@ -40,7 +43,15 @@ describe('logging and events', () => {
     expect(summary[0]?.fields).toMatchObject({ beforeSync: 2, updated: 1, markedTerminated: 1, novitaOnly: 1 });
     const obsolete = lines.filter((line) => line.message.startsWith('Obsolete instance'));
     expect(obsolete).toEqual([
-      expect.objectContaining({ level: 'info', fields: expect.objectContaining({ recordId: 'gone', novitaInstanceId: 'nv-gone', lastStatus: 'stopped', reason: 'instance-not-found' }) }),
+      expect.objectContaining({
+        level: 'info',
+        fields: expect.objectContaining({
+          recordId: 'gone',
+          novitaInstanceId: 'nv-gone',
+          lastStatus: 'stopped',
+          reason: 'instance-not-found',
+        }),
+      }),
     ]);
     expect(JSON.stringify(lines)).not.toContain(SECRET);
   });
@@ -48,7 +59,12 @@ describe('logging and events', () => {
   it('emits run-started, each action and run-finished, never with credentials', async () => {
     const { events, reconciler } = setup();
     const report = await reconciler.sync();
-    expect(events.map((event) => event.type).filter((type) => type !== 'progress')).toEqual(['run-started', 'action', 'action', 'run-finished']);
+    expect(events.map((event) => event.type).filter((type) => type !== 'progress')).toEqual([
+      'run-started',
+      'action',
+      'action',
+      'run-finished',
+    ]);
     expect(events.at(-1)).toMatchObject({ type: 'run-finished', report: { runId: report.runId } });
     expect(JSON.stringify(events)).not.toContain(SECRET);
     expect(JSON.stringify(report)).not.toContain(SECRET);

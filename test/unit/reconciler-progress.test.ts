@@ -23,13 +23,19 @@ describe('progress events', () => {
     expect(last('writing')).toMatchObject({ done: 1200, total: 1200 });
     // Throttled: far fewer events than units of work.
     expect(progress.length).toBeLessThan(20);
-    expect(events.findIndex((event) => event.type === 'run-finished')).toBeGreaterThan(events.lastIndexOf(last('writing') as ReconcilerEvent));
+    expect(events.findIndex((event) => event.type === 'run-finished')).toBeGreaterThan(
+      events.lastIndexOf(last('writing') as ReconcilerEvent),
+    );
   });
 
   it('emits at most one event per phase per interval, and always the last figures', () => {
     let time = 0;
     const sent: ProgressEvent[] = [];
-    const progress = createProgress('run', (event) => sent.push(event as ProgressEvent), () => time);
+    const progress = createProgress(
+      'run',
+      (event) => sent.push(event as ProgressEvent),
+      () => time,
+    );
     for (let done = 1; done <= 50; done += 1) {
       progress.update('writing', done, 50);
       time += 10;

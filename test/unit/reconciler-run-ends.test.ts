@@ -38,21 +38,32 @@ function losableLock(): SyncLock & { lose(): void } {
 
 describe('a store that never answers', () => {
   it('a read that never answers fails the run with STORE_UNAVAILABLE at the store deadline', async () => {
-    const reconciler = createReconciler({ store: storeWithHangingReads(createMemoryStore({ records: fleetOf(3) })), novitaClient: createScriptedNovitaClient(), storeTimeoutMs: 150 });
+    const reconciler = createReconciler({
+      store: storeWithHangingReads(createMemoryStore({ records: fleetOf(3) })),
+      novitaClient: createScriptedNovitaClient(),
+      storeTimeoutMs: 150,
+    });
     const error = await rejection(reconciler.sync());
     expect(error.code).toBe('STORE_UNAVAILABLE');
     expect(error.message).toMatch(/no answer within 150 ms/);
   });
 
   it("the caller's signal settles a run stuck on a read", async () => {
-    const reconciler = createReconciler({ store: storeWithHangingReads(createMemoryStore({ records: fleetOf(3) })), novitaClient: createScriptedNovitaClient() });
+    const reconciler = createReconciler({
+      store: storeWithHangingReads(createMemoryStore({ records: fleetOf(3) })),
+      novitaClient: createScriptedNovitaClient(),
+    });
     const error = await rejection(reconciler.sync({ signal: AbortSignal.timeout(100) }));
     expect(error.code).toBe('ABORTED');
   });
 
   it('a lost lease settles a run stuck on a read, with LOCK_LOST', async () => {
     const lock = losableLock();
-    const reconciler = createReconciler({ store: storeWithHangingReads(createMemoryStore({ records: fleetOf(3) })), novitaClient: createScriptedNovitaClient(), lock });
+    const reconciler = createReconciler({
+      store: storeWithHangingReads(createMemoryStore({ records: fleetOf(3) })),
+      novitaClient: createScriptedNovitaClient(),
+      lock,
+    });
     const run = reconciler.sync();
     setTimeout(() => lock.lose(), 50);
     expect((await rejection(run)).code).toBe('LOCK_LOST');
@@ -61,7 +72,13 @@ describe('a store that never answers', () => {
   it('a write batch whose answer never comes is reported unknown, not applied and not not-applied', async () => {
     const inner = createMemoryStore({ records: fleetOf(25) });
     const store = interceptWrites(inner, async (writes, options, call, next) => (call === 2 ? never() : next(writes, options)));
-    const reconciler = createReconciler({ store, novitaClient: createScriptedNovitaClient(), policy: { safetyMinRecords: 1000 }, writeBatchSize: 10, storeTimeoutMs: 200 });
+    const reconciler = createReconciler({
+      store,
+      novitaClient: createScriptedNovitaClient(),
+      policy: { safetyMinRecords: 1000 },
+      writeBatchSize: 10,
+      storeTimeoutMs: 200,
+    });
     const error = await rejection(reconciler.sync());
     expect(error.code).toBe('STORE_UNAVAILABLE');
     expect(error.message).toMatch(/outcome of 10 writes is unknown/);
@@ -69,7 +86,11 @@ describe('a store that never answers', () => {
     expect(report.markedTerminated).toBe(10);
     expect(report.unknown).toBe(10);
     expect(report.notApplied).toBe(5);
-    expect(report.actions.map((action) => action.outcome)).toEqual([...Array(10).fill('applied'), ...Array(10).fill('unknown'), ...Array(5).fill('not-applied')]);
+    expect(report.actions.map((action) => action.outcome)).toEqual([
+      ...Array(10).fill('applied'),
+      ...Array(10).fill('unknown'),
+      ...Array(5).fill('not-applied'),
+    ]);
     expectConsistentReport(report);
   });
 
@@ -83,7 +104,12 @@ describe('a store that never answers', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
       return results;
     });
-    const reconciler = createReconciler({ store, novitaClient: createScriptedNovitaClient(), policy: { safetyMinRecords: 1000 }, writeBatchSize: 10 });
+    const reconciler = createReconciler({
+      store,
+      novitaClient: createScriptedNovitaClient(),
+      policy: { safetyMinRecords: 1000 },
+      writeBatchSize: 10,
+    });
     const error = await rejection(reconciler.sync({ signal: controller.signal }));
     expect(error.code).toBe('ABORTED');
     expect(error.report).toMatchObject({ markedTerminated: 10, unknown: 0, notApplied: 10 });
@@ -93,7 +119,12 @@ describe('a store that never answers', () => {
     let released = 0;
     let arrive: (lease: LockLease) => void = () => undefined;
     const lock: SyncLock = { acquire: () => new Promise<LockLease>((resolve) => (arrive = resolve)) };
-    const reconciler = createReconciler({ store: createMemoryStore(), novitaClient: createScriptedNovitaClient(), lock, storeTimeoutMs: 100 });
+    const reconciler = createReconciler({
+      store: createMemoryStore(),
+      novitaClient: createScriptedNovitaClient(),
+      lock,
+      storeTimeoutMs: 100,
+    });
     expect((await rejection(reconciler.sync())).code).toBe('STORE_UNAVAILABLE');
     arrive({ token: 'late', lost: new AbortController().signal, release: async () => void (released += 1) });
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -102,12 +133,21 @@ describe('a store that never answers', () => {
 
   it('a release that never answers does not keep a finished run pending', async () => {
     const lock: SyncLock = { acquire: async () => ({ token: 't', lost: new AbortController().signal, release: () => never() }) };
-    const reconciler = createReconciler({ store: createMemoryStore({ records: [record('a')] }), novitaClient: createScriptedNovitaClient({ instances: [instance('nv-a', 'running')] }), lock, storeTimeoutMs: 100 });
+    const reconciler = createReconciler({
+      store: createMemoryStore({ records: [record('a')] }),
+      novitaClient: createScriptedNovitaClient({ instances: [instance('nv-a', 'running')] }),
+      lock,
+      storeTimeoutMs: 100,
+    });
     await expect(reconciler.sync()).resolves.toMatchObject({ unchanged: 1 });
   });
 
   it('stop() settles while a scheduled run is stuck on the store, once the deadline passes', async () => {
-    const reconciler = createReconciler({ store: storeWithHangingReads(createMemoryStore({ records: fleetOf(1) })), novitaClient: createScriptedNovitaClient(), storeTimeoutMs: 150 });
+    const reconciler = createReconciler({
+      store: storeWithHangingReads(createMemoryStore({ records: fleetOf(1) })),
+      novitaClient: createScriptedNovitaClient(),
+      storeTimeoutMs: 150,
+    });
     reconciler.start({ runImmediately: true });
     await new Promise((resolve) => setTimeout(resolve, 20));
     const started = Date.now();
@@ -139,7 +179,14 @@ describe('confirmations are bounded', () => {
     };
     const events: ReconcilerEvent[] = [];
     const store = vanished(40);
-    const report = await createReconciler({ store, novitaClient: client, policy: { safetyMinRecords: 1000 }, confirmConcurrency: 1, confirmFailureLimit: 5, onEvent: (event) => events.push(event) }).sync();
+    const report = await createReconciler({
+      store,
+      novitaClient: client,
+      policy: { safetyMinRecords: 1000 },
+      confirmConcurrency: 1,
+      confirmFailureLimit: 5,
+      onEvent: (event) => events.push(event),
+    }).sync();
     expect(calls).toHaveLength(5);
     expect(report.unverified).toBe(40);
     expect(report.markedTerminated + report.removed).toBe(0);
@@ -158,7 +205,13 @@ describe('confirmations are bounded', () => {
         throw new Error('flaky');
       },
     };
-    const report = await createReconciler({ store: vanished(20), novitaClient: client, policy: { safetyMinRecords: 1000 }, confirmConcurrency: 1, confirmFailureLimit: 2 }).sync();
+    const report = await createReconciler({
+      store: vanished(20),
+      novitaClient: client,
+      policy: { safetyMinRecords: 1000 },
+      confirmConcurrency: 1,
+      confirmFailureLimit: 2,
+    }).sync();
     expect(report.confirmations).toMatchObject({ requested: 20, gone: 10, failed: 10, notAttempted: 0, stoppedBy: null });
     expect(report.markedTerminated).toBe(10);
     expect(report.unverified).toBe(10);
@@ -167,7 +220,12 @@ describe('confirmations are bounded', () => {
   it('an overall budget abandons confirmations that hang and leaves the rest unverified; the run resolves', async () => {
     const client: NovitaClient = { listInstances: async () => ({ instances: [], total: 0 }), getInstance: () => never() };
     const started = Date.now();
-    const report = await createReconciler({ store: vanished(150), novitaClient: client, policy: { safetyMinRecords: 1000 }, confirmBudgetMs: 300 }).sync();
+    const report = await createReconciler({
+      store: vanished(150),
+      novitaClient: client,
+      policy: { safetyMinRecords: 1000 },
+      confirmBudgetMs: 300,
+    }).sync();
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(report.unverified).toBe(150);
     expect(report.confirmations).toMatchObject({ requested: 150, stoppedBy: 'budget', notAttempted: 150, failed: 0 });
@@ -188,9 +246,15 @@ describe('a write batch that fails midway', () => {
       const settled = await next(writes.slice(0, 4), options);
       throw Object.assign(new Error('WRONGTYPE in chunk 2'), { writeResults: settled, writesInDoubt: 3 });
     });
-    const error = await rejection(createReconciler({ store, novitaClient: createScriptedNovitaClient(), policy: { safetyMinRecords: 1000 } }).sync());
+    const error = await rejection(
+      createReconciler({ store, novitaClient: createScriptedNovitaClient(), policy: { safetyMinRecords: 1000 } }).sync(),
+    );
     expect(error.code).toBe('STORE_UNAVAILABLE');
-    expect(error.report?.actions.map((action) => action.outcome)).toEqual([...Array(4).fill('applied'), ...Array(3).fill('unknown'), ...Array(3).fill('not-applied')]);
+    expect(error.report?.actions.map((action) => action.outcome)).toEqual([
+      ...Array(4).fill('applied'),
+      ...Array(3).fill('unknown'),
+      ...Array(3).fill('not-applied'),
+    ]);
     expect(error.report).toMatchObject({ markedTerminated: 4, unknown: 3, notApplied: 3 });
     expectConsistentReport(error.report!);
   });

@@ -61,7 +61,12 @@ describe('runs', () => {
       if (call === 1) controller.abort();
       return results;
     });
-    const reconciler = createReconciler({ store, novitaClient: createScriptedNovitaClient(), policy: { safetyMinRecords: 1000 }, writeBatchSize: 10 });
+    const reconciler = createReconciler({
+      store,
+      novitaClient: createScriptedNovitaClient(),
+      policy: { safetyMinRecords: 1000 },
+      writeBatchSize: 10,
+    });
     const error = await rejection(reconciler.sync({ signal: controller.signal }));
     expect(error.code).toBe('ABORTED');
     expect(batches).toBe(1);

@@ -63,7 +63,10 @@ describe('replicas sharing a lock share one schedule', () => {
     expect(runs).toBeGreaterThanOrEqual(9);
     expect(runs).toBeLessThanOrEqual(12);
     expect(skipped).toBeGreaterThan(15);
-    expect(events.find((event) => event.type === 'run-skipped')).toMatchObject({ reason: 'recent-run-elsewhere', lastCompletedRun: expect.any(String) });
+    expect(events.find((event) => event.type === 'run-skipped')).toMatchObject({
+      reason: 'recent-run-elsewhere',
+      lastCompletedRun: expect.any(String),
+    });
   });
 
   it('only a real, resolved run records the time: a dry run records nothing', async () => {

@@ -3,11 +3,12 @@
  * signal rejects only its own promise; the shared run stops only when every sharer has aborted.
  */
 import { describe, expect, it } from 'vitest';
-import { createMemoryStore, createReconciler, } from '../../src/index.js';
+import { createMemoryStore, createReconciler } from '../../src/index.js';
 import { createScriptedNovitaClient } from '../../src/testing/scripted-novita-client.js';
 import { fleetOf, instance, interceptWrites, rejection } from '../support/reconcile-fixtures.js';
 
-const listings = (novita: ReturnType<typeof createScriptedNovitaClient>) => novita.calls.filter((call) => call.method === 'listInstances').length;
+const listings = (novita: ReturnType<typeof createScriptedNovitaClient>) =>
+  novita.calls.filter((call) => call.method === 'listInstances').length;
 
 describe('single flight', () => {
   it('50 concurrent syncs with equal options run one listing and share one report', async () => {
@@ -56,7 +57,12 @@ describe('single flight', () => {
       if (call === 2) b.abort();
       return results;
     });
-    const reconciler = createReconciler({ store, novitaClient: createScriptedNovitaClient(), policy: { safetyMinRecords: 1000 }, writeBatchSize: 5 });
+    const reconciler = createReconciler({
+      store,
+      novitaClient: createScriptedNovitaClient(),
+      policy: { safetyMinRecords: 1000 },
+      writeBatchSize: 5,
+    });
     const first = rejection(reconciler.sync({ signal: a.signal }));
     const second = rejection(reconciler.sync({ signal: b.signal }));
     const [errorA, errorB] = await Promise.all([first, second]);

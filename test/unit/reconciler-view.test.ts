@@ -1,9 +1,6 @@
 /** The merged view of records and instances (`listInstances`). */
 import { describe, expect, it } from 'vitest';
-import {
-  createMemoryStore,
-  createReconciler,
-} from '../../src/index.js';
+import { createMemoryStore, createReconciler } from '../../src/index.js';
 import { createScriptedNovitaClient } from '../../src/testing/scripted-novita-client.js';
 import { instance, record } from '../support/reconcile-fixtures.js';
 
@@ -43,6 +40,10 @@ describe('listInstances', () => {
 describe('listInstances options', () => {
   it('rejects a misspelt option with a ConfigError naming it and the option meant', async () => {
     const reconciler = createReconciler({ store: createMemoryStore(), novitaClient: createScriptedNovitaClient() });
-    await expect(reconciler.listInstances({ includeNovitaOnyl: false } as never)).rejects.toMatchObject({ code: 'CONFIG_INVALID', field: 'includeNovitaOnyl', suggestion: 'includeNovitaOnly' });
+    await expect(reconciler.listInstances({ includeNovitaOnyl: false } as never)).rejects.toMatchObject({
+      code: 'CONFIG_INVALID',
+      field: 'includeNovitaOnyl',
+      suggestion: 'includeNovitaOnly',
+    });
   });
 });

@@ -33,10 +33,20 @@ function mockHarness(options: Omit<RedisStoreOptions, 'redis' | 'prefix'> = {}) 
 }
 
 defineStoreContract({ describe, it }, { name: 'Redis store on ioredis-mock', create: () => mockHarness() });
-defineStoreContract({ describe, it }, { name: 'Redis store on ioredis-mock (write chunks of 3, audit on)', create: () => mockHarness({ writeChunkSize: 3, audit: true }) });
+defineStoreContract(
+  { describe, it },
+  { name: 'Redis store on ioredis-mock (write chunks of 3, audit on)', create: () => mockHarness({ writeChunkSize: 3, audit: true }) },
+);
 
 function record(id: string, extra: Partial<InstanceRecord> = {}): InstanceRecord {
-  return { id, novitaInstanceId: `nv-${id}`, status: 'running', novitaStatus: 'running', timestamps: { created: '2026-01-01T00:00:00.000Z' }, ...extra };
+  return {
+    id,
+    novitaInstanceId: `nv-${id}`,
+    status: 'running',
+    novitaStatus: 'running',
+    timestamps: { created: '2026-01-01T00:00:00.000Z' },
+    ...extra,
+  };
 }
 
 async function versionOf(store: RedisStore, id: string): Promise<string> {
@@ -58,20 +68,42 @@ describe('Redis store on ioredis-mock', () => {
     const stored = record('r1', { labels: { team: 'Zürich 漢字 🙂'.repeat(20) } } as Partial<InstanceRecord>);
     await store.put(stored);
     const text = await redis.get(store.keys.record('r1'));
-    expect(await versionOf(store, 'r1')).toBe(createHash('sha1').update(text ?? '', 'utf8').digest('hex'));
+    expect(await versionOf(store, 'r1')).toBe(
+      createHash('sha1')
+        .update(text ?? '', 'utf8')
+        .digest('hex'),
+    );
   });
 
   it('the audit trail records a mark-terminated once: re-writing a record already terminated adds no entry', async () => {
     const { store } = mockHarness({ audit: true });
     await store.put(record('r1'));
-    const [first] = await store.writeBatch([{ op: 'put', id: 'r1', record: record('r1', { status: 'terminated' }), expectedVersion: await versionOf(store, 'r1'), reason: 'gone' }], { runId: 'run-1' });
+    const [first] = await store.writeBatch(
+      [
+        {
+          op: 'put',
+          id: 'r1',
+          record: record('r1', { status: 'terminated' }),
+          expectedVersion: await versionOf(store, 'r1'),
+          reason: 'gone',
+        },
+      ],
+      { runId: 'run-1' },
+    );
     expect(first?.outcome).toBe('ok');
     const [second] = await store.writeBatch([
-      { op: 'put', id: 'r1', record: record('r1', { status: 'terminated', terminationReason: 'gone at Novita' } as Partial<InstanceRecord>), expectedVersion: await versionOf(store, 'r1') },
+      {
+        op: 'put',
+        id: 'r1',
+        record: record('r1', { status: 'terminated', terminationReason: 'gone at Novita' } as Partial<InstanceRecord>),
+        expectedVersion: await versionOf(store, 'r1'),
+      },
     ]);
     expect(second?.outcome).toBe('ok');
     const trail = await store.readAuditTrail();
-    expect(trail.map((entry) => [entry.kind, entry.recordId, entry.runId, entry.reason])).toEqual([['mark-terminated', 'r1', 'run-1', 'gone']]);
+    expect(trail.map((entry) => [entry.kind, entry.recordId, entry.runId, entry.reason])).toEqual([
+      ['mark-terminated', 'r1', 'run-1', 'gone'],
+    ]);
   });
 
   it('a lock on the mock takes, renews and releases its key, and keeps the time of the last completed run', async () => {
@@ -95,7 +127,12 @@ describe('Redis store on ioredis-mock', () => {
     await store.put({ id: 'stopped', novitaInstanceId: 'nv-stopped', status: 'running', novitaStatus: 'running', timestamps: { created } });
     await store.put({ id: 'vanished', novitaInstanceId: 'nv-vanished', status: 'running', timestamps: { created, started: created } });
     await store.put({ id: 'never', novitaInstanceId: 'nv-never', status: 'starting', timestamps: { created } });
-    const novitaClient = createScriptedNovitaClient({ instances: [{ id: 'nv-kept', status: 'running' }, { id: 'nv-stopped', status: 'exited' }] });
+    const novitaClient = createScriptedNovitaClient({
+      instances: [
+        { id: 'nv-kept', status: 'running' },
+        { id: 'nv-stopped', status: 'exited' },
+      ],
+    });
     const reconciler = createReconciler({ store, novitaClient, lock: createRedisLock({ store, ttlMs: 5_000 }) });
     const report = await reconciler.sync();
     expect(report).toMatchObject({ updated: 1, markedTerminated: 1, removed: 1, unchanged: 1 });
@@ -118,7 +155,9 @@ describe('Redis store on ioredis-mock', () => {
   });
 
   it('a scripts value that is not one of the three is refused when the store is created', () => {
-    expect(() => createRedisStore({ redis, prefix: 'x', scripts: 'lua51' as never })).toThrow(/scripts: must be one of "auto", "standard", "portable"/);
+    expect(() => createRedisStore({ redis, prefix: 'x', scripts: 'lua51' as never })).toThrow(
+      /scripts: must be one of "auto", "standard", "portable"/,
+    );
   });
 
   it('a real ioredis client is not taken for the mock', async () => {

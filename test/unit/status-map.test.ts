@@ -21,7 +21,20 @@ const ROWS: [string, string, string[]][] = [
   ['exited', 'stopped', ['stopped', 'exited']],
   ['migrating', 'migrating', ['migrating']],
 ];
-const LOCAL_STATUSES = ['creating', 'created', 'starting', 'health_checking', 'running', 'ready', 'stopping', 'stopped', 'exited', 'migrating', 'failed', 'terminated'];
+const LOCAL_STATUSES = [
+  'creating',
+  'created',
+  'starting',
+  'health_checking',
+  'running',
+  'ready',
+  'stopping',
+  'stopped',
+  'exited',
+  'migrating',
+  'failed',
+  'terminated',
+];
 
 const planOne = (local: InstanceRecord, novitaStatus: string, statusMap = {}) =>
   planSync({
@@ -71,8 +84,13 @@ describe('status map', () => {
   });
 
   it('policy.statusMap overrides a row, with or without refinements', () => {
-    expect(planOne(record('a', { status: 'creating', novitaStatus: 'pulling' }), 'pulling', { pulling: 'pulling-image' }).decisions[0]?.action?.to).toBe('pulling-image');
-    const kept = planOne(record('a', { status: 'paused', novitaStatus: 'running' }), 'exited', { exited: { status: 'stopped', keep: ['stopped', 'paused'] } });
+    expect(
+      planOne(record('a', { status: 'creating', novitaStatus: 'pulling' }), 'pulling', { pulling: 'pulling-image' }).decisions[0]?.action
+        ?.to,
+    ).toBe('pulling-image');
+    const kept = planOne(record('a', { status: 'paused', novitaStatus: 'running' }), 'exited', {
+      exited: { status: 'stopped', keep: ['stopped', 'paused'] },
+    });
     expect(kept.decisions[0]?.action?.to).toBe('paused');
     expect(kept.decisions[0]?.action?.write).toMatchObject({ record: { status: 'paused', novitaStatus: 'exited' } });
   });

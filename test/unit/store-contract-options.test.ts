@@ -72,7 +72,7 @@ describe('defineStoreContract: create() and cleanup()', () => {
 });
 
 describe('defineStoreContract: timeoutMs', () => {
-  it('reaches each it as its third argument, with a second to spare for the suite\'s own deadline; without it, it gets none', () => {
+  it("reaches each it as its third argument, with a second to spare for the suite's own deadline; without it, it gets none", () => {
     const timed = recordingRunner();
     defineStoreContract(timed.api, { name: 'timed', create: memoryHarness, timeoutMs: 30_000 });
     expect(new Set(timed.tests.map((test) => JSON.stringify(test.rest)))).toEqual(new Set(['[31000]']));
@@ -86,19 +86,31 @@ describe('defineStoreContract: timeoutMs', () => {
     const { api, tests } = recordingRunner();
     defineStoreContract(api, { name: 'hanging create', create: () => new Promise<StoreContractHarness>(() => undefined), timeoutMs: 30 });
     const [first] = tests;
-    expect(await settle(first as RecordedTest)).toMatchObject({ message: expect.stringMatching(/^store contract: ".+" did not finish within 30 ms: create\(\) was still running \(raise timeoutMs for a slow backend\)$/) });
+    expect(await settle(first as RecordedTest)).toMatchObject({
+      message: expect.stringMatching(
+        /^store contract: ".+" did not finish within 30 ms: create\(\) was still running \(raise timeoutMs for a slow backend\)$/,
+      ),
+    });
   });
 
   it('a cleanup() that never resolves is named too', async () => {
     const { api, tests } = recordingRunner();
-    defineStoreContract(api, { name: 'hanging cleanup', create: () => ({ ...memoryHarness(), cleanup: () => new Promise<void>(() => undefined) }), timeoutMs: 200 });
+    defineStoreContract(api, {
+      name: 'hanging cleanup',
+      create: () => ({ ...memoryHarness(), cleanup: () => new Promise<void>(() => undefined) }),
+      timeoutMs: 200,
+    });
     expect(await settle(tests[1] as RecordedTest)).toMatchObject({ message: expect.stringContaining('cleanup() was still running') });
   });
 
   it('refuses a misspelt option, a timeout below 1 ms and a missing create, naming the option', () => {
     const { api } = recordingRunner();
-    expect(() => defineStoreContract(api, { name: 'x', create: memoryHarness, timeout: 5 } as unknown as StoreContractOptions)).toThrow(/timeout: is not an option of defineStoreContract; did you mean "timeoutMs"\?/);
-    expect(() => defineStoreContract(api, { name: 'x', create: memoryHarness, timeoutMs: 0 })).toThrow(/timeoutMs: must be a whole number of 1 or more/);
+    expect(() => defineStoreContract(api, { name: 'x', create: memoryHarness, timeout: 5 } as unknown as StoreContractOptions)).toThrow(
+      /timeout: is not an option of defineStoreContract; did you mean "timeoutMs"\?/,
+    );
+    expect(() => defineStoreContract(api, { name: 'x', create: memoryHarness, timeoutMs: 0 })).toThrow(
+      /timeoutMs: must be a whole number of 1 or more/,
+    );
     expect(() => defineStoreContract(api, { name: 'x' } as StoreContractOptions)).toThrow(/create: is required/);
   });
 });

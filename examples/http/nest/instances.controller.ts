@@ -5,7 +5,18 @@
  * `@Get`: the adapter answers any other method with 405 and `Allow`, not Nest's 404.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { All, Controller, Inject, Injectable, Req, Res, UnauthorizedException, UseGuards, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  All,
+  Controller,
+  Inject,
+  Injectable,
+  Req,
+  Res,
+  UnauthorizedException,
+  UseGuards,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import { createListHandler, createSyncHandler, toNodeHandler, type NodeHandler, type Reconciler } from 'novita-reconciler';
 import { isAdminAuthorization, type AdminToken } from '../admin-token.js';
 import { RECONCILER } from './reconciler.module.js';

@@ -24,7 +24,11 @@ export class AppModule {
       providers: [
         AdminGuard,
         // Made up for the demo only; the Redis wiring refuses to start without ADMIN_TOKEN.
-        { provide: ADMIN_TOKEN, useFactory: (built: ExampleReconciler) => resolveAdminToken(env, { generateIfUnset: built.mode === 'demo' }), inject: [EXAMPLE_RECONCILER] },
+        {
+          provide: ADMIN_TOKEN,
+          useFactory: (built: ExampleReconciler) => resolveAdminToken(env, { generateIfUnset: built.mode === 'demo' }),
+          inject: [EXAMPLE_RECONCILER],
+        },
       ],
     };
   }

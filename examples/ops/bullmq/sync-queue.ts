@@ -19,7 +19,18 @@ export interface SyncJobData {
 
 /** What a sync job resolves (kept by BullMQ with the job, shown in Bull Board and the like). */
 export type SyncJobResult =
-  | { account: string; outcome: 'finished'; runId: string; dryRun: boolean; updated: number; markedTerminated: number; removed: number; conflicts: number; unverified: number; safetyTripped: boolean }
+  | {
+      account: string;
+      outcome: 'finished';
+      runId: string;
+      dryRun: boolean;
+      updated: number;
+      markedTerminated: number;
+      removed: number;
+      conflicts: number;
+      unverified: number;
+      safetyTripped: boolean;
+    }
   | { account: string; outcome: 'skipped'; reason: 'sync-in-progress' };
 
 /** Options of {@link createSyncWorker}. */
@@ -33,7 +44,10 @@ export interface SyncWorkerOptions {
 }
 
 /** Starts a worker that runs each sync job with its account's reconciler. */
-export function createSyncWorker(reconcilers: ReadonlyMap<string, Reconciler>, options: SyncWorkerOptions): Worker<SyncJobData, SyncJobResult> {
+export function createSyncWorker(
+  reconcilers: ReadonlyMap<string, Reconciler>,
+  options: SyncWorkerOptions,
+): Worker<SyncJobData, SyncJobResult> {
   return new Worker<SyncJobData, SyncJobResult>(
     SYNC_QUEUE,
     async (job, _token, signal) => {
@@ -45,7 +59,18 @@ export function createSyncWorker(reconcilers: ReadonlyMap<string, Reconciler>, o
         // The signal aborts the run when the job is cancelled or the worker is closed with force.
         const report = await reconciler.sync({ dryRun, ...(signal ? { signal } : {}) });
         const { runId, updated, markedTerminated, removed, conflicts, unverified } = report;
-        return { account, outcome: 'finished', runId, dryRun, updated, markedTerminated, removed, conflicts, unverified, safetyTripped: report.safety.tripped };
+        return {
+          account,
+          outcome: 'finished',
+          runId,
+          dryRun,
+          updated,
+          markedTerminated,
+          removed,
+          conflicts,
+          unverified,
+          safetyTripped: report.safety.tripped,
+        };
       } catch (error) {
         // Someone else is running this account's sync right now: that run covers this turn.
         if (isReconcilerError(error, 'SYNC_IN_PROGRESS')) return { account, outcome: 'skipped', reason: 'sync-in-progress' };
@@ -63,12 +88,16 @@ export function createSyncWorker(reconcilers: ReadonlyMap<string, Reconciler>, o
  */
 export async function scheduleAccountSyncs(queue: Queue<SyncJobData>, accounts: readonly string[], everyMs: number): Promise<void> {
   for (const account of accounts) {
-    await queue.upsertJobScheduler(schedulerId(account), { every: everyMs }, {
-      name: 'sync',
-      data: { account },
-      // A failed run is not retried at once: the next turn is the retry (and a bad key stays bad).
-      opts: { attempts: 1, removeOnComplete: 100, removeOnFail: 500 },
-    });
+    await queue.upsertJobScheduler(
+      schedulerId(account),
+      { every: everyMs },
+      {
+        name: 'sync',
+        data: { account },
+        // A failed run is not retried at once: the next turn is the retry (and a bad key stays bad).
+        opts: { attempts: 1, removeOnComplete: 100, removeOnFail: 500 },
+      },
+    );
   }
   const wanted = new Set(accounts.map(schedulerId));
   for (const scheduler of await queue.getJobSchedulers()) {

@@ -74,7 +74,9 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
       return await run();
     } catch (error) {
       if (isReconcilerError(error)) throw error;
-      throw new StoreUnavailableError(`Postgres ${what} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new StoreUnavailableError(`Postgres ${what} failed: ${error instanceof Error ? error.message : String(error)}`, {
+        cause: error,
+      });
     }
   };
 
@@ -87,7 +89,8 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     }
     const decoded = decodeRecord(value);
     if (!decoded.ok) return { id: row.id, version: row.version, invalid: `${decoded.field || '(root)'}: ${decoded.message}` };
-    if (decoded.record.id !== row.id) return { id: row.id, version: row.version, invalid: `id: ${JSON.stringify(decoded.record.id)} does not match its row id` };
+    if (decoded.record.id !== row.id)
+      return { id: row.id, version: row.version, invalid: `id: ${JSON.stringify(decoded.record.id)} does not match its row id` };
     return { id: row.id, record: decoded.record, version: row.version };
   };
 
@@ -97,7 +100,9 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     let after = '';
     for (;;) {
       readOptions.signal?.throwIfAborted();
-      const rows = await call('read', () => client.query<Row>(`SELECT id, body, version::text AS version FROM ${table} WHERE id > $1 ORDER BY id LIMIT $2`, [after, size]));
+      const rows = await call('read', () =>
+        client.query<Row>(`SELECT id, body, version::text AS version FROM ${table} WHERE id > $1 ORDER BY id LIMIT $2`, [after, size]),
+      );
       if (rows.length === 0) return;
       yield rows.map(decode);
       after = (rows[rows.length - 1] as Row).id;
@@ -123,17 +128,21 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     } catch (error) {
       // The store contract: a rejection means nothing was applied, unless the error says otherwise.
       // A lost COMMIT answer is the one case where every write of the batch is in doubt.
-      if ((error as { cause?: unknown }).cause instanceof CommitInDoubtError) throw Object.assign(error as Error, { writeResults: [], writesInDoubt: prepared.length });
+      if ((error as { cause?: unknown }).cause instanceof CommitInDoubtError)
+        throw Object.assign(error as Error, { writeResults: [], writesInDoubt: prepared.length });
       throw error;
     }
   }
 
   function prepare(write: ConditionalWrite, index: number): ConditionalWrite & { body: string } {
     const field = `writes[${index}]`;
-    if (write?.op !== 'put' && write?.op !== 'delete') throw new ConfigError(`${field}.op`, 'must be "put" or "delete"', { received: (write as { op?: unknown } | null)?.op });
-    if (typeof write.id !== 'string' || write.id === '') throw new ConfigError(`${field}.id`, 'must be a non-empty string', { received: write.id });
+    if (write?.op !== 'put' && write?.op !== 'delete')
+      throw new ConfigError(`${field}.op`, 'must be "put" or "delete"', { received: (write as { op?: unknown } | null)?.op });
+    if (typeof write.id !== 'string' || write.id === '')
+      throw new ConfigError(`${field}.id`, 'must be a non-empty string', { received: write.id });
     if (write.op === 'delete') {
-      if (typeof write.expectedVersion !== 'string' || write.expectedVersion === '') throw new ConfigError(`${field}.expectedVersion`, 'must be the version read', { received: write.expectedVersion });
+      if (typeof write.expectedVersion !== 'string' || write.expectedVersion === '')
+        throw new ConfigError(`${field}.expectedVersion`, 'must be the version read', { received: write.expectedVersion });
       return { ...write, body: '' };
     }
     if (write.expectedVersion !== null && (typeof write.expectedVersion !== 'string' || write.expectedVersion === '')) {
@@ -148,7 +157,10 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
     const { id } = write;
     if (write.op === 'put' && write.expectedVersion === null) {
       // Waits for a concurrent insert of the same id to commit, then does nothing: a conflict.
-      const [created] = await tx.query<{ version: string }>(`INSERT INTO ${table} (id, body) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING version::text AS version`, [id, write.body]);
+      const [created] = await tx.query<{ version: string }>(
+        `INSERT INTO ${table} (id, body) VALUES ($1, $2) ON CONFLICT (id) DO NOTHING RETURNING version::text AS version`,
+        [id, write.body],
+      );
       return created ? { id, outcome: 'ok', version: created.version } : { id, outcome: 'conflict' };
     }
     // `version::text = $2` compares the opaque string as read; the row is found by its primary key.
@@ -182,7 +194,12 @@ export function createPostgresStore(options: PostgresStoreOptions): PostgresStor
 
   async function put(record: InstanceRecord): Promise<void> {
     const valid = assertRecord(record);
-    await call('put', () => client.query(`INSERT INTO ${table} (id, body) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body`, [valid.id, JSON.stringify(valid)]));
+    await call('put', () =>
+      client.query(`INSERT INTO ${table} (id, body) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET body = EXCLUDED.body`, [
+        valid.id,
+        JSON.stringify(valid),
+      ]),
+    );
   }
 
   async function remove(id: string): Promise<boolean> {

@@ -19,7 +19,11 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]{0,40}$/;
 /** Checks a table name (lowercase letters, digits, `_`; the store quotes nothing it did not check). */
 export function checkTableName(table: string): string {
   if (typeof table !== 'string' || !IDENTIFIER.test(table)) {
-    throw new ConfigError('table', 'must be a lowercase SQL identifier (a-z, 0-9 and _, at most 41 characters, not starting with a digit)', { received: table });
+    throw new ConfigError(
+      'table',
+      'must be a lowercase SQL identifier (a-z, 0-9 and _, at most 41 characters, not starting with a digit)',
+      { received: table },
+    );
   }
   return table;
 }

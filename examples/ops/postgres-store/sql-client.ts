@@ -25,7 +25,10 @@ export interface SqlClient extends SqlQueryable {
  */
 export class CommitInDoubtError extends Error {
   constructor(options: { cause: unknown }) {
-    super(`COMMIT failed, so the transaction may or may not have been committed: ${options.cause instanceof Error ? options.cause.message : String(options.cause)}`, options);
+    super(
+      `COMMIT failed, so the transaction may or may not have been committed: ${options.cause instanceof Error ? options.cause.message : String(options.cause)}`,
+      options,
+    );
     this.name = 'CommitInDoubtError';
   }
 }
@@ -46,7 +49,9 @@ export function pgClient(pool: Pool): SqlClient {
       connection.on('error', onError);
       try {
         await connection.query('BEGIN');
-        const result = await work({ query: async <Row>(text: string, params: readonly unknown[] = []) => (await connection.query(text, [...params])).rows as Row[] });
+        const result = await work({
+          query: async <Row>(text: string, params: readonly unknown[] = []) => (await connection.query(text, [...params])).rows as Row[],
+        });
         try {
           await connection.query('COMMIT');
         } catch (error) {
@@ -83,6 +88,9 @@ export function pgliteClient(db: Pick<PGlite, 'query' | 'transaction'>): SqlClie
     async query<Row>(text: string, params: readonly unknown[] = []) {
       return (await db.query<Row>(text, [...params])).rows;
     },
-    transaction: (work) => db.transaction((tx) => work({ query: async <Row>(text: string, params: readonly unknown[] = []) => (await tx.query<Row>(text, [...params])).rows })),
+    transaction: (work) =>
+      db.transaction((tx) =>
+        work({ query: async <Row>(text: string, params: readonly unknown[] = []) => (await tx.query<Row>(text, [...params])).rows }),
+      ),
   };
 }

@@ -6,10 +6,7 @@ import type { SyncPolicy } from '../policy.js';
 import type { NovitaOnlyInstance, SafetyReport, SkippedCounts, SyncAction } from '../../report.js';
 
 /** What Novita said when asked about one instance absent from the listing. */
-export type Confirmation =
-  | { kind: 'found'; instance: NovitaInstance }
-  | { kind: 'not-found' }
-  | { kind: 'error'; message: string };
+export type Confirmation = { kind: 'found'; instance: NovitaInstance } | { kind: 'not-found' } | { kind: 'error'; message: string };
 
 /** Limits a reconciler to the records and instances it owns. */
 export interface SyncScope {

@@ -43,7 +43,11 @@ export interface SafetyCounts {
  * candidates exceed `maxObsoleteFraction` of the records that should be alive, and those number at
  * least `safetyMinRecords`.
  */
-export function safetyLimit(counts: SafetyCounts, policy: Pick<SyncPolicy, 'maxObsoleteFraction' | 'safetyMinRecords'>, forceSync: boolean): SafetyReport {
+export function safetyLimit(
+  counts: SafetyCounts,
+  policy: Pick<SyncPolicy, 'maxObsoleteFraction' | 'safetyMinRecords'>,
+  forceSync: boolean,
+): SafetyReport {
   const { listingCandidates, eligible } = counts;
   const tripped = listingCandidates > 0 && eligible >= policy.safetyMinRecords && listingCandidates > policy.maxObsoleteFraction * eligible;
   return {
@@ -60,7 +64,10 @@ export function safetyLimit(counts: SafetyCounts, policy: Pick<SyncPolicy, 'maxO
 }
 
 /** What holds a listing-based candidate back: the obsolete switch (`handleObsoleteInstances: false`) or a tripped, unforced safety limit. */
-export type HoldBack = { category: Extract<PlannedCategory, 'unchanged'> } | { category: 'skipped'; skipped: Extract<SkipReason, 'safety'> } | undefined;
+export type HoldBack =
+  | { category: Extract<PlannedCategory, 'unchanged'> }
+  | { category: 'skipped'; skipped: Extract<SkipReason, 'safety'> }
+  | undefined;
 
 /** The obsolete switch, then the safety limit: whether candidates that rest on the listing are held back this run. */
 export function holdBack(handleObsoleteInstances: boolean, safety: SafetyReport): HoldBack {
@@ -98,7 +105,12 @@ export type NovitaOnlyVerdict = { kind: 'adopt'; status: string } | { kind: 'rep
  * younger one may be one the app just created and has not recorded yet: adopting it would leave two
  * records naming one instance); otherwise it is reported, unless the policy ignores them.
  */
-export function novitaOnlyVerdict(instance: NovitaInstance, now: Date, policy: Pick<SyncPolicy, 'novitaOnly' | 'creationGraceMinutes'>, statusMap: ReadonlyMap<string, StatusRule>): NovitaOnlyVerdict {
+export function novitaOnlyVerdict(
+  instance: NovitaInstance,
+  now: Date,
+  policy: Pick<SyncPolicy, 'novitaOnly' | 'creationGraceMinutes'>,
+  statusMap: ReadonlyMap<string, StatusRule>,
+): NovitaOnlyVerdict {
   if (GONE_STATUSES.has(instance.status)) return { kind: 'being-deleted' };
   if (policy.novitaOnly === 'adopt') {
     const verdict = mapStatus(statusMap, instance.status, '');

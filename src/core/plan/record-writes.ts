@@ -20,11 +20,18 @@ export interface ReadRecord {
 }
 
 /** Step 2: the record refreshed from an instance that is alive (or left unchanged when nothing differs). */
-export function refreshDecision(read: ReadRecord, instance: NovitaInstance, reason: ActionReason, statusMap: ReadonlyMap<string, StatusRule>, nowIso: string): RecordDecision {
+export function refreshDecision(
+  read: ReadRecord,
+  instance: NovitaInstance,
+  reason: ActionReason,
+  statusMap: ReadonlyMap<string, StatusRule>,
+  nowIso: string,
+): RecordDecision {
   const { record, merged } = read;
   const verdict = mapStatus(statusMap, instance.status, record.status);
   if (verdict.kind !== 'mapped') return { recordId: record.id, category: 'skipped', skipped: 'unknownStatus', merged };
-  if (verdict.status === record.status && instance.status === record.novitaStatus) return { recordId: record.id, category: 'unchanged', merged };
+  if (verdict.status === record.status && instance.status === record.novitaStatus)
+    return { recordId: record.id, category: 'unchanged', merged };
   const next = cloneForWrite(record, nowIso);
   next.status = verdict.status;
   next.novitaStatus = instance.status;
@@ -44,7 +51,15 @@ export function refreshDecision(read: ReadRecord, instance: NovitaInstance, reas
     recordId: record.id,
     category: 'updated',
     merged,
-    action: action('refresh', read, next, verdict.status, revived && reason === 'status-changed' ? 'instance-alive' : reason, instance.status, instance.id),
+    action: action(
+      'refresh',
+      read,
+      next,
+      verdict.status,
+      revived && reason === 'status-changed' ? 'instance-alive' : reason,
+      instance.status,
+      instance.id,
+    ),
   };
 }
 
@@ -52,7 +67,12 @@ export function refreshDecision(read: ReadRecord, instance: NovitaInstance, reas
 export function stampTerminatedDecision(read: ReadRecord, instance: NovitaInstance | undefined, nowIso: string): RecordDecision {
   const next = cloneForWrite(read.record, nowIso);
   next.timestamps = { ...next.timestamps, terminated: nowIso };
-  return { recordId: read.record.id, category: 'updated', merged: read.merged, action: action('stampTerminated', read, next, TERMINATED, 'terminated-timestamp-missing', instance?.status ?? null) };
+  return {
+    recordId: read.record.id,
+    category: 'updated',
+    merged: read.merged,
+    action: action('stampTerminated', read, next, TERMINATED, 'terminated-timestamp-missing', instance?.status ?? null),
+  };
 }
 
 /** Step 3: the run that first sees a record without a readable `created` stamps when; the record stays in grace. */
@@ -93,7 +113,13 @@ export function removeDecision(read: ReadRecord, reason: ActionReason, novitaSta
  * Step 6: the record is marked terminated, with `timestamps.terminated` (never moved once set), the
  * reason, and the proof Novita gave, when it gave one (retention then needs no second confirmation).
  */
-export function markTerminatedDecision(read: ReadRecord, reason: ActionReason, novitaStatus: string | null, proof: TerminationProof | undefined, nowIso: string): RecordDecision {
+export function markTerminatedDecision(
+  read: ReadRecord,
+  reason: ActionReason,
+  novitaStatus: string | null,
+  proof: TerminationProof | undefined,
+  nowIso: string,
+): RecordDecision {
   const next = cloneForWrite(read.record, nowIso);
   next.status = TERMINATED;
   if (novitaStatus !== null) next.novitaStatus = novitaStatus;
@@ -101,7 +127,12 @@ export function markTerminatedDecision(read: ReadRecord, reason: ActionReason, n
   next.terminationReason = reason;
   if (proof !== undefined) next.terminationProof = proof;
   else delete next.terminationProof;
-  return { recordId: read.record.id, category: 'markedTerminated', merged: read.merged, action: action('markTerminated', read, next, TERMINATED, reason, novitaStatus) };
+  return {
+    recordId: read.record.id,
+    category: 'markedTerminated',
+    merged: read.merged,
+    action: action('markTerminated', read, next, TERMINATED, reason, novitaStatus),
+  };
 }
 
 /** Step 8: the record created for an adopted Novita-only instance, with the fields the library owns filled whatever `adoptRecord` returned. */

@@ -37,7 +37,13 @@ export interface Writer {
   readonly failure: unknown;
 }
 
-export function createWriter(context: RunContext, runId: string, runSignal: AbortSignal | undefined, lease: LockLease | null, progress: Progress): Writer {
+export function createWriter(
+  context: RunContext,
+  runId: string,
+  runSignal: AbortSignal | undefined,
+  lease: LockLease | null,
+  progress: Progress,
+): Writer {
   const outcomes = new Map<PlannedAction, ActionOutcome>();
   const byKey = new Map<string, PlannedAction>();
   let chain: Promise<void> = Promise.resolve();
@@ -115,7 +121,10 @@ async function applyWrites(
       if (error instanceof RaceLostError) {
         for (const action of batch) outcomes.set(action, 'unknown');
         if (runSignal?.aborted) throw abortError(runSignal, lease);
-        throw new StoreUnavailableError(`writing to the store failed: no answer within ${error.timeoutMs} ms; the outcome of ${batch.length} writes is unknown`, { cause: error });
+        throw new StoreUnavailableError(
+          `writing to the store failed: no answer within ${error.timeoutMs} ms; the outcome of ${batch.length} writes is unknown`,
+          { cause: error },
+        );
       }
       // What the store had settled before it failed, when it says (the Redis store does); otherwise,
       // by the store contract, a rejected batch applied nothing.
@@ -135,11 +144,9 @@ async function applyWrites(
   }
 }
 
-
 function toOutcome(outcome: WriteOutcome | undefined): ActionOutcome {
   if (outcome === 'ok') return 'applied';
   if (outcome === 'conflict' || outcome === 'missing') return outcome;
   // A store that answered fewer results than writes: nothing says the write landed.
   return 'unknown';
 }
-

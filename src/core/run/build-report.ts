@@ -18,7 +18,14 @@ export interface ReportInput {
 }
 
 /** A confirmation report for a run that needed none. */
-export const NO_CONFIRMATIONS: Readonly<ConfirmationReport> = Object.freeze({ requested: 0, gone: 0, alive: 0, failed: 0, notAttempted: 0, stoppedBy: null });
+export const NO_CONFIRMATIONS: Readonly<ConfirmationReport> = Object.freeze({
+  requested: 0,
+  gone: 0,
+  alive: 0,
+  failed: 0,
+  notAttempted: 0,
+  stoppedBy: null,
+});
 
 /** Puts every record in exactly one category, so that the categories add up to `beforeSync`. */
 export function buildReport(input: ReportInput): SyncReport {

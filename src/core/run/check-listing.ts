@@ -14,12 +14,14 @@ export function checkListing(listing: unknown): CheckedListing {
   if (typeof listing !== 'object' || listing === null) throw new NovitaInvalidResponseError('', 'the client resolved no listing object');
   const { instances, total, walks } = listing as { instances?: unknown; total?: unknown; walks?: unknown };
   if (!Array.isArray(instances)) throw new NovitaInvalidResponseError('instances', 'must be an array');
-  if (typeof total !== 'number' || !Number.isInteger(total) || total < 0) throw new NovitaInvalidResponseError('total', 'must be a whole number');
+  if (typeof total !== 'number' || !Number.isInteger(total) || total < 0)
+    throw new NovitaInvalidResponseError('total', 'must be a whole number');
   const seen = new Set<string>();
   instances.forEach((instance: unknown, index) => {
     const item = instance as { id?: unknown; status?: unknown } | null;
     if (typeof item !== 'object' || item === null) throw new NovitaInvalidResponseError(`instances[${index}]`, 'must be an object');
-    if (typeof item.id !== 'string' || item.id === '') throw new NovitaInvalidResponseError(`instances[${index}].id`, 'must be a non-empty string');
+    if (typeof item.id !== 'string' || item.id === '')
+      throw new NovitaInvalidResponseError(`instances[${index}].id`, 'must be a non-empty string');
     if (typeof item.status !== 'string') throw new NovitaInvalidResponseError(`instances[${index}].status`, 'must be a string');
     seen.add(item.id);
   });
@@ -29,5 +31,8 @@ export function checkListing(listing: unknown): CheckedListing {
       { received: seen.size, expected: total, pages: 0 },
     );
   }
-  return { instances: instances as NovitaInstance[], walks: typeof walks === 'number' && Number.isInteger(walks) && walks >= 1 ? walks : 1 };
+  return {
+    instances: instances as NovitaInstance[],
+    walks: typeof walks === 'number' && Number.isInteger(walks) && walks >= 1 ? walks : 1,
+  };
 }

@@ -50,7 +50,11 @@ export async function confirmCandidates(
   const stop = (why: 'circuit-breaker' | 'budget'): void => {
     if (report.stoppedBy !== null || step.signal.aborted) return;
     report.stoppedBy = why;
-    step.abort(new Error(why === 'budget' ? `confirmation budget of ${limits.budgetMs} ms used up` : `${limits.failureLimit} confirmations failed in a row`));
+    step.abort(
+      new Error(
+        why === 'budget' ? `confirmation budget of ${limits.budgetMs} ms used up` : `${limits.failureLimit} confirmations failed in a row`,
+      ),
+    );
   };
   const budget = setTimeout(() => stop('budget'), limits.budgetMs);
   // One promise that rejects when the step is stopped, raced by every call: no listener per call on the
@@ -103,7 +107,10 @@ export async function confirmCandidates(
     runSignal?.removeEventListener('abort', onRunAbort);
   }
   if (runSignal?.aborted) throw runSignal.reason ?? new Error('aborted');
-  const reason = report.stoppedBy === 'budget' ? `confirmation budget of ${limits.budgetMs} ms used up` : `${limits.failureLimit} confirmations failed in a row`;
+  const reason =
+    report.stoppedBy === 'budget'
+      ? `confirmation budget of ${limits.budgetMs} ms used up`
+      : `${limits.failureLimit} confirmations failed in a row`;
   for (const id of ids) {
     if (answers.has(id)) continue;
     answers.set(id, { kind: 'error', message: `not asked: ${reason}` });

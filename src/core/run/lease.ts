@@ -11,9 +11,15 @@ export async function takeLease(context: RunContext, signal: AbortSignal | undef
   let lease: LockLease | null;
   try {
     // A lease that arrives after the deadline is released at once, or it would block every replica until it expires.
-    lease = await raceCall(() => lock.acquire(signal ? { signal } : {}), signal, context.storeTimeoutMs, (late) => void late?.release().catch(() => undefined));
+    lease = await raceCall(
+      () => lock.acquire(signal ? { signal } : {}),
+      signal,
+      context.storeTimeoutMs,
+      (late) => void late?.release().catch(() => undefined),
+    );
   } catch (error) {
-    if (error instanceof RaceLostError && error.kind === 'aborted') throw new AbortedError('sync aborted while taking the lock', { cause: signal?.reason });
+    if (error instanceof RaceLostError && error.kind === 'aborted')
+      throw new AbortedError('sync aborted while taking the lock', { cause: signal?.reason });
     throw asStoreError(error, 'taking the sync lock failed');
   }
   if (!lease) throw new SyncInProgressError('another replica is running a sync (the lock is held)');
@@ -35,7 +41,10 @@ export async function recordCompletion(context: RunContext, runId: string, lease
   try {
     await raceCall(() => (lease.recordCompletedRun as (at: Date) => Promise<boolean>)(context.clock()), undefined, context.storeTimeoutMs);
   } catch (error) {
-    context.log('warn', { runId, err: describeError(error) }, 'recording the completed run with the lock failed; replicas may run again sooner');
+    context.log(
+      'warn',
+      { runId, err: describeError(error) },
+      'recording the completed run with the lock failed; replicas may run again sooner',
+    );
   }
 }
-

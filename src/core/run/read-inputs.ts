@@ -37,7 +37,13 @@ export async function readListingAndRecords(
   return { listing, entries: await records };
 }
 
-async function readListing(context: RunContext, runId: string, runSignal: AbortSignal | undefined, lease: LockLease | null, progress: Progress): Promise<CheckedListing> {
+async function readListing(
+  context: RunContext,
+  runId: string,
+  runSignal: AbortSignal | undefined,
+  lease: LockLease | null,
+  progress: Progress,
+): Promise<CheckedListing> {
   let listing: unknown;
   try {
     listing = await raceCall(
@@ -80,22 +86,35 @@ async function readRecords(
     }
   } catch (error) {
     if (runSignal?.aborted) throw abortError(runSignal, lease);
-    if (error instanceof RaceLostError && error.kind === 'timeout') throw new StoreUnavailableError(`reading the store failed: no answer within ${error.timeoutMs} ms`, { cause: error });
+    if (error instanceof RaceLostError && error.kind === 'timeout')
+      throw new StoreUnavailableError(`reading the store failed: no answer within ${error.timeoutMs} ms`, { cause: error });
     throw asStoreError(error, 'reading the store failed');
   }
   progress.end('reading', entries.length);
   return entries;
 }
 
-
 /** The listing for the merged view (no run): checked like a run's. */
 export async function readViewListing(context: RunContext, signal: AbortSignal | undefined): Promise<NovitaInstance[]> {
-  return (await readListing(context, 'view', signal, null, createProgress('view', () => undefined))).instances;
+  return (
+    await readListing(
+      context,
+      'view',
+      signal,
+      null,
+      createProgress('view', () => undefined),
+    )
+  ).instances;
 }
 
 /** The valid records for the merged view (no run). */
 export async function readViewRecords(context: RunContext, signal: AbortSignal | undefined): Promise<InstanceRecord[]> {
-  const entries = await readRecords(context, signal ?? new AbortController().signal, signal, null, createProgress('view', () => undefined));
+  const entries = await readRecords(
+    context,
+    signal ?? new AbortController().signal,
+    signal,
+    null,
+    createProgress('view', () => undefined),
+  );
   return entries.flatMap((entry) => (entry.record ? [entry.record] : []));
 }
-

@@ -50,7 +50,18 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
     const reportOf = (reported: Plan, outcomeOf: (action: PlannedAction) => ActionOutcome): SyncReport => {
       const planned = plannedActions(reported, () => true);
       const outcomes = new Map(planned.map((action) => [action, outcomeOf(action)] as const));
-      return buildReport({ runId, plan: reported, planned, outcomes, runOptions, instances: listing.instances.length, listingWalks: listing.walks, confirmations, startedAt, durationMs: Date.now() - startedMs });
+      return buildReport({
+        runId,
+        plan: reported,
+        planned,
+        outcomes,
+        runOptions,
+        instances: listing.instances.length,
+        listingWalks: listing.walks,
+        confirmations,
+        startedAt,
+        durationMs: Date.now() - startedMs,
+      });
     };
     let plan = planSync(planInput);
     let confirmations: ConfirmationReport = NO_CONFIRMATIONS;
@@ -77,7 +88,13 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
       writer?.enqueue(plannedActions(plan, () => true));
     }
     if (plan.safety.tripped) {
-      context.log('error', { runId, ...plan.safety }, plan.safety.overridden ? 'Sync safety limit tripped; forceSync overrode it' : 'Sync safety limit tripped; obsolete handling and retention held back');
+      context.log(
+        'error',
+        { runId, ...plan.safety },
+        plan.safety.overridden
+          ? 'Sync safety limit tripped; forceSync overrode it'
+          : 'Sync safety limit tripped; obsolete handling and retention held back',
+      );
       context.emit({ type: 'safety-tripped', runId, safety: plan.safety });
     }
 
@@ -100,14 +117,20 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
   } catch (error) {
     // Store and Novita failures arrive classified; anything else is a bug or a throwing callback
     // (adoptRecord, a scope predicate): never pass it off as a store or Novita outage.
-    const failure = isReconcilerError(error) ? (error as ReconcilerError) : new ReconcilerError('INTERNAL_ERROR', `sync failed unexpectedly: ${describeError(error)}`, { cause: error });
+    const failure = isReconcilerError(error)
+      ? (error as ReconcilerError)
+      : new ReconcilerError('INTERNAL_ERROR', `sync failed unexpectedly: ${describeError(error)}`, { cause: error });
     if (partial) {
       failure.report = partial;
       // What a failed run did apply is announced like any action: "where did my record go" has an answer.
       announceActions(context, partial);
     }
     const applied = partial?.actions.filter((action) => action.outcome === 'applied').length ?? 0;
-    context.log('error', { runId, code: failure.code, err: failure.message, applied, unknown: partial?.unknown ?? 0 }, 'Instance sync failed');
+    context.log(
+      'error',
+      { runId, code: failure.code, err: failure.message, applied, unknown: partial?.unknown ?? 0 },
+      'Instance sync failed',
+    );
     context.emit({ type: 'run-failed', runId, error: failure, ...(partial ? { report: partial } : {}) });
     throw failure;
   } finally {
@@ -115,14 +138,30 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
   }
 }
 
-
-async function confirmStep(context: RunContext, ids: readonly string[], runSignal: AbortSignal | undefined, lease: LockLease | null, progress: Progress) {
+async function confirmStep(
+  context: RunContext,
+  ids: readonly string[],
+  runSignal: AbortSignal | undefined,
+  lease: LockLease | null,
+  progress: Progress,
+) {
   try {
     return await confirmCandidates(context.novitaClient, ids, context.confirm, runSignal, {
       onAnswer: (done, total) => progress.update('confirming', done, total),
-      onFailure: (novitaInstanceId, message) => context.log('warn', { novitaInstanceId, err: message }, 'Could not confirm an obsolete candidate with Novita; left for the next run'),
+      onFailure: (novitaInstanceId, message) =>
+        context.log(
+          'warn',
+          { novitaInstanceId, err: message },
+          'Could not confirm an obsolete candidate with Novita; left for the next run',
+        ),
       onStopped: (stoppedBy, remaining) =>
-        context.log('warn', { stoppedBy, remaining, ...context.confirm }, stoppedBy === 'budget' ? 'Confirmation budget used up; the remaining candidates are left for the next run' : 'Confirmations keep failing (circuit breaker); the remaining candidates are left for the next run'),
+        context.log(
+          'warn',
+          { stoppedBy, remaining, ...context.confirm },
+          stoppedBy === 'budget'
+            ? 'Confirmation budget used up; the remaining candidates are left for the next run'
+            : 'Confirmations keep failing (circuit breaker); the remaining candidates are left for the next run',
+        ),
     });
   } catch (error) {
     if (runSignal?.aborted) throw abortError(runSignal, lease);
@@ -132,7 +171,6 @@ async function confirmStep(context: RunContext, ids: readonly string[], runSigna
   }
 }
 
-
 /** Logs each obsolete action and emits each action that was planned or attempted (not the ones a failed run never sent). */
 function announceActions(context: RunContext, report: SyncReport): void {
   for (const action of report.actions) {
@@ -140,11 +178,19 @@ function announceActions(context: RunContext, report: SyncReport): void {
     if (action.kind === 'markTerminated' || action.kind === 'remove') {
       context.log(
         'info',
-        { runId: report.runId, recordId: action.recordId, novitaInstanceId: action.novitaInstanceId, lastStatus: action.from, novitaStatus: action.novitaStatus, reason: action.reason, outcome: action.outcome, dryRun: report.dryRun },
+        {
+          runId: report.runId,
+          recordId: action.recordId,
+          novitaInstanceId: action.novitaInstanceId,
+          lastStatus: action.from,
+          novitaStatus: action.novitaStatus,
+          reason: action.reason,
+          outcome: action.outcome,
+          dryRun: report.dryRun,
+        },
         action.kind === 'remove' ? 'Obsolete instance record removed' : 'Obsolete instance record marked terminated',
       );
     }
     context.emit({ type: 'action', runId: report.runId, dryRun: report.dryRun, action });
   }
 }
-

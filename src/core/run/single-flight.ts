@@ -29,7 +29,8 @@ export function createFlightQueue<R>(): FlightQueue<R> {
     const flight: Flight<R> = { key, controller, active: 0, started: false, promise: undefined as unknown as Promise<R> };
     const task = (): Promise<R> => {
       flight.started = true;
-      if (controller.signal.aborted) return Promise.reject(new AbortedError('sync aborted before it started', { cause: controller.signal.reason }));
+      if (controller.signal.aborted)
+        return Promise.reject(new AbortedError('sync aborted before it started', { cause: controller.signal.reason }));
       return start(controller.signal);
     };
     flight.promise = tail.then(task, task);
@@ -57,7 +58,12 @@ export function createFlightQueue<R>(): FlightQueue<R> {
           if (flight.started) return;
         }
         detached = true;
-        reject(new AbortedError(flight.active === 0 ? 'sync aborted before it started' : 'sync aborted; the run it shared goes on for the other callers', { cause: signal.reason }));
+        reject(
+          new AbortedError(
+            flight.active === 0 ? 'sync aborted before it started' : 'sync aborted; the run it shared goes on for the other callers',
+            { cause: signal.reason },
+          ),
+        );
       };
       signal.addEventListener('abort', onAbort, { once: true });
       flight.promise.then(

@@ -35,7 +35,8 @@ const WEEK_HOURS = 7 * 24;
 export function demoFleet(count: number, options: DemoFleetOptions = {}): FakeInstanceSeed[] {
   const { nowMs } = checkOptionKeys<DemoFleetOptions>('demoFleet', options, ['nowMs']);
   const total = integerOption('count', count, 0, 0, 100_000);
-  if (nowMs !== undefined && (typeof nowMs !== 'number' || !Number.isFinite(nowMs))) throw new ConfigError('nowMs', 'must be epoch milliseconds', { received: nowMs });
+  if (nowMs !== undefined && (typeof nowMs !== 'number' || !Number.isFinite(nowMs)))
+    throw new ConfigError('nowMs', 'must be epoch milliseconds', { received: nowMs });
   const now = nowMs ?? Date.now();
   const width = String(total).length;
   return Array.from({ length: total }, (_, index) => {
@@ -45,9 +46,21 @@ export function demoFleet(count: number, options: DemoFleetOptions = {}): FakeIn
     const createdAtMs = now - ageMs;
     const startedAtMs = createdAtMs + Math.round(Math.min(3 * 60_000, ageMs / 4));
     const name = `fake-gpu-${String(index + 1).padStart(width, '0')}`;
-    const seed: FakeInstanceSeed = { ...product, name, createdAtMs, gpuNum: index % 7 === 0 ? 2 : 1, billingMode: index % 6 === 5 ? 'spot' : 'onDemand' };
+    const seed: FakeInstanceSeed = {
+      ...product,
+      name,
+      createdAtMs,
+      gpuNum: index % 7 === 0 ? 2 : 1,
+      billingMode: index % 6 === 5 ? 'spot' : 'onDemand',
+    };
     if (index % 10 === 9) return { ...seed, status: 'pulling' };
-    if (index % 5 === 3) return { ...seed, status: 'exited', lastStartedAtMs: startedAtMs, lastStoppedAtMs: Math.round(startedAtMs + (now - startedAtMs) / 2) };
+    if (index % 5 === 3)
+      return {
+        ...seed,
+        status: 'exited',
+        lastStartedAtMs: startedAtMs,
+        lastStoppedAtMs: Math.round(startedAtMs + (now - startedAtMs) / 2),
+      };
     return { ...seed, status: 'running', lastStartedAtMs: startedAtMs };
   });
 }

@@ -151,7 +151,14 @@ export function createFaultBook(): FaultBook {
 export type TerminalFault = Extract<FakeFault, { kind: 'error' | 'route-404' | 'rate-limit' | 'hang' | 'drop' | 'malformed-json' }>;
 
 // Keyed by the union itself: a terminal kind added to TerminalFault and missing here does not compile.
-const TERMINAL_KINDS: Record<TerminalFault['kind'], true> = { error: true, 'route-404': true, 'rate-limit': true, hang: true, drop: true, 'malformed-json': true };
+const TERMINAL_KINDS: Record<TerminalFault['kind'], true> = {
+  error: true,
+  'route-404': true,
+  'rate-limit': true,
+  hang: true,
+  drop: true,
+  'malformed-json': true,
+};
 
 /** Whether a fault replaces the fake's answer (see {@link TerminalFault}). */
 export function isTerminalFault(fault: FakeFault): fault is TerminalFault {

@@ -36,7 +36,8 @@ export function listPage(
   let pageNum = numText === undefined ? firstPageNum : Number(numText);
   let emptyPage = false;
   if (pageNum < firstPageNum) {
-    if (belowFirstPage === 'error') return { status: 400, body: envelope(400, 'VALIDATOR_PARAM', `pageNum must be at least ${firstPageNum}`) };
+    if (belowFirstPage === 'error')
+      return { status: 400, body: envelope(400, 'VALIDATOR_PARAM', `pageNum must be at least ${firstPageNum}`) };
     if (belowFirstPage === 'empty') emptyPage = true;
     pageNum = firstPageNum;
   }
@@ -63,5 +64,8 @@ export function listPage(
     }
     if (fault.kind === 'total') total = fault.total;
   }
-  return { status: 200, body: { instances: items, total, pageSize: served, pageNum: numText === undefined ? firstPageNum : Number(numText) } };
+  return {
+    status: 200,
+    body: { instances: items, total, pageSize: served, pageNum: numText === undefined ? firstPageNum : Number(numText) },
+  };
 }

@@ -43,7 +43,8 @@ export function loggedHeaders(request: IncomingMessage): Record<string, string> 
     if (value === undefined) continue;
     const text = Array.isArray(value) ? value.join(', ') : value;
     // Keep the scheme of an Authorization header: tests assert that a bearer key was sent.
-    if (name === 'authorization' || name === 'proxy-authorization') headers[name] = /^\w+\s/.test(text) ? text.replace(/^(\w+)\s.*$/s, `$1 ${REDACTED}`) : REDACTED;
+    if (name === 'authorization' || name === 'proxy-authorization')
+      headers[name] = /^\w+\s/.test(text) ? text.replace(/^(\w+)\s.*$/s, `$1 ${REDACTED}`) : REDACTED;
     else headers[name] = isSecretKey(name) ? REDACTED : text;
   }
   return headers;

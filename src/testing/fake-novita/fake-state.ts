@@ -49,7 +49,12 @@ const STOPPED = new Set(['exited', 'toStart', 'starting']);
  * status and never in the future (createdAt <= lastStartedAt <= lastStoppedAt <= now, each step at most
  * a minute after the one before). A time the seed gives is kept as it is.
  */
-export function seededRunTimes(seed: FakeInstanceSeed, status: string, createdAtMs: number, nowMs: number): { lastStartedAtMs: number | undefined; lastStoppedAtMs: number | undefined } {
+export function seededRunTimes(
+  seed: FakeInstanceSeed,
+  status: string,
+  createdAtMs: number,
+  nowMs: number,
+): { lastStartedAtMs: number | undefined; lastStoppedAtMs: number | undefined } {
   const step = (fromMs: number): number => fromMs + Math.max(0, Math.min(60_000, Math.floor((nowMs - fromMs) / 2)));
   const ran = STARTED.has(status) || STOPPED.has(status);
   const lastStartedAtMs = seed.lastStartedAtMs ?? (ran ? step(createdAtMs) : undefined);

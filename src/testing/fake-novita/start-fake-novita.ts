@@ -150,10 +150,25 @@ export async function startFakeNovita(input?: FakeNovitaOptions): Promise<FakeNo
       const pageNum = query.pageNum === undefined ? firstPageNum : Number(query.pageNum);
       page = Number.isInteger(pageNum) ? Math.max(1, pageNum - firstPageNum + 1) : undefined;
     }
-    const instanceId = endpoint === 'get' ? query.instanceId : typeof (body as { instanceId?: unknown })?.instanceId === 'string' ? (body as { instanceId: string }).instanceId : undefined;
+    const instanceId =
+      endpoint === 'get'
+        ? query.instanceId
+        : typeof (body as { instanceId?: unknown })?.instanceId === 'string'
+          ? (body as { instanceId: string }).instanceId
+          : undefined;
 
     // The log is for assertions and may be printed by a failing test: credentials stay out of it.
-    const entry: FakeRequest = { method, path, query: loggedQuery(query), headers: loggedHeaders(request), body: loggedBody(body), endpoint, page, status: undefined, at: clock() };
+    const entry: FakeRequest = {
+      method,
+      path,
+      query: loggedQuery(query),
+      headers: loggedHeaders(request),
+      body: loggedBody(body),
+      endpoint,
+      page,
+      status: undefined,
+      at: clock(),
+    };
     requests.push(entry);
     const answer = (status: number, payload: unknown, headers: Record<string, string> = {}): void => {
       entry.status = status;
@@ -172,7 +187,14 @@ export async function startFakeNovita(input?: FakeNovitaOptions): Promise<FakeNo
             entry.status = terminal.status;
             response.writeHead(terminal.status, { 'content-type': 'text/plain' }).end(terminal.body);
           } else {
-            answer(terminal.status, envelope(terminal.status, terminal.reason ?? defaultReason(terminal.status), terminal.message ?? 'fault injected by the fake'));
+            answer(
+              terminal.status,
+              envelope(
+                terminal.status,
+                terminal.reason ?? defaultReason(terminal.status),
+                terminal.message ?? 'fault injected by the fake',
+              ),
+            );
           }
           return;
         case 'route-404':
@@ -180,7 +202,11 @@ export async function startFakeNovita(input?: FakeNovitaOptions): Promise<FakeNo
           answer(404, envelope(404, terminal.reason ?? 'RESOURCE_NOT_FOUND', terminal.message ?? 'route not found'));
           return;
         case 'rate-limit':
-          answer(429, envelope(429, 'RATE_LIMIT_EXCEEDED', 'rate limit exceeded'), terminal.retryAfter === undefined ? {} : { 'retry-after': String(terminal.retryAfter) });
+          answer(
+            429,
+            envelope(429, 'RATE_LIMIT_EXCEEDED', 'rate limit exceeded'),
+            terminal.retryAfter === undefined ? {} : { 'retry-after': String(terminal.retryAfter) },
+          );
           return;
         case 'hang':
           return;

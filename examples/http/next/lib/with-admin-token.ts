@@ -8,13 +8,20 @@
 import { isAdminAuthorization, UNAUTHORIZED_BODY } from '../../admin-token';
 
 const json = (status: number, body: unknown): Response =>
-  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' } });
+  new Response(JSON.stringify(body), {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+  });
 
 /** `handler`, for requests with the admin token only. */
 export function withAdminToken(handler: (request: Request) => Promise<Response>): (request: Request) => Promise<Response> {
   return async (request) => {
     const token = process.env.ADMIN_TOKEN?.trim();
-    if (!token) return json(500, { success: false, error: { code: 'CONFIG_INVALID', message: 'ADMIN_TOKEN is not set: the endpoint refuses every request' } });
+    if (!token)
+      return json(500, {
+        success: false,
+        error: { code: 'CONFIG_INVALID', message: 'ADMIN_TOKEN is not set: the endpoint refuses every request' },
+      });
     if (!isAdminAuthorization(request.headers.get('authorization'), token)) return json(401, UNAUTHORIZED_BODY);
     return handler(request);
   };
