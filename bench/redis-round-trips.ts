@@ -99,14 +99,12 @@ async function main(): Promise<void> {
       const read = await measure(admin, async () => {
         entries = await readEverything(store);
       });
-      const writes: ConditionalWrite[] = entries
-        .slice(0, count / 10)
-        .map((entry) => ({
-          op: 'put',
-          id: entry.id,
-          record: { ...entry.record!, status: 'stopped', novitaStatus: 'exited' },
-          expectedVersion: entry.version,
-        }));
+      const writes: ConditionalWrite[] = entries.slice(0, count / 10).map((entry) => ({
+        op: 'put',
+        id: entry.id,
+        record: { ...entry.record!, status: 'stopped', novitaStatus: 'exited' },
+        expectedVersion: entry.version,
+      }));
       const write = await measure(admin, () => store.writeBatch(writes));
       const fmt = (m: Measurement) =>
         Object.entries(m.byCommand)

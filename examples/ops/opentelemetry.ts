@@ -78,13 +78,11 @@ export function createOtelOnEvent(options: OtelOptions = {}): (event: Reconciler
         return;
       }
       case 'safety-tripped':
-        open
-          .get(event.runId)
-          ?.span.addEvent('safety-tripped', {
-            candidates: event.safety.candidates,
-            eligible: event.safety.eligible,
-            overridden: event.safety.overridden,
-          });
+        open.get(event.runId)?.span.addEvent('safety-tripped', {
+          candidates: event.safety.candidates,
+          eligible: event.safety.eligible,
+          overridden: event.safety.overridden,
+        });
         return;
       case 'listing-restarted':
         open.get(event.runId)?.span.addEvent('listing-restarted', { walk: event.walk, reason: event.reason });
