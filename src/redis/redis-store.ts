@@ -1,3 +1,8 @@
+/**
+ * `createRedisStore`: the Redis store, its options and its app-facing methods (the conditional writes are
+ * in write-batch.ts, the Lua in record-scripts.ts). At about 360 lines after formatting, most of it is the
+ * options type with its TSDoc, which users read first; splitting it from the factory would scatter both.
+ */
 import type { Cluster, Redis } from 'ioredis';
 import { assertRecord, decodeRecord, type InstanceRecord } from '../core/record.js';
 import type { InstanceStore, ReadBatchesOptions, StoreEntry, WriteResult } from '../core/store.js';

@@ -3,6 +3,11 @@
  * otherwise): the endpoints, the field types, the pagination, the error envelope and the lifecycle of
  * the real one, plus scripted faults and a request log. For this package's tests and for the tests of
  * its users.
+ *
+ * Longer than our usual 350 lines on purpose: it is the one request handler that routes an endpoint,
+ * applies the faults that hit it and answers, kept in one place so a fault's effect can be read from top
+ * to bottom. The listing, fault book, options, request log, fleet state and instance rendering already
+ * live in files of their own beside it.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
