@@ -3,7 +3,7 @@
  * exports map from ESM and from CommonJS, and the demo example run against it.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -128,9 +128,26 @@ redis.disconnect();`,
   });
 
   it('ships LICENSE, the docs the README links to, and type-checks every entry under moduleResolution node10 (NestJS 10 starters)', () => {
-    for (const file of ['LICENSE', 'docs/redis.md', 'docs/novita.md', 'docs/http-and-cli.md', '.env.example']) {
+    for (const file of [
+      'LICENSE',
+      'docs/redis.md',
+      'docs/novita.md',
+      'docs/http-and-cli.md',
+      'docs/deployment.md',
+      'examples/ops/worker.ts',
+      '.env.example',
+    ]) {
       expect(existsSync(join(project, 'node_modules/novita-reconciler', file)), file).toBe(true);
     }
+    // Every relative link of the README resolves inside the installed package (npm shows the README
+    // without a repository to resolve them against).
+    const installed = join(project, 'node_modules/novita-reconciler');
+    const readme = readFileSync(join(installed, 'README.md'), 'utf8');
+    const links = [...readme.matchAll(/\]\(([^)#\s]+)(?:#[^)]*)?\)/g)]
+      .map((match) => match[1] as string)
+      .filter((link) => !/^[a-z]+:/.test(link));
+    expect(links.length).toBeGreaterThan(10);
+    for (const link of links) expect(existsSync(join(installed, link)), link).toBe(true);
     writeFileSync(
       join(project, 'node10.ts'),
       `import { createReconciler, type SyncReport } from 'novita-reconciler';
