@@ -8,34 +8,22 @@ import type { ListingProgress, ListingRestart } from '../core/novita-client.js';
 import { NovitaIncompleteListingError } from '../errors.js';
 import { functionOption } from '../options.js';
 import type { NovitaInstanceListing } from './instance-detail.js';
-import type { ListingPage } from './list-walk-once.js';
+import type { ListingPage, SingleWalkOptions } from './list-walk-once.js';
 import { describeProgress, walkOnce } from './list-walk-once.js';
 import type { NovitaLogger } from './logger.js';
 import { sleep } from './retry-delay.js';
 
 export type { ListingPage } from './list-walk-once.js';
 
-/** What {@link walkListing} needs. */
-export interface ListingWalkOptions {
-  /** Reads the page numbered `pageNum` in the API's own numbering. */
-  readPage(pageNum: number, signal: AbortSignal): Promise<ListingPage>;
-  /** The number of the first page when known; `undefined` to probe 0 and 1. */
-  firstPageNum: 0 | 1 | undefined;
-  /** Called once a probe has shown which numbering the API uses. */
-  onFirstPageNumDetected(firstPageNum: 0 | 1): void;
-  maxPages: number;
-  /** Pages requested at once. */
-  maxConcurrency: number;
-  notFoundListingIsEmpty: boolean;
-  /** Whether a rejected first page is Novita's documented not-found (the client's one not-found rule). */
-  isNotFound(error: unknown): boolean;
+/** What {@link walkListing} needs: what one walk needs, and how many walks it may take. */
+export interface ListingWalkOptions extends Omit<SingleWalkOptions, 'onPageRead'> {
   /** Walks allowed in all (1: no restart). */
   maxWalks: number;
   /** The wait before the first restart; doubled for each further one, jittered. */
   restartDelayMs: number;
-  logger: NovitaLogger;
-  signal?: AbortSignal | undefined;
+  /** Called when a walk saw the listing shift and starts again. */
   onRestart?: ((restart: ListingRestart) => void) | undefined;
+  /** Called after each page a walk uses. */
   onProgress?: ((progress: ListingProgress) => void) | undefined;
   /** For the jitter. @default Math.random */
   random?: () => number;
