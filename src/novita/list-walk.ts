@@ -8,7 +8,7 @@ import type { ListingProgress, ListingRestart } from '../core/novita-client.js';
 import { NovitaIncompleteListingError } from '../errors.js';
 import { functionOption } from '../options.js';
 import type { NovitaInstanceListing } from './instance-detail.js';
-import type { ListingPage, SingleWalkOptions } from './list-walk-once.js';
+import type { SingleWalkOptions } from './list-walk-once.js';
 import { describeProgress, walkOnce } from './list-walk-once.js';
 import type { NovitaLogger } from './logger.js';
 import { sleep } from './retry-delay.js';
