@@ -6,7 +6,7 @@
  */
 export { createReconciler } from './core/reconciler.js';
 export type { Reconciler, ReconcilerOptions, SyncOptions, ListInstancesOptions, ListInstancesResult } from './core/reconciler.js';
-export type { StartOptions } from './core/scheduler.js';
+export type { StartOptions, StopOptions } from './core/scheduler.js';
 export { planSync, defaultAdoptRecord } from './core/planner.js';
 export type {
   PlanInput,

@@ -22,7 +22,8 @@ import type { SyncReport, SyncRunOptions } from '../report.js';
 import { raceCall } from './run/deadline.js';
 import { describeError, readViewListing, readViewRecords, runSync, type RunContext, type RunResult } from './run/run-sync.js';
 import { createFlightQueue } from './run/single-flight.js';
-import { createSyncScheduler, SCHEDULE_JITTER, type StartOptions } from './scheduler.js';
+import { createSyncScheduler, SCHEDULE_JITTER, type StartOptions, type StopOptions } from './scheduler.js';
+import { checkOptionKeys, signalOption } from '../options.js';
 
 export type { ReconcilerOptions, SyncOptions, ListInstancesOptions } from './reconciler-options.js';
 
@@ -52,8 +53,12 @@ export interface Reconciler {
    * dedicated worker process must keep itself running (see the deployment guide).
    */
   start(options?: StartOptions): boolean;
-  /** Stops automatic syncs and waits for a run in flight. */
-  stop(): Promise<void>;
+  /**
+   * Stops automatic syncs and waits for a scheduled run in flight. With `signal`, that run is aborted
+   * when the signal aborts (a shutdown deadline: `stop({ signal: AbortSignal.timeout(20_000) })`); it
+   * then rejects with `ABORTED` inside the schedule (logged, never thrown) and stop() resolves.
+   */
+  stop(options?: StopOptions): Promise<void>;
   /** The resolved policy. */
   readonly policy: Readonly<SyncPolicy>;
 }
@@ -103,7 +108,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
 
   const intervalMs = policy.syncIntervalMinutes * 60_000;
   /** One turn of the schedule: skipped when another replica sharing the lock completed a real run recently. */
-  const scheduledTurn = async (): Promise<void> => {
+  const scheduledTurn = async (signal: AbortSignal): Promise<void> => {
     const lastCompletedRun = await readLastCompletedRun();
     if (lastCompletedRun !== null) {
       const age = resolved.clock().getTime() - lastCompletedRun.getTime();
@@ -123,7 +128,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
         return;
       }
     }
-    await sync();
+    await sync({ signal });
   };
   const readLastCompletedRun = async (): Promise<Date | null> => {
     if (!lock?.lastCompletedRun) return null;
@@ -154,9 +159,11 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
       scheduler.start({ runImmediately });
       return true;
     },
-    async stop() {
+    async stop(stopOptions: StopOptions = {}) {
+      const options = checkOptionKeys<StopOptions>('stop', stopOptions, ['signal']);
+      const signal = signalOption('signal', options.signal);
       const wasStarted = scheduler.started;
-      await scheduler.stop();
+      await scheduler.stop(signal ? { signal } : {});
       if (wasStarted) log('info', {}, 'Automatic sync stopped');
     },
     async listInstances(listOptions: ListInstancesOptions = {}) {

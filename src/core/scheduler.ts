@@ -7,7 +7,7 @@ export const SCHEDULE_JITTER = 0.1;
 /** Options of {@link createSyncScheduler}. */
 export interface SyncSchedulerOptions {
   /** Runs one sync; its rejections are caught and logged here, never thrown into the process. */
-  runSync: () => Promise<unknown>;
+  runSync: (signal: AbortSignal) => Promise<unknown>;
   /** Minutes between runs. */
   intervalMinutes: number;
   /** Share of the interval each delay may move by, either way, so replicas do not fire together. @default 0.1 */
@@ -23,11 +23,21 @@ export interface StartOptions {
   runImmediately?: boolean;
 }
 
+/** Options of {@link SyncScheduler.stop} (and `reconciler.stop()`). */
+export interface StopOptions {
+  /**
+   * Aborts the scheduled run in flight when it aborts (for a shutdown deadline:
+   * `stop({ signal: AbortSignal.timeout(20_000) })`); without it, `stop()` waits for the run to end.
+   * The aborted run rejects with `ABORTED` and reports what it applied, like any aborted run.
+   */
+  signal?: AbortSignal;
+}
+
 /** Runs syncs on a timer, one at a time. */
 export interface SyncScheduler {
   start(options?: StartOptions): void;
-  /** Stops scheduling and waits for a run in flight. */
-  stop(): Promise<void>;
+  /** Stops scheduling and waits for a run in flight; `signal` aborts that run when it aborts. */
+  stop(options?: StopOptions): Promise<void>;
   readonly started: boolean;
 }
 
@@ -42,6 +52,7 @@ export function createSyncScheduler(options: SyncSchedulerOptions): SyncSchedule
   const random = options.random ?? Math.random;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let inFlight: Promise<void> | undefined;
+  let runController: AbortController | undefined;
   let started = false;
 
   const nextDelay = (): number => Math.max(1_000, Math.round(intervalMs * (1 + jitter * (2 * random() - 1))));
@@ -54,8 +65,9 @@ export function createSyncScheduler(options: SyncSchedulerOptions): SyncSchedule
   function tick(): void {
     timer = undefined;
     if (!started) return;
+    runController = new AbortController();
     inFlight = options
-      .runSync()
+      .runSync(runController.signal)
       .then(
         () => undefined,
         (error: unknown) => {
@@ -86,11 +98,22 @@ export function createSyncScheduler(options: SyncSchedulerOptions): SyncSchedule
       started = true;
       schedule(startOptions.runImmediately ? 0 : nextDelay());
     },
-    async stop() {
+    async stop(stopOptions: StopOptions = {}) {
       started = false;
       if (timer !== undefined) clearTimeout(timer);
       timer = undefined;
-      await inFlight;
+      const running = inFlight;
+      if (!running) return;
+      const { signal } = stopOptions;
+      const controller = runController;
+      const abortRun = (): void => controller?.abort(signal?.reason ?? new Error('stop() was told to abort the run'));
+      if (signal?.aborted) abortRun();
+      else signal?.addEventListener('abort', abortRun, { once: true });
+      try {
+        await running;
+      } finally {
+        signal?.removeEventListener('abort', abortRun);
+      }
     },
   };
 }

@@ -259,3 +259,45 @@ describe('a write batch that fails midway', () => {
     expectConsistentReport(error.report!);
   });
 });
+
+describe('stop() with a deadline', () => {
+  const slowListing = (ms: number): NovitaClient => ({
+    getInstance: async () => null,
+    listInstances: (options) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => resolve({ instances: [], total: 0 }), ms);
+        options?.signal?.addEventListener('abort', () => {
+          clearTimeout(timer);
+          reject(options.signal?.reason);
+        });
+      }),
+  });
+
+  it('stop({ signal }) aborts the scheduled run in flight when the signal aborts, and resolves', async () => {
+    const events: ReconcilerEvent[] = [];
+    const reconciler = createReconciler({
+      store: createMemoryStore(),
+      novitaClient: slowListing(10_000),
+      onEvent: (event) => events.push(event),
+    });
+    reconciler.start({ runImmediately: true });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const started = Date.now();
+    await reconciler.stop({ signal: AbortSignal.timeout(100) });
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(events.at(-1)).toMatchObject({ type: 'run-failed', error: { code: 'ABORTED' } });
+  });
+
+  it('stop() without a signal waits for the run to finish', async () => {
+    const events: ReconcilerEvent[] = [];
+    const reconciler = createReconciler({
+      store: createMemoryStore(),
+      novitaClient: slowListing(200),
+      onEvent: (event) => events.push(event),
+    });
+    reconciler.start({ runImmediately: true });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await reconciler.stop();
+    expect(events.at(-1)).toMatchObject({ type: 'run-finished' });
+  });
+});
