@@ -16,7 +16,7 @@ import { createRedisLock, createRedisStore } from 'novita-reconciler/redis';
 import pino from 'pino';
 
 /** Below Kubernetes' default 30 s grace period, so the worker exits before it is killed. */
-const SHUTDOWN_DEADLINE_MS = 25_000;
+const SHUTDOWN_DEADLINE_MS = 20_000;
 
 const logger = pino();
 // The store opens its own connection from REDIS_URL (and quits it on close()).
@@ -68,11 +68,13 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
   // A run always ends (every call has a deadline), but a listing may take minutes; the orchestrator
   // will not wait that long. Exiting mid-run is safe: writes are conditional and fenced by the lock,
   // whose key expires by itself; the next run reads what landed.
+  // stop() aborts the run in flight once the deadline passes (it then reports what it applied); the
+  // hard exit below is the last resort should even that not settle in time.
   setTimeout(() => {
     logger.error({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'the run did not end in time; exiting');
     process.exit(1);
-  }, SHUTDOWN_DEADLINE_MS).unref();
-  await reconciler.stop();
+  }, SHUTDOWN_DEADLINE_MS + 5_000).unref();
+  await reconciler.stop({ signal: AbortSignal.timeout(SHUTDOWN_DEADLINE_MS) });
   await store.close();
   clearInterval(keepAlive);
   logger.info({ signal }, 'stopped');
