@@ -136,16 +136,18 @@ export interface ListingRestartedEvent {
 }
 
 /**
- * Emitted by `start()`'s schedule when a turn is skipped because another replica sharing the lock
- * completed a real run within the interval.
+ * Emitted when a run does not take place because of another replica: `start()`'s schedule skips a turn
+ * because a replica sharing the lock completed a real run within the interval (`recent-run-elsewhere`),
+ * or a `sync()` finds the lock held by another replica and rejects with `SYNC_IN_PROGRESS`
+ * (`lock-held`).
  */
 export interface RunSkippedEvent {
   /** Tells this event apart in a {@link ReconcilerEvent}. It carries no `runId`: no run took place. */
   type: 'run-skipped';
-  /** Why the turn was skipped: a replica completed a real run within the interval (the only reason today). */
-  reason: 'recent-run-elsewhere';
-  /** When the last real run under the lock completed, ISO 8601. */
-  lastCompletedRun: string;
+  /** Why: a replica completed a real run within the interval, or another replica holds the lock now. */
+  reason: 'recent-run-elsewhere' | 'lock-held';
+  /** When the last real run under the lock completed, ISO 8601 (for `recent-run-elsewhere` only). */
+  lastCompletedRun?: string;
   /** When the turn was skipped, ISO 8601, by the reconciler's `clock`. */
   timestamp: string;
 }

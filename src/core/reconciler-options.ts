@@ -35,7 +35,7 @@ export interface ReconcilerOptions {
   /**
    * Receives each run's start, progress, listing restarts, each action, a safety trip, and each run's
    * end or failure, and the schedule's skipped turns ({@link ReconcilerEvent}). Called synchronously;
-   * errors it throws are logged and ignored.
+   * errors it throws, and rejections of a promise it returns (an async handler), are logged and ignored.
    */
   onEvent?: (event: ReconcilerEvent) => void;
   /** Limits this reconciler to the records and instances it owns. @default everything */

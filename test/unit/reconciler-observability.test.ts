@@ -107,3 +107,28 @@ describe('logging and events', () => {
     expect(events).toContain('safety-tripped');
   });
 });
+
+describe('an async onEvent handler', () => {
+  it('that rejects is logged and ignored, never an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): void => void unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const warnings: string[] = [];
+    try {
+      const reconciler = createReconciler({
+        store: createMemoryStore({ records: [record('a')] }),
+        novitaClient: createScriptedNovitaClient({ instances: [instance('nv-a', 'running')] }),
+        onEvent: async () => {
+          throw new Error('metrics backend down');
+        },
+        logger: { warn: (_fields, message) => warnings.push(message) },
+      });
+      await expect(reconciler.sync()).resolves.toMatchObject({ unchanged: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+    expect(unhandled).toEqual([]);
+    expect(warnings).toContain('onEvent handler rejected; ignored');
+  });
+});

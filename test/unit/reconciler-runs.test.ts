@@ -146,3 +146,18 @@ describe('the lock', () => {
     expect(release).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('a sync refused because another replica holds the lock', () => {
+  it('emits run-skipped with reason lock-held (there is no run, so no run-failed), then rejects SYNC_IN_PROGRESS', async () => {
+    const events: ReconcilerEvent[] = [];
+    const lock: SyncLock = { acquire: async () => null };
+    const reconciler = createReconciler({
+      store: createMemoryStore(),
+      novitaClient: createScriptedNovitaClient(),
+      lock,
+      onEvent: (event) => events.push(event),
+    });
+    await expect(reconciler.sync()).rejects.toMatchObject({ code: 'SYNC_IN_PROGRESS' });
+    expect(events).toEqual([{ type: 'run-skipped', reason: 'lock-held', timestamp: expect.any(String) }]);
+  });
+});

@@ -22,7 +22,11 @@ export async function takeLease(context: RunContext, signal: AbortSignal | undef
       throw new AbortedError('sync aborted while taking the lock', { cause: signal?.reason });
     throw asStoreError(error, 'taking the sync lock failed');
   }
-  if (!lease) throw new SyncInProgressError('another replica is running a sync (the lock is held)');
+  if (!lease) {
+    // No run took place, so there is no run-failed either: this says so, for metrics and logs.
+    context.emit({ type: 'run-skipped', reason: 'lock-held', timestamp: context.clock().toISOString() });
+    throw new SyncInProgressError('another replica is running a sync (the lock is held)');
+  }
   return lease;
 }
 
