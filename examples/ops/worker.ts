@@ -41,7 +41,10 @@ function logEvent(event: ReconcilerEvent): void {
   else if (event.type === 'run-failed')
     logger.error({ event: event.type, runId: event.runId, code: event.error.code }, 'reconcile run failed');
   else if (event.type === 'run-skipped')
-    logger.info({ event: event.type, reason: event.reason, lastCompletedRun: event.lastCompletedRun }, 'run skipped: another replica ran it or is running it');
+    logger.info(
+      { event: event.type, reason: event.reason, lastCompletedRun: event.lastCompletedRun },
+      'run skipped: another replica ran it or is running it',
+    );
 }
 
 if (!reconciler.start({ runImmediately: true })) {

@@ -88,7 +88,10 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     try {
       // An async handler's rejection is caught too: it must never become an unhandled rejection.
       const returned: unknown = onEvent(event);
-      if (returned instanceof Promise) returned.catch((error: unknown) => log('warn', { event: event.type, err: describeError(error) }, 'onEvent handler rejected; ignored'));
+      if (returned instanceof Promise)
+        returned.catch((error: unknown) =>
+          log('warn', { event: event.type, err: describeError(error) }, 'onEvent handler rejected; ignored'),
+        );
     } catch (error) {
       log('warn', { event: event.type, err: describeError(error) }, 'onEvent handler threw; ignored');
     }
