@@ -39,7 +39,8 @@ const scenario = fc.record({
   /** Records for instances that exist; extra records for instances Novita no longer knows. */
   vanished: fc.integer({ min: 0, max: 4 }),
   listFaults: fc.array(fc.record({ fault: listFault, times: fc.constantFrom(1, 2, Number.POSITIVE_INFINITY) }), { maxLength: 3 }),
-  getFails: fc.array(fc.record({ status: fc.constantFrom(500, 429, 503), times: fc.constantFrom(1, Number.POSITIVE_INFINITY) }), {
+  // 404 is a route or gateway answering in Novita's envelope with RESOURCE_NOT_FOUND: never proof of "gone".
+  getFails: fc.array(fc.record({ status: fc.constantFrom(500, 429, 503, 404), times: fc.constantFrom(1, Number.POSITIVE_INFINITY) }), {
     maxLength: 2,
   }),
   removeObsoleteInstances: fc.boolean(),
@@ -93,7 +94,9 @@ describe('reconcile under injected Novita faults', () => {
           }
           fake.fault(scripted);
         }
-        for (const { status, times } of getFails) fake.fault({ endpoint: 'get', kind: 'error', status, times });
+        for (const { status, times } of getFails) {
+          fake.fault(status === 404 ? { endpoint: 'get', kind: 'route-404', times } : { endpoint: 'get', kind: 'error', status, times });
+        }
 
         const store = createMemoryStore({ records });
         const novitaClient = createNovitaClient({
