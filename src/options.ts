@@ -129,13 +129,13 @@ export function requireMethods<T>(field: string, value: unknown, methods: readon
 }
 
 /**
- * The value of an environment variable, with an empty (or whitespace-only) value counted as unset,
- * the way the CLI, the docs and `.env.example` treat it.
+ * The value of an environment variable, trimmed, with an empty (or whitespace-only) value counted as
+ * unset, the way the CLI, the docs and `.env.example` treat it (`REDIS_URL=" redis://..."` from a
+ * hand-edited `.env` works).
  *
  * @internal
  */
 export function readEnv(env: Readonly<Record<string, string | undefined>>, name: string): string | undefined {
-  const value = env[name];
-  if (value === undefined || value.trim() === '') return undefined;
-  return value;
+  const value = env[name]?.trim();
+  return value === undefined || value === '' ? undefined : value;
 }

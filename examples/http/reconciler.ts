@@ -36,7 +36,7 @@ async function redisReconciler(env: Env): Promise<ExampleReconciler> {
   const { createNovitaClient } = await import('novita-reconciler/novita');
   const { createRedisLock, createRedisStore } = await import('novita-reconciler/redis');
   // The client and the policy first: a missing key or a bad SYNC_* value throws before a connection opens.
-  const novitaClient = createNovitaClient({ apiKey: envValue(env, 'NOVITA_API_KEY'), baseUrl: envValue(env, 'NOVITA_API_BASE_URL') });
+  const novitaClient = createNovitaClient({ env });
   const policy = policyFromEnv(env);
   const store = createRedisStore({ env, audit: true });
   const reconciler = createReconciler({ store, lock: createRedisLock({ store }), novitaClient, policy });

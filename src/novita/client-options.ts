@@ -143,6 +143,13 @@ export interface NovitaClientOptions {
    */
   logger?: NovitaLogger;
   /**
+   * Where `NOVITA_API_KEY` and `NOVITA_API_BASE_URL` are read from when `apiKey` / `baseUrl` are not
+   * given (an empty variable counts as unset). Pass your own config object to keep the client off
+   * `process.env`, for example one client per Novita account.
+   * @default process.env
+   */
+  env?: Readonly<Record<string, string | undefined>>;
+  /**
    * How a listing copes with instances created or deleted while its pages are read: a walk that sees
    * the listing shift is read again, up to `maxWalks` walks, after a short jittered wait.
    * @default { maxWalks: 3, restartDelayMs: 250 }
@@ -191,6 +198,7 @@ const CLIENT_OPTION_KEYS = [
   'fetch',
   'userAgent',
   'logger',
+  'env',
 ] as const;
 
 const RETRY_OPTION_KEYS = ['retries', 'baseDelayMs', 'maxDelayMs', 'maxRetryAfterMs'] as const;
@@ -204,9 +212,13 @@ const NOT_FOUND_RESPONSES: readonly NovitaNotFoundResponses[] = ['documented', '
  */
 export function resolveNovitaClientOptions(
   input: NovitaClientOptions | undefined,
-  env: Record<string, string | undefined> = process.env,
+  fallbackEnv: Readonly<Record<string, string | undefined>> = process.env,
 ): ResolvedNovitaClientOptions {
   const options = checkOptionKeys<NovitaClientOptions>('createNovitaClient', input, CLIENT_OPTION_KEYS);
+  if (options.env !== undefined && (typeof options.env !== 'object' || options.env === null)) {
+    throw new ConfigError('env', 'must be an object of environment variables', { received: typeof options.env });
+  }
+  const env = options.env ?? fallbackEnv;
   const retry = checkOptionKeys<NovitaRetryOptions>('createNovitaClient', options.retry, RETRY_OPTION_KEYS, 'retry');
   const apiKey = options.apiKey ?? readEnv(env, 'NOVITA_API_KEY');
   // Never `received`: whatever was passed as the key may be the key.

@@ -99,3 +99,25 @@ describe('client options', () => {
     expect(configError(() => resolveNovitaClientOptions({ apiKey: KEY, keepRaw: 'yes' as unknown as boolean }, {})).field).toBe('keepRaw');
   });
 });
+
+describe('the env option', () => {
+  it('reads the key and base URL from the env object it is given, not from process.env', () => {
+    const saved = { key: process.env.NOVITA_API_KEY, url: process.env.NOVITA_API_BASE_URL };
+    process.env.NOVITA_API_KEY = 'sk_from_process_env';
+    process.env.NOVITA_API_BASE_URL = 'http://127.0.0.1:1/v1';
+    try {
+      const resolved = resolveNovitaClientOptions({
+        env: { NOVITA_API_KEY: ' sk_account_b ', NOVITA_API_BASE_URL: 'http://127.0.0.1:9/v1' },
+      });
+      expect(resolved.apiKey).toBe('sk_account_b');
+      expect(resolved.baseUrl).toBe('http://127.0.0.1:9/v1');
+      expect(configError(() => resolveNovitaClientOptions({ env: {} })).field).toBe('apiKey');
+      expect(configError(() => resolveNovitaClientOptions({ env: 'NOVITA_API_KEY=x' as never })).field).toBe('env');
+    } finally {
+      if (saved.key === undefined) delete process.env.NOVITA_API_KEY;
+      else process.env.NOVITA_API_KEY = saved.key;
+      if (saved.url === undefined) delete process.env.NOVITA_API_BASE_URL;
+      else process.env.NOVITA_API_BASE_URL = saved.url;
+    }
+  });
+});

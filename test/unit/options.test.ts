@@ -55,6 +55,7 @@ describe('the shared option rule', () => {
     expect(readEnv({ REDIS_KEY_PREFIX: '' }, 'REDIS_KEY_PREFIX')).toBeUndefined();
     expect(readEnv({ REDIS_KEY_PREFIX: '  ' }, 'REDIS_KEY_PREFIX')).toBeUndefined();
     expect(readEnv({ REDIS_KEY_PREFIX: 'app' }, 'REDIS_KEY_PREFIX')).toBe('app');
+    expect(readEnv({ REDIS_URL: ' redis://127.0.0.1:6379 \n' }, 'REDIS_URL')).toBe('redis://127.0.0.1:6379');
   });
 
   it('finds no suggestion among no candidates', () => {
