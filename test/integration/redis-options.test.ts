@@ -4,24 +4,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { isReconcilerError, type ConfigError } from '../../src/errors.js';
 import { createRedisLock, createRedisStore } from '../../src/redis/index.js';
 import { connectRedis, dropPrefix, requireRedisUrl, sampleRecord } from '../support/redis-test-kit.js';
+import { configError } from '../support/config-error.js';
 
 const redis = connectRedis();
 afterAll(async () => {
   await redis.quit();
 });
-
-function configError(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (error) {
-    if (isReconcilerError(error, 'CONFIG_INVALID')) return error as ConfigError;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('Redis store and lock options', () => {
   it('createRedisStore({ redis, prefx }) is refused, naming prefx and suggesting prefix', () => {

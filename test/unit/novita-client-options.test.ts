@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { type ConfigError, isReconcilerError } from '../../src/errors.js';
 import { DEFAULT_NOVITA_BASE_URL, resolveNovitaClientOptions } from '../../src/novita/client-options.js';
 import { createNovitaClient } from '../../src/novita/index.js';
 import type { NovitaClientOptions } from '../../src/novita/index.js';
+import { configError } from '../support/config-error.js';
 
 const KEY = 'sk_canary_options_0123456789';
-
-function configError(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (error) {
-    expect(isReconcilerError(error, 'CONFIG_INVALID')).toBe(true);
-    return error as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
 
 describe('client options', () => {
   it('refuses to start without a key and names both the option and NOVITA_API_KEY', () => {

@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isReconcilerError, type ConfigError } from '../../src/errors.js';
 import { checkOptionKeys, integerOption, nearestName, readEnv } from '../../src/options.js';
-
-function configError(run: () => unknown): ConfigError {
-  try {
-    run();
-  } catch (error) {
-    if (isReconcilerError(error, 'CONFIG_INVALID')) return error as ConfigError;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configError } from '../support/config-error.js';
 
 describe('the shared option rule', () => {
   it('refuses an unknown key, naming it and the nearest valid name', () => {

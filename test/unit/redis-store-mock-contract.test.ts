@@ -14,6 +14,7 @@ import { createScriptedNovitaClient } from '../../src/testing/scripted-novita-cl
 import { createRedisLock, createRedisStore, type RedisStore, type RedisStoreOptions } from '../../src/redis/index.js';
 import { isIoredisMock } from '../../src/redis/script-flavour.js';
 import { defineStoreContract } from '../../src/testing/store-contract.js';
+import { sampleRecord } from '../support/redis-test-kit.js';
 
 const redis = new RedisMock();
 afterAll(() => redis.disconnect());
@@ -38,17 +39,6 @@ defineStoreContract(
   { name: 'Redis store on ioredis-mock (write chunks of 3, audit on)', create: () => mockHarness({ writeChunkSize: 3, audit: true }) },
 );
 
-function record(id: string, extra: Partial<InstanceRecord> = {}): InstanceRecord {
-  return {
-    id,
-    novitaInstanceId: `nv-${id}`,
-    status: 'running',
-    novitaStatus: 'running',
-    timestamps: { created: '2026-01-01T00:00:00.000Z' },
-    ...extra,
-  };
-}
-
 async function versionOf(store: RedisStore, id: string): Promise<string> {
   for await (const batch of store.readBatches()) {
     const entry = batch.find((candidate) => candidate.id === id);
@@ -65,7 +55,7 @@ describe('Redis store on ioredis-mock', () => {
 
   it('versions are the SHA-1 hex of the stored text, the same as Redis computes, non-ASCII text included', async () => {
     const { store } = mockHarness();
-    const stored = record('r1', { labels: { team: 'Zürich 漢字 🙂'.repeat(20) } } as Partial<InstanceRecord>);
+    const stored = sampleRecord('r1', { labels: { team: 'Zürich 漢字 🙂'.repeat(20) } } as Partial<InstanceRecord>);
     await store.put(stored);
     const text = await redis.get(store.keys.record('r1'));
     expect(await versionOf(store, 'r1')).toBe(
@@ -77,13 +67,13 @@ describe('Redis store on ioredis-mock', () => {
 
   it('the audit trail records a mark-terminated once: re-writing a record already terminated adds no entry', async () => {
     const { store } = mockHarness({ audit: true });
-    await store.put(record('r1'));
+    await store.put(sampleRecord('r1'));
     const [first] = await store.writeBatch(
       [
         {
           op: 'put',
           id: 'r1',
-          record: record('r1', { status: 'terminated' }),
+          record: sampleRecord('r1', { status: 'terminated' }),
           expectedVersion: await versionOf(store, 'r1'),
           reason: 'gone',
         },
@@ -95,7 +85,7 @@ describe('Redis store on ioredis-mock', () => {
       {
         op: 'put',
         id: 'r1',
-        record: record('r1', { status: 'terminated', terminationReason: 'gone at Novita' } as Partial<InstanceRecord>),
+        record: sampleRecord('r1', { status: 'terminated', terminationReason: 'gone at Novita' } as Partial<InstanceRecord>),
         expectedVersion: await versionOf(store, 'r1'),
       },
     ]);
@@ -147,7 +137,7 @@ describe('Redis store on ioredis-mock', () => {
 
   it('the standard scripts asked for explicitly on the mock reject CONFIG_INVALID naming scripts, since its Lua lacks redis.sha1hex', async () => {
     const store = createRedisStore({ redis, prefix: `mock:${randomBytes(6).toString('hex')}`, scripts: 'standard' });
-    const failure = await store.put(record('r1')).catch((error: unknown) => error);
+    const failure = await store.put(sampleRecord('r1')).catch((error: unknown) => error);
     expect(isReconcilerError(failure, 'CONFIG_INVALID')).toBe(true);
     expect((failure as { field?: string }).field).toBe('scripts');
     expect((failure as Error).message).toMatch(/redis\.sha1hex/);
