@@ -56,7 +56,10 @@ interface Candidate extends ReadRecord {
 }
 
 /** Step 2 to 3's outcome for one record: decided, or a candidate. */
-type Classified = { type: 'decided'; decision: RecordDecision } | Candidate;
+type Classified = ({ type: 'decided'; decision: RecordDecision } | Candidate) & {
+  /** Whether the record should be alive (a Novita id, outside grace, not terminated): the safety limit's denominator. */
+  eligible: boolean;
+};
 
 /** What every step reads: the input, and what was derived from it once. */
 interface PlanContext {
@@ -73,7 +76,7 @@ interface PlanContext {
 export function planSync(input: PlanInput): Plan {
   const context = planContext(input);
   const classified = input.entries.map((entry) => classifyRecord(entry, context));
-  const counts = countCandidates(classified, context);
+  const counts = countCandidates(classified);
   const safety = safetyLimit(counts, input.policy, input.forceSync);
   const held = holdBack(input.handleObsoleteInstances, safety);
   const toConfirm = new Set<string>();
@@ -105,16 +108,23 @@ function planContext(input: PlanInput): PlanContext {
  * from its live instance, stamped, in grace, or an obsolete or retention candidate.
  */
 function classifyRecord(entry: PlanInput['entries'][number], context: PlanContext): Classified {
-  const decided = (decision: RecordDecision): Classified => ({ type: 'decided', decision });
-  if (entry.invalid !== undefined) return decided({ recordId: entry.id, category: 'skipped', skipped: 'invalid', merged: false });
+  if (entry.invalid !== undefined)
+    return { type: 'decided', decision: { recordId: entry.id, category: 'skipped', skipped: 'invalid', merged: false }, eligible: false };
   const { record, version } = entry;
   const novitaId = record.novitaInstanceId;
   const instance = novitaId === undefined ? undefined : context.listed.get(novitaId);
   const read: ReadRecord = { record, version, merged: instance !== undefined };
-  if (!(context.input.scope?.record?.(record) ?? true))
-    return decided({ recordId: record.id, category: 'skipped', skipped: 'outOfScope', merged: read.merged });
-  if (novitaId !== undefined && (context.namedBy.get(novitaId) ?? 0) > 1)
-    return decided({ recordId: record.id, category: 'skipped', skipped: 'duplicate', merged: read.merged });
+  const leftAlone = (skipped: 'outOfScope' | 'duplicate'): Classified => ({
+    type: 'decided',
+    decision: { recordId: record.id, category: 'skipped', skipped, merged: read.merged },
+    eligible: false,
+  });
+  if (!(context.input.scope?.record?.(record) ?? true)) return leftAlone('outOfScope');
+  if (novitaId !== undefined && (context.namedBy.get(novitaId) ?? 0) > 1) return leftAlone('duplicate');
+  // Counted whether listed or not, before anything is decided: the records that should be alive.
+  const young = inCreationGrace(record, context.input.now, context.input.policy);
+  const eligible = novitaId !== undefined && record.status !== TERMINATED && !young;
+  const decided = (decision: RecordDecision): Classified => ({ type: 'decided', decision, eligible });
   if (instance && !GONE_STATUSES.has(instance.status)) {
     return decided(
       refreshDecision(
@@ -128,16 +138,16 @@ function classifyRecord(entry: PlanInput['entries'][number], context: PlanContex
   }
   if (record.status === TERMINATED) {
     if (record.timestamps?.terminated === undefined) return decided(stampTerminatedDecision(read, instance, context.nowIso));
-    return { type: 'retention', ...read, instance };
+    return { type: 'retention', ...read, instance, eligible };
   }
-  if (inCreationGrace(record, context.input.now, context.input.policy)) {
+  if (young) {
     // A record's age is never guessed: one of unknown age gets `firstSeen` now and counts from there.
     if (recordBornAt(record) === undefined) return decided(stampFirstSeenDecision(read, instance, context.nowIso));
     return decided({ recordId: record.id, category: 'skipped', skipped: 'grace', merged: read.merged });
   }
   if (novitaId === undefined && !isNeverStartedCandidate(record))
     return decided({ recordId: record.id, category: 'unchanged', merged: read.merged });
-  return { type: 'obsolete', ...read, instance };
+  return { type: 'obsolete', ...read, instance, eligible };
 }
 
 /** A record without a Novita id is a candidate only when it never started (its creation was abandoned). */
@@ -149,16 +159,12 @@ function isNeverStartedCandidate(record: ReadRecord['record']): boolean {
  * Step 4's counts: the listing-based candidates (obsolete ones with a Novita id) and the records that
  * should be alive (with a Novita id, outside grace, not terminated: listed or not).
  */
-function countCandidates(classified: readonly Classified[], context: PlanContext): SafetyCounts {
+function countCandidates(classified: readonly Classified[]): SafetyCounts {
   let listingCandidates = 0;
-  for (const item of classified) if (item.type === 'obsolete' && item.record.novitaInstanceId !== undefined) listingCandidates += 1;
   let eligible = 0;
-  for (const entry of context.input.entries) {
-    const record = entry.record;
-    if (record === undefined || record.novitaInstanceId === undefined || record.status === TERMINATED) continue;
-    if (!(context.input.scope?.record?.(record) ?? true)) continue;
-    if ((context.namedBy.get(record.novitaInstanceId) ?? 0) > 1) continue;
-    if (!inCreationGrace(record, context.input.now, context.input.policy)) eligible += 1;
+  for (const item of classified) {
+    if (item.type === 'obsolete' && item.record.novitaInstanceId !== undefined) listingCandidates += 1;
+    if (item.eligible) eligible += 1;
   }
   return { listingCandidates, eligible };
 }

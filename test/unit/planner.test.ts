@@ -182,3 +182,21 @@ describe('step 9: what is left alone', () => {
     expect(result.toConfirm).toEqual([]);
   });
 });
+
+describe('the scope predicate', () => {
+  it('is asked once per record per plan (the safety limit reuses what classification decided)', () => {
+    const asked = new Map<string, number>();
+    const records = Array.from({ length: 12 }, (_, i) => record(`r${i}`));
+    const result = plan(records, [], {
+      scope: {
+        record: (item) => {
+          asked.set(item.id, (asked.get(item.id) ?? 0) + 1);
+          return true;
+        },
+      },
+    });
+    expect([...asked.values()].every((count) => count === 1)).toBe(true);
+    expect(asked.size).toBe(12);
+    expect(result.safety).toMatchObject({ eligible: 12, candidates: 12, tripped: true });
+  });
+});
