@@ -6,8 +6,8 @@
  */
 export { createReconciler } from './core/reconciler.js';
 export type { Reconciler, ReconcilerOptions, SyncOptions, ListInstancesOptions, ListInstancesResult } from './core/reconciler.js';
-export type { StartOptions, StopOptions } from './core/scheduler.js';
-export { planSync, defaultAdoptRecord } from './core/planner.js';
+export type { StartOptions, StopOptions } from './core/runtime/scheduler.js';
+export { planSync, defaultAdoptRecord } from './core/plan/planner.js';
 export type {
   PlanInput,
   Plan,
@@ -17,11 +17,11 @@ export type {
   SkipReason,
   Confirmation,
   SyncScope,
-} from './core/planner.js';
-export { resolvePolicy, policyFromEnv, syncPolicySchema, DEFAULT_POLICY, POLICY_ENV_VARIABLES } from './core/policy.js';
-export type { SyncPolicy, SyncPolicyInput, StatusMapEntry, NovitaOnlyPolicy } from './core/policy.js';
-export { DEFAULT_STATUS_MAP, buildStatusMap, mapStatus } from './core/status-map.js';
-export type { StatusRule, StatusVerdict } from './core/status-map.js';
+} from './core/plan/planner.js';
+export { resolvePolicy, policyFromEnv, syncPolicySchema, DEFAULT_POLICY, POLICY_ENV_VARIABLES } from './core/config/sync-policy.js';
+export type { SyncPolicy, SyncPolicyInput, StatusMapEntry, NovitaOnlyPolicy } from './core/config/sync-policy.js';
+export { DEFAULT_STATUS_MAP, buildStatusMap, mapStatus } from './core/plan/status-map.js';
+export type { StatusRule, StatusVerdict } from './core/plan/status-map.js';
 export type {
   SyncReport,
   SyncAction,
@@ -90,9 +90,9 @@ export type {
   WriteFence,
   ReadBatchesOptions,
   WriteBatchOptions,
-} from './core/store.js';
-export { writeBatchProgress } from './core/store.js';
-export { GONE_STATUSES } from './core/novita-client.js';
+} from './core/ports/store.js';
+export { writeBatchProgress } from './core/ports/store.js';
+export { GONE_STATUSES } from './core/ports/novita-client.js';
 export type {
   NovitaClient,
   NovitaInstance,
@@ -101,8 +101,8 @@ export type {
   ListInstancesCallOptions,
   ListingRestart,
   ListingProgress,
-} from './core/novita-client.js';
-export type { SyncLock, LockLease } from './core/lock.js';
+} from './core/ports/novita-client.js';
+export type { SyncLock, LockLease } from './core/ports/lock.js';
 export { createMemoryStore } from './store/memory-store.js';
 export type { MemoryStore, MemoryStoreOptions } from './store/memory-store.js';
 export {

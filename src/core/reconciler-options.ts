@@ -5,15 +5,15 @@
 import { ConfigError } from '../errors.js';
 import { booleanOption, checkOptionKeys, functionOption, integerOption, requireMethods, signalOption } from '../options.js';
 import type { ReconcilerEvent, ReconcilerLogger } from './events.js';
-import type { SyncLock } from './lock.js';
-import type { NovitaClient, NovitaInstance } from './novita-client.js';
-import { defaultAdoptRecord, type SyncScope } from './planner.js';
-import { resolvePolicy, type SyncPolicy, type SyncPolicyInput } from './policy.js';
+import type { SyncLock } from './ports/lock.js';
+import type { NovitaClient, NovitaInstance } from './ports/novita-client.js';
+import { defaultAdoptRecord, type SyncScope } from './plan/planner.js';
+import { resolvePolicy, type SyncPolicy, type SyncPolicyInput } from './config/sync-policy.js';
 import type { InstanceRecord } from './record.js';
 import type { SyncRunOptions } from '../report.js';
 import type { RunContext } from './run/run-sync.js';
-import type { StartOptions } from './scheduler.js';
-import type { ReconcilerStore } from './store.js';
+import type { StartOptions } from './runtime/scheduler.js';
+import type { ReconcilerStore } from './ports/store.js';
 
 /** Options of {@link createReconciler}. */
 export interface ReconcilerOptions {

@@ -1,14 +1,14 @@
 /**
  * `createReconciler`: checks its options once, then offers `sync()` (one run: run/run-sync.ts, where
  * the steps are), `listInstances()` (the merged view), and `start()`/`stop()` (the schedule). Runs in
- * one process never overlap (run/single-flight.ts); replicas sharing a lock never overlap either, and
+ * one process never overlap (runtime/single-flight.ts); replicas sharing a lock never overlap either, and
  * share one schedule when the lock records completed runs.
  */
 import type { ConfigError } from '../errors.js';
 import type { ReconcilerEvent, ReconcilerLogger } from './events.js';
 import { mergeInstanceView, type InstanceView } from './instance-view.js';
-import type { NovitaInstance } from './novita-client.js';
-import type { SyncPolicy } from './policy.js';
+import type { NovitaInstance } from './ports/novita-client.js';
+import type { SyncPolicy } from './config/sync-policy.js';
 import {
   resolveListOptions,
   resolveReconcilerOptions,
@@ -19,10 +19,10 @@ import {
   type SyncOptions,
 } from './reconciler-options.js';
 import type { SyncReport, SyncRunOptions } from '../report.js';
-import { raceCall } from './run/deadline.js';
+import { raceCall } from './runtime/deadline.js';
 import { describeError, readViewListing, readViewRecords, runSync, type RunContext, type RunResult } from './run/run-sync.js';
-import { createFlightQueue } from './run/single-flight.js';
-import { createSyncScheduler, SCHEDULE_JITTER, type StartOptions, type StopOptions } from './scheduler.js';
+import { createFlightQueue } from './runtime/single-flight.js';
+import { createSyncScheduler, SCHEDULE_JITTER, type StartOptions, type StopOptions } from './runtime/scheduler.js';
 import { checkOptionKeys, signalOption } from '../options.js';
 
 export type { ReconcilerOptions, SyncOptions, ListInstancesOptions } from './reconciler-options.js';

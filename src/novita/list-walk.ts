@@ -4,7 +4,7 @@
  * missed as deleted. On a busy account the listing shifts between page reads all the time, so a walk
  * that saw it shift is thrown away and the pages are read again, a bounded number of times.
  */
-import type { ListingProgress, ListingRestart } from '../core/novita-client.js';
+import type { ListingProgress, ListingRestart } from '../core/ports/novita-client.js';
 import { NovitaIncompleteListingError } from '../errors.js';
 import { functionOption } from '../options.js';
 import type { NovitaInstanceListing } from './instance-detail.js';

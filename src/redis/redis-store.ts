@@ -5,7 +5,7 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import { assertRecord, decodeRecord, type InstanceRecord } from '../core/record.js';
-import type { InstanceStore, ReadBatchesOptions, StoreEntry, WriteResult } from '../core/store.js';
+import type { InstanceStore, ReadBatchesOptions, StoreEntry, WriteResult } from '../core/ports/store.js';
 import { ConfigError, RecordInvalidError, StoreUnavailableError, throwIfAborted } from '../errors.js';
 import { checkOptionKeys, integerOption, readEnv, requireMethods } from '../options.js';
 import { untilAborted } from './abortable.js';

@@ -1,5 +1,5 @@
 import { assertRecord } from '../core/record.js';
-import type { ConditionalDelete, ConditionalPut, WriteBatchOptions, WriteOutcome, WriteResult } from '../core/store.js';
+import type { ConditionalDelete, ConditionalPut, WriteBatchOptions, WriteOutcome, WriteResult } from '../core/ports/store.js';
 import { AbortedError, ConfigError, LockLostError, RecordInvalidError, StoreUnavailableError, throwIfAborted } from '../errors.js';
 import { untilAborted } from './abortable.js';
 import type { RedisRecordCodec } from './codec.js';
@@ -32,8 +32,8 @@ interface PreparedWrite {
   reason: string;
 }
 
-export type { WriteBatchProgress } from '../core/store.js';
-export { writeBatchProgress } from '../core/store.js';
+export type { WriteBatchProgress } from '../core/ports/store.js';
+export { writeBatchProgress } from '../core/ports/store.js';
 
 /** @internal What the write batch needs of its store. */
 export interface WriteBatchContext {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ListingProgress, ListingRestart } from '../../src/core/novita-client.js';
+import type { ListingProgress, ListingRestart } from '../../src/core/ports/novita-client.js';
 import type { FakeFleetControl, FakeNovita } from '../../src/testing/fake-novita/index.js';
 import { clientFor, fakeNovita, idsOf, recordingLogger, rejectionOf } from '../support/novita-test-kit.js';
 

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { InstanceRecord } from '../../src/core/record.js';
-import type { ConditionalWrite } from '../../src/core/store.js';
+import type { ConditionalWrite } from '../../src/core/ports/store.js';
 import { isReconcilerError } from '../../src/errors.js';
 import { createRedisStore, type RedisStore } from '../../src/redis/index.js';
 import { freePort, spawnRedis, type RedisProcess } from '../setup/spawn-redis.js';

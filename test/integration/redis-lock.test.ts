@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createReconciler } from '../../src/core/reconciler.js';
-import type { LockLease } from '../../src/core/lock.js';
+import type { LockLease } from '../../src/core/ports/lock.js';
 import { isReconcilerError } from '../../src/errors.js';
 import { createRedisLock, createRedisStore, type RedisStore } from '../../src/redis/index.js';
 import { createNovitaClient } from '../../src/novita/index.js';

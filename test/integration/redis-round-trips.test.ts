@@ -1,6 +1,6 @@
 /** Reads and writes are batched: commands grow with records / batch size, never with records. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConditionalWrite } from '../../src/core/store.js';
+import type { ConditionalWrite } from '../../src/core/ports/store.js';
 import { createRedisStore } from '../../src/redis/index.js';
 import { spawnRedis, type RedisProcess } from '../setup/spawn-redis.js';
 import { commandCalls, connectRedis, STORE_CLIENT_COMMANDS, readAllEntries, sampleRecord } from '../support/redis-test-kit.js';

@@ -9,9 +9,9 @@ import {
   removeOrMark,
   retentionExpired,
   safetyLimit,
-} from '../../src/core/plan/policies.js';
-import { DEFAULT_POLICY } from '../../src/core/policy.js';
-import { buildStatusMap } from '../../src/core/status-map.js';
+} from '../../src/core/plan/rules.js';
+import { DEFAULT_POLICY } from '../../src/core/config/sync-policy.js';
+import { buildStatusMap } from '../../src/core/plan/status-map.js';
 import { daysAgo, instance, minutesAgo, NOW, record } from '../support/reconcile-fixtures.js';
 
 describe('creation grace', () => {

@@ -3,10 +3,10 @@
  * per step of "One run, in order". (reconcile-rules.test.ts runs the same rules through the reconciler.)
  */
 import { describe, expect, it } from 'vitest';
-import { defaultAdoptRecord, planSync, type Confirmation, type PlanInput } from '../../src/core/planner.js';
-import { resolvePolicy, type SyncPolicyInput } from '../../src/core/policy.js';
+import { defaultAdoptRecord, planSync, type Confirmation, type PlanInput } from '../../src/core/plan/planner.js';
+import { resolvePolicy, type SyncPolicyInput } from '../../src/core/config/sync-policy.js';
 import type { InstanceRecord } from '../../src/core/record.js';
-import type { NovitaInstance } from '../../src/core/novita-client.js';
+import type { NovitaInstance } from '../../src/core/ports/novita-client.js';
 import { daysAgo, instance, minutesAgo, NOW, record } from '../support/reconcile-fixtures.js';
 
 function plan(

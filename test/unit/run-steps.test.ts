@@ -5,16 +5,16 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createMemoryStore, type NovitaClient } from '../../src/index.js';
-import { defaultAdoptRecord, planSync } from '../../src/core/planner.js';
-import { resolvePolicy } from '../../src/core/policy.js';
+import { defaultAdoptRecord, planSync } from '../../src/core/plan/planner.js';
+import { resolvePolicy } from '../../src/core/config/sync-policy.js';
 import { createWriter, plannedActions } from '../../src/core/run/apply-writes.js';
 import { buildReport, NO_CONFIRMATIONS } from '../../src/core/run/build-report.js';
 import { checkListing } from '../../src/core/run/check-listing.js';
 import { confirmCandidates } from '../../src/core/run/confirm-candidates.js';
-import { raceCall, raceIterable, RaceLostError } from '../../src/core/run/deadline.js';
+import { raceCall, raceIterable, RaceLostError } from '../../src/core/runtime/deadline.js';
 import { createProgress } from '../../src/core/run/progress.js';
 import type { RunContext } from '../../src/core/run/run-context.js';
-import { createFlightQueue } from '../../src/core/run/single-flight.js';
+import { createFlightQueue } from '../../src/core/runtime/single-flight.js';
 import { instance, NOW, record } from '../support/reconcile-fixtures.js';
 
 const never = <T>(): Promise<T> => new Promise<T>(() => undefined);

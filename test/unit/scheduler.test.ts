@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryStore, createReconciler, SyncInProgressError, type ReconcilerEvent } from '../../src/index.js';
-import { createSyncScheduler } from '../../src/core/scheduler.js';
+import { createSyncScheduler } from '../../src/core/runtime/scheduler.js';
 import { createScriptedNovitaClient } from '../../src/testing/scripted-novita-client.js';
 import { instance, record } from '../support/reconcile-fixtures.js';
 

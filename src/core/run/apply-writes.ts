@@ -3,11 +3,11 @@
  * exactly (applied, conflict, missing, not applied, or unknown when the answer never came).
  */
 import { LockLostError, StoreUnavailableError } from '../../errors.js';
-import type { LockLease } from '../lock.js';
-import type { Plan, PlannedAction, RecordDecision } from '../planner.js';
+import type { LockLease } from '../ports/lock.js';
+import type { Plan, PlannedAction, RecordDecision } from '../plan/planner.js';
 import type { ActionOutcome } from '../../report.js';
-import { writeBatchProgress, type WriteOutcome, type WriteResult } from '../store.js';
-import { raceCall, RaceLostError } from './deadline.js';
+import { writeBatchProgress, type WriteOutcome, type WriteResult } from '../ports/store.js';
+import { raceCall, RaceLostError } from '../runtime/deadline.js';
 import type { Progress } from './progress.js';
 import { abortError, asStoreError, type RunContext } from './run-context.js';
 

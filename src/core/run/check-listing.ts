@@ -1,6 +1,6 @@
 /** Step 1's last word: a listing is taken as the truth only when it is provably complete, whatever client produced it. */
 import { NovitaIncompleteListingError, NovitaInvalidResponseError } from '../../errors.js';
-import type { NovitaInstance } from '../novita-client.js';
+import type { NovitaInstance } from '../ports/novita-client.js';
 
 /** A listing that passed {@link checkListing}. */
 export interface CheckedListing {

@@ -1,7 +1,7 @@
 /** The lock around a run: taking it, releasing it, and sharing the time of a completed run with the other replicas. */
 import { AbortedError, SyncInProgressError } from '../../errors.js';
-import type { LockLease } from '../lock.js';
-import { raceCall, RaceLostError } from './deadline.js';
+import type { LockLease } from '../ports/lock.js';
+import { raceCall, RaceLostError } from '../runtime/deadline.js';
 import { asStoreError, describeError, type RunContext } from './run-context.js';
 
 /** Takes the lock, when there is one: `SYNC_IN_PROGRESS` when another replica holds it. */

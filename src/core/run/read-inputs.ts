@@ -3,12 +3,12 @@
  * listing is (step 1). Also the same reads for the merged view, which runs no sync.
  */
 import { NovitaApiError, StoreUnavailableError, isReconcilerError } from '../../errors.js';
-import type { LockLease } from '../lock.js';
-import type { NovitaInstance } from '../novita-client.js';
+import type { LockLease } from '../ports/lock.js';
+import type { NovitaInstance } from '../ports/novita-client.js';
 import type { InstanceRecord } from '../record.js';
-import type { StoreEntry } from '../store.js';
+import type { StoreEntry } from '../ports/store.js';
 import { checkListing, type CheckedListing } from './check-listing.js';
-import { raceCall, raceIterable, RaceLostError } from './deadline.js';
+import { raceCall, raceIterable, RaceLostError } from '../runtime/deadline.js';
 import { createProgress, type Progress } from './progress.js';
 import { abortError, asStoreError, describeError, type RunContext } from './run-context.js';
 

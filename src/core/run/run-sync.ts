@@ -2,14 +2,14 @@
  * One reconcile run, the only code that sequences I/O. In order:
  * takeLease -> readListing (with readRecords overlapping it) -> plan -> confirmCandidates -> plan
  * again -> applyWrites -> buildReport -> recordCompletion -> releaseLease.
- * The decisions are the pure planner's (planner.ts). Every call to the world is raced against the
+ * The decisions are the pure planner's (plan/planner.ts). Every call to the world is raced against the
  * run's signal (the caller's, joined with the lease's `lost`) and a deadline (deadline.ts), so that a
  * run always ends.
  */
 import { randomUUID } from 'node:crypto';
 import { AbortedError, ReconcilerError, isReconcilerError } from '../../errors.js';
-import type { LockLease } from '../lock.js';
-import { planSync, type Plan, type PlanInput, type PlannedAction } from '../planner.js';
+import type { LockLease } from '../ports/lock.js';
+import { planSync, type Plan, type PlanInput, type PlannedAction } from '../plan/planner.js';
 import type { ActionOutcome, ConfirmationReport, SyncReport, SyncRunOptions } from '../../report.js';
 import { createWriter, plannedActions } from './apply-writes.js';
 import { buildReport, NO_CONFIRMATIONS, summaryFields } from './build-report.js';

@@ -1,5 +1,5 @@
-import { isReconcilerError } from '../errors.js';
-import type { ReconcilerLogger } from './events.js';
+import { isReconcilerError } from '../../errors.js';
+import type { ReconcilerLogger } from '../events.js';
 
 /** The default share of the interval each delay may move by, either way. */
 export const SCHEDULE_JITTER = 0.1;

@@ -1,4 +1,4 @@
-import type { InstanceRecord } from './record.js';
+import type { InstanceRecord } from '../record.js';
 
 /** A record as read by the reconciler, with the opaque version a conditional write must match. */
 export interface VersionedRecord {

@@ -1,13 +1,13 @@
 /**
- * The planner's policies: small pure functions, each deciding one question the policy answers, each
+ * The planner's decision rules: small pure functions, each deciding one question the policy answers, each
  * with its own table test (test/unit/planner-policies.test.ts). The planner (planner.ts) computes the
  * candidates; these filter and shape what happens to them, in the manner of external-dns `plan/policy.go`.
  */
-import { GONE_STATUSES, type NovitaInstance } from '../novita-client.js';
-import type { SyncPolicy } from '../policy.js';
+import { GONE_STATUSES, type NovitaInstance } from '../ports/novita-client.js';
+import type { SyncPolicy } from '../config/sync-policy.js';
 import type { InstanceRecord } from '../record.js';
 import type { ActionReason, SafetyReport } from '../../report.js';
-import { mapStatus, type StatusRule } from '../status-map.js';
+import { mapStatus, type StatusRule } from './status-map.js';
 import type { PlannedCategory, SkipReason } from './plan-types.js';
 
 const MINUTE = 60_000;

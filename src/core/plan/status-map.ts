@@ -1,5 +1,5 @@
-import { GONE_STATUSES } from './novita-client.js';
-import type { StatusMapEntry } from './policy.js';
+import { GONE_STATUSES } from '../ports/novita-client.js';
+import type { StatusMapEntry } from '../config/sync-policy.js';
 
 /** One resolved row of the status map. */
 export interface StatusRule {

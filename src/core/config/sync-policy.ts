@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { ConfigError } from '../errors.js';
-import { checkOptionKeys } from '../options.js';
-import { GONE_STATUSES } from './novita-client.js';
+import { ConfigError } from '../../errors.js';
+import { checkOptionKeys } from '../../options.js';
+import { GONE_STATUSES } from '../ports/novita-client.js';
 
 /**
  * How one Novita status maps to a local status: either the local status alone, or the local status

@@ -6,9 +6,9 @@
  *
  * The steps of "One run, in order" (README) are the functions below, in order; the questions the
  * policy answers (grace, safety limit, obsolete switch, remove or mark, retention, Novita-only) are the
- * small functions of plan/policies.ts, and the writes are built in plan/record-writes.ts.
+ * small functions of rules.ts, and the writes are built in plan/record-writes.ts.
  */
-import { GONE_STATUSES, type NovitaInstance } from './novita-client.js';
+import { GONE_STATUSES, type NovitaInstance } from '../ports/novita-client.js';
 import {
   holdBack,
   inCreationGrace,
@@ -20,8 +20,8 @@ import {
   safetyLimit,
   type HoldBack,
   type SafetyCounts,
-} from './plan/policies.js';
-import type { Confirmation, Plan, PlanInput, PlannedAction, RecordDecision } from './plan/plan-types.js';
+} from './rules.js';
+import type { Confirmation, Plan, PlanInput, PlannedAction, RecordDecision } from './plan-types.js';
 import {
   adoptAction,
   markTerminatedDecision,
@@ -31,9 +31,9 @@ import {
   stampTerminatedDecision,
   TERMINATED,
   type ReadRecord,
-} from './plan/record-writes.js';
-import { hasTerminationProof, type TerminationProof } from './record.js';
-import type { NovitaOnlyInstance } from '../report.js';
+} from './record-writes.js';
+import { hasTerminationProof, type TerminationProof } from '../record.js';
+import type { NovitaOnlyInstance } from '../../report.js';
 import { buildStatusMap, type StatusRule } from './status-map.js';
 
 export type {
@@ -45,8 +45,8 @@ export type {
   RecordDecision,
   SkipReason,
   SyncScope,
-} from './plan/plan-types.js';
-export { defaultAdoptRecord } from './plan/record-writes.js';
+} from './plan-types.js';
+export { defaultAdoptRecord } from './record-writes.js';
 
 /** A record whose fate waits on the safety limit (and maybe a confirmation): an obsolete or a retention candidate. */
 interface Candidate extends ReadRecord {
