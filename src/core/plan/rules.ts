@@ -1,6 +1,6 @@
 /**
  * The planner's decision rules: small pure functions, each deciding one question the policy answers, each
- * with its own table test (test/unit/planner-policies.test.ts). The planner (planner.ts) computes the
+ * with its own table test (test/core/plan/rules.test.ts). The planner (planner.ts) computes the
  * candidates; these filter and shape what happens to them, in the manner of external-dns `plan/policy.go`.
  */
 import { GONE_STATUSES, type NovitaInstance } from '../ports/novita-client.js';
