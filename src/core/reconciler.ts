@@ -7,7 +7,6 @@
 import type { ConfigError } from '../errors.js';
 import type { ReconcilerEvent, ReconcilerLogger } from './events.js';
 import { mergeInstanceView, type InstanceView } from './instance-view.js';
-import type { NovitaInstance } from './ports/novita-client.js';
 import type { SyncPolicy } from './config/sync-policy.js';
 import {
   resolveListOptions,
@@ -19,10 +18,11 @@ import {
   type SyncOptions,
 } from './reconciler-options.js';
 import type { SyncReport, SyncRunOptions } from '../report.js';
-import { raceCall } from './runtime/deadline.js';
-import { describeError, readViewListing, readViewRecords, runSync, type RunContext, type RunResult } from './run/run-sync.js';
+import { RUN_OPTION_DEFAULTS, runOptionsKey } from './config/run-options.js';
+import { describeError, readView, runSync, type RunContext, type RunResult } from './run/run-sync.js';
 import { createFlightQueue } from './runtime/single-flight.js';
-import { createSyncScheduler, SCHEDULE_JITTER, type StartOptions, type StopOptions } from './runtime/scheduler.js';
+import { createSyncScheduler, type StartOptions, type StopOptions } from './runtime/scheduler.js';
+import { sharedTurn } from './runtime/shared-schedule.js';
 import { checkOptionKeys, signalOption } from '../options.js';
 
 export type { ReconcilerOptions, SyncOptions, ListInstancesOptions } from './reconciler-options.js';
@@ -99,11 +99,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   const context: RunContext = { ...resolved, log, emit };
   const flights = createFlightQueue<RunResult>();
   const run = (runOptions: SyncRunOptions, signal: AbortSignal | undefined): Promise<RunResult> =>
-    flights.run(
-      `${runOptions.dryRun}|${runOptions.handleObsoleteInstances}|${runOptions.forceSync}`,
-      (runSignal) => runSync(context, runOptions, runSignal),
-      signal,
-    );
+    flights.run(runOptionsKey(runOptions), (runSignal) => runSync(context, runOptions, runSignal), signal);
 
   // Bad options throw at the call (as every factory does), before any promise exists.
   const sync = (syncOptions: SyncOptions = {}): Promise<SyncReport> => {
@@ -111,40 +107,15 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     return run(runOptions, signal).then((result) => result.report);
   };
 
-  const intervalMs = policy.syncIntervalMinutes * 60_000;
-  /** One turn of the schedule: skipped when another replica sharing the lock completed a real run recently. */
-  const scheduledTurn = async (signal: AbortSignal): Promise<void> => {
-    const lastCompletedRun = await readLastCompletedRun();
-    if (lastCompletedRun !== null) {
-      const age = resolved.clock().getTime() - lastCompletedRun.getTime();
-      // The earliest a timer fires is the interval less its jitter: a run younger than that was this turn's run.
-      if (age > -intervalMs && age < intervalMs * (1 - SCHEDULE_JITTER)) {
-        log(
-          'info',
-          { lastCompletedRun: lastCompletedRun.toISOString(), syncIntervalMinutes: policy.syncIntervalMinutes },
-          'Scheduled sync skipped: a replica completed one within the interval',
-        );
-        emit({
-          type: 'run-skipped',
-          reason: 'recent-run-elsewhere',
-          lastCompletedRun: lastCompletedRun.toISOString(),
-          timestamp: resolved.clock().toISOString(),
-        });
-        return;
-      }
-    }
-    await sync({ signal });
-  };
-  const readLastCompletedRun = async (): Promise<Date | null> => {
-    if (!lock?.lastCompletedRun) return null;
-    try {
-      const at = await raceCall(() => (lock.lastCompletedRun as () => Promise<Date | null>)(), undefined, resolved.storeTimeoutMs);
-      return at instanceof Date && !Number.isNaN(at.getTime()) ? at : null;
-    } catch (error) {
-      log('warn', { err: describeError(error) }, 'Could not read when the last run completed; this replica runs as scheduled');
-      return null;
-    }
-  };
+  const scheduledTurn = sharedTurn({
+    lock,
+    clock: resolved.clock,
+    intervalMinutes: policy.syncIntervalMinutes,
+    storeTimeoutMs: resolved.storeTimeoutMs,
+    log,
+    emit,
+    sync: (signal) => sync({ signal }),
+  });
   const scheduler = createSyncScheduler({
     runSync: scheduledTurn,
     intervalMinutes: policy.syncIntervalMinutes,
@@ -173,21 +144,10 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     },
     async listInstances(listOptions: ListInstancesOptions = {}) {
       const { includeNovitaOnly, syncLocalState, signal } = resolveListOptions(listOptions);
-      let report: SyncReport | undefined;
-      let instances: NovitaInstance[];
-      if (syncLocalState) {
-        const result = await run({ dryRun: false, handleObsoleteInstances: true, forceSync: false }, signal);
-        report = result.report;
-        instances = result.instances;
-      } else {
-        instances = await readViewListing(context, signal);
-      }
-      const records = await readViewRecords(context, signal);
-      const { scope } = resolved;
-      const ownRecords = scope?.record ? records.filter((record) => scope.record?.(record)) : records;
-      const ownInstances = scope?.instance ? instances.filter((instance) => scope.instance?.(instance)) : instances;
-      const view = mergeInstanceView(ownRecords, ownInstances, includeNovitaOnly);
-      return report ? { ...view, report } : view;
+      const result = syncLocalState ? await run(RUN_OPTION_DEFAULTS, signal) : undefined;
+      const { records, instances } = await readView(context, signal, result?.instances);
+      const view = mergeInstanceView(records, instances, includeNovitaOnly);
+      return result ? { ...view, report: result.report } : view;
     },
   };
 }

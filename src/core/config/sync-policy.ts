@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { ConfigError } from '../../errors.js';
 import { checkOptionKeys, nearestName } from '../../options.js';
 import { GONE_STATUSES } from '../ports/novita-client.js';
+import { envBoolean } from './boolean-rules.js';
 
 /**
  * How one Novita status maps to a local status: either the local status alone, or the local status
@@ -55,20 +56,6 @@ export interface SyncPolicy {
 /** A partial policy as users write it; {@link resolvePolicy} fills the defaults. */
 export type SyncPolicyInput = Partial<SyncPolicy>;
 
-/** The defaults of every policy field. */
-export const DEFAULT_POLICY: Readonly<SyncPolicy> = Object.freeze({
-  removeObsoleteInstances: false,
-  obsoleteRetentionDays: 7,
-  enableAutomaticSync: true,
-  syncIntervalMinutes: 30,
-  creationGraceMinutes: 10,
-  confirmObsolete: true,
-  maxObsoleteFraction: 0.5,
-  safetyMinRecords: 10,
-  novitaOnly: 'report',
-  statusMap: Object.freeze({}),
-});
-
 const localStatus = z
   .string()
   .min(1, 'must be a non-empty status string')
@@ -81,38 +68,55 @@ const statusMapEntrySchema = z.union([
   z.object({ status: localStatus, keep: z.array(z.string().min(1)).optional() }).strict(),
 ]);
 
-/** The zod schema of a policy, with the documented defaults. */
-export const syncPolicySchema = z
-  .object({
-    removeObsoleteInstances: z.boolean().default(DEFAULT_POLICY.removeObsoleteInstances),
-    obsoleteRetentionDays: z
-      .number()
-      .finite()
-      .min(0, 'must be 0 or more')
-      .max(3650, 'must be at most 3650 (ten years)')
-      .default(DEFAULT_POLICY.obsoleteRetentionDays),
-    enableAutomaticSync: z.boolean().default(DEFAULT_POLICY.enableAutomaticSync),
-    syncIntervalMinutes: z
-      .number()
-      .finite()
-      .gt(0, 'must be more than 0')
-      .max(10_080, 'must be at most a week (10080)')
-      .default(DEFAULT_POLICY.syncIntervalMinutes),
-    creationGraceMinutes: z
+/** How an environment variable's text becomes a field's value; derived from the field's schema. */
+type FieldKind = 'boolean' | 'number' | 'enum' | 'json';
+
+/** One policy field: its environment variable and its schema, default included. */
+const policyField = <const Variable extends string, Schema extends z.ZodDefault<z.ZodType>>(env: Variable, schema: Schema) => {
+  const inner = schema.unwrap();
+  const kind: FieldKind =
+    inner instanceof z.ZodBoolean ? 'boolean' : inner instanceof z.ZodNumber ? 'number' : inner instanceof z.ZodEnum ? 'enum' : 'json';
+  return { env, schema, kind };
+};
+
+/**
+ * Every policy field, once: its environment variable and its schema with the documented default. The
+ * schema, the defaults, the environment map and how each variable is read are all derived from here;
+ * a new field is this entry and its documented member of {@link SyncPolicy}.
+ */
+const POLICY_FIELDS = {
+  removeObsoleteInstances: policyField('SYNC_REMOVE_OBSOLETE_INSTANCES', z.boolean().default(false)),
+  obsoleteRetentionDays: policyField(
+    'SYNC_OBSOLETE_INSTANCE_RETENTION_DAYS',
+    z.number().finite().min(0, 'must be 0 or more').max(3650, 'must be at most 3650 (ten years)').default(7),
+  ),
+  enableAutomaticSync: policyField('SYNC_ENABLE_AUTOMATIC_SYNC', z.boolean().default(true)),
+  syncIntervalMinutes: policyField(
+    'SYNC_INTERVAL_MINUTES',
+    z.number().finite().gt(0, 'must be more than 0').max(10_080, 'must be at most a week (10080)').default(30),
+  ),
+  creationGraceMinutes: policyField(
+    'SYNC_CREATION_GRACE_MINUTES',
+    z
       .number()
       .finite()
       .min(0, 'must be 0 or more')
       .max(1440, 'must be at most a day (1440); a longer grace would turn obsolete handling off')
-      .default(DEFAULT_POLICY.creationGraceMinutes),
-    confirmObsolete: z.boolean().default(DEFAULT_POLICY.confirmObsolete),
-    maxObsoleteFraction: z
-      .number()
-      .min(0, 'must be between 0 and 1')
-      .max(1, 'must be between 0 and 1')
-      .default(DEFAULT_POLICY.maxObsoleteFraction),
-    safetyMinRecords: z.number().int('must be a whole number').min(0, 'must be 0 or more').default(DEFAULT_POLICY.safetyMinRecords),
-    novitaOnly: z.enum(['report', 'ignore', 'adopt']).default(DEFAULT_POLICY.novitaOnly),
-    statusMap: z
+      .default(10),
+  ),
+  confirmObsolete: policyField('SYNC_CONFIRM_OBSOLETE', z.boolean().default(true)),
+  maxObsoleteFraction: policyField(
+    'SYNC_MAX_OBSOLETE_FRACTION',
+    z.number().min(0, 'must be between 0 and 1').max(1, 'must be between 0 and 1').default(0.5),
+  ),
+  safetyMinRecords: policyField(
+    'SYNC_SAFETY_MIN_RECORDS',
+    z.number().int('must be a whole number').min(0, 'must be 0 or more').default(10),
+  ),
+  novitaOnly: policyField('SYNC_NOVITA_ONLY', z.enum(['report', 'ignore', 'adopt']).default('report')),
+  statusMap: policyField(
+    'SYNC_STATUS_MAP',
+    z
       .record(z.string().min(1), statusMapEntrySchema)
       .superRefine((map, context) => {
         for (const key of Object.keys(map)) {
@@ -126,8 +130,29 @@ export const syncPolicySchema = z
         }
       })
       .default({}),
-  })
+  ),
+};
+
+type PolicyFields = typeof POLICY_FIELDS;
+// Compiles only while POLICY_FIELDS and SyncPolicy name the same fields, with the same types.
+const sameFields: [Exclude<keyof SyncPolicy, keyof PolicyFields> | Exclude<keyof PolicyFields, keyof SyncPolicy>] extends [never]
+  ? true
+  : false = true;
+void sameFields;
+const fieldNames = Object.keys(POLICY_FIELDS) as (keyof SyncPolicy)[];
+
+/** The zod schema of a policy, with the documented defaults. */
+export const syncPolicySchema = z
+  .object(
+    Object.fromEntries(fieldNames.map((name) => [name, POLICY_FIELDS[name].schema])) as {
+      [K in keyof PolicyFields]: PolicyFields[K]['schema'];
+    },
+  )
   .strict();
+
+/** The defaults of every policy field. */
+export const DEFAULT_POLICY: Readonly<SyncPolicy> = Object.freeze(syncPolicySchema.parse({}) satisfies SyncPolicy);
+Object.freeze(DEFAULT_POLICY.statusMap);
 
 /**
  * Validates a partial policy and fills the defaults. Throws {@link ConfigError} naming the field
@@ -170,31 +195,8 @@ function policyProblem(input: unknown): PolicyProblem | undefined {
 }
 
 /** Environment variable -> policy field. */
-export const POLICY_ENV_VARIABLES = {
-  SYNC_REMOVE_OBSOLETE_INSTANCES: 'removeObsoleteInstances',
-  SYNC_OBSOLETE_INSTANCE_RETENTION_DAYS: 'obsoleteRetentionDays',
-  SYNC_ENABLE_AUTOMATIC_SYNC: 'enableAutomaticSync',
-  SYNC_INTERVAL_MINUTES: 'syncIntervalMinutes',
-  SYNC_CREATION_GRACE_MINUTES: 'creationGraceMinutes',
-  SYNC_CONFIRM_OBSOLETE: 'confirmObsolete',
-  SYNC_MAX_OBSOLETE_FRACTION: 'maxObsoleteFraction',
-  SYNC_SAFETY_MIN_RECORDS: 'safetyMinRecords',
-  SYNC_NOVITA_ONLY: 'novitaOnly',
-  SYNC_STATUS_MAP: 'statusMap',
-} as const satisfies Record<string, keyof SyncPolicy>;
-
-type FieldKind = 'boolean' | 'number' | 'enum' | 'json';
-const FIELD_KINDS: Record<keyof SyncPolicy, FieldKind> = {
-  removeObsoleteInstances: 'boolean',
-  obsoleteRetentionDays: 'number',
-  enableAutomaticSync: 'boolean',
-  syncIntervalMinutes: 'number',
-  creationGraceMinutes: 'number',
-  confirmObsolete: 'boolean',
-  maxObsoleteFraction: 'number',
-  safetyMinRecords: 'number',
-  novitaOnly: 'enum',
-  statusMap: 'json',
+export const POLICY_ENV_VARIABLES = Object.freeze(Object.fromEntries(fieldNames.map((name) => [POLICY_FIELDS[name].env, name]))) as {
+  readonly [K in keyof PolicyFields as PolicyFields[K]['env']]: K;
 };
 
 const POLICY_VARIABLE_PREFIX = 'SYNC_';
@@ -241,18 +243,10 @@ export function policyFromEnv(
     const raw = env[variable];
     if (raw === undefined || raw.trim() === '') continue;
     const text = raw.trim();
-    switch (FIELD_KINDS[field]) {
-      case 'boolean': {
-        const lowered = text.toLowerCase();
-        if (['true', '1', 'yes', 'on'].includes(lowered)) input[field] = true;
-        else if (['false', '0', 'no', 'off'].includes(lowered)) input[field] = false;
-        else
-          throw new ConfigError(variable, 'must be true or false (also accepted: 1/0, yes/no, on/off)', {
-            received: raw,
-            envVariable: variable,
-          });
+    switch (POLICY_FIELDS[field].kind) {
+      case 'boolean':
+        input[field] = envBoolean(variable, text, raw);
         break;
-      }
       case 'number': {
         const value = Number(text);
         if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(text) || !Number.isFinite(value)) {

@@ -2,6 +2,7 @@
 import { AbortedError, SyncInProgressError } from '../../errors.js';
 import type { LockLease } from '../ports/lock.js';
 import { raceCall, RaceLostError } from '../runtime/deadline.js';
+import type { Run } from './run.js';
 import { asStoreError, describeError, type RunContext } from './run-context.js';
 
 /** Takes the lock, when there is one: `SYNC_IN_PROGRESS` when another replica holds it. */
@@ -31,7 +32,8 @@ export async function takeLease(context: RunContext, signal: AbortSignal | undef
 }
 
 /** Releases the lease, within the store deadline; a failure is logged (the lease expires by itself). */
-export async function releaseLease(context: RunContext, runId: string, lease: LockLease): Promise<void> {
+export async function releaseLease({ context, id: runId, lease }: Run): Promise<void> {
+  if (!lease) return;
   try {
     await raceCall(() => lease.release(), undefined, context.storeTimeoutMs);
   } catch (error) {
@@ -40,7 +42,7 @@ export async function releaseLease(context: RunContext, runId: string, lease: Lo
 }
 
 /** Shares the time of this completed real run with every replica of the lock (their schedules skip a turn). */
-export async function recordCompletion(context: RunContext, runId: string, lease: LockLease | null): Promise<void> {
+export async function recordCompletion({ context, id: runId, lease }: Run): Promise<void> {
   if (!lease?.recordCompletedRun) return;
   try {
     await raceCall(() => (lease.recordCompletedRun as (at: Date) => Promise<boolean>)(context.clock()), undefined, context.storeTimeoutMs);

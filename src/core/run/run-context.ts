@@ -1,7 +1,7 @@
 /** What every step of a run works with (the reconciler's resolved options), and the run's error helpers. */
-import { AbortedError, LockLostError, type ReconcilerError, StoreUnavailableError, isReconcilerError } from '../../errors.js';
+import { type ReconcilerError, StoreUnavailableError, isReconcilerError } from '../../errors.js';
 import type { ReconcilerEvent, ReconcilerLogger } from '../events.js';
-import type { LockLease, SyncLock } from '../ports/lock.js';
+import type { SyncLock } from '../ports/lock.js';
 import type { NovitaClient, NovitaInstance } from '../ports/novita-client.js';
 import type { SyncScope } from '../plan/planner.js';
 import type { SyncPolicy } from '../config/sync-policy.js';
@@ -34,12 +34,6 @@ export interface RunContext {
 export interface RunResult {
   report: SyncReport;
   instances: NovitaInstance[];
-}
-
-/** The error a run rejects with once its signal aborted: `LOCK_LOST` when the lease went, else `ABORTED`. */
-export function abortError(signal: AbortSignal, lease: LockLease | null): ReconcilerError {
-  if (lease?.lost.aborted) return new LockLostError();
-  return new AbortedError('sync aborted', { cause: signal.reason });
 }
 
 /** A store failure as `STORE_UNAVAILABLE` (classified errors pass through). */

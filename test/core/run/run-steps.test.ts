@@ -168,13 +168,13 @@ describe('the writer and the report', () => {
       adoptRecord: defaultAdoptRecord,
     });
     const context = { store, writeBatchSize: 100, storeTimeoutMs: 1_000 } as unknown as RunContext;
-    const writer = createWriter(
+    const writer = createWriter({
       context,
-      'run-1',
-      undefined,
-      null,
-      createProgress('run-1', () => undefined),
-    );
+      id: 'run-1',
+      signal: undefined,
+      lease: null,
+      progress: createProgress('run-1', () => undefined),
+    });
     writer.enqueue(plannedActions(plan, () => true));
     await writer.done();
     expect((await store.get('a'))?.status).toBe('stopped');
