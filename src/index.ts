@@ -2,7 +2,9 @@
  * novita-reconciler: keeps a backend's records of its Novita.ai GPU instances true to Novita.
  *
  * This entry point is the core: the reconciler, the policy, the memory store, the interfaces every
- * adapter implements, and the errors. It never imports ioredis.
+ * adapter implements, and the errors. It never imports ioredis. The HTTP helpers are
+ * `novita-reconciler/http` (re-exported here, deprecated, until the next major version); the CLI's
+ * config types are `novita-reconciler/cli`.
  */
 export { createReconciler } from './core/reconciler.js';
 export type { Reconciler, ReconcilerOptions, SyncOptions, ListInstancesOptions, ListInstancesResult } from './core/reconciler.js';
@@ -47,32 +49,66 @@ export type {
   ListingRestartedEvent,
   RunSkippedEvent,
 } from './core/events.js';
-export { createSyncHandler, createListHandler, toNodeHandler, toFetchHandler, httpStatusOf, requestParts } from './http/index.js';
-export type {
-  NodeHandler,
-  NodeRequestLike,
-  NodeResponseLike,
-  FetchHandler,
-  HttpAdapterOptions,
-  AdaptableHandler,
-  HttpStatus,
-  HttpErrorStatus,
-  SyncHandler,
-  SyncHandlerOptions,
-  SyncRequestInput,
-  ListHandler,
-  ListHandlerOptions,
-  ListRequestInput,
-  HttpResult,
-  HttpSuccessBody,
-  HttpFailureBody,
-  HttpErrorCode,
-  HttpErrorDetails,
-  HttpValidationIssue,
-  HandlerCallOptions,
-  RequestParts,
-  RequestPartsInput,
-} from './http/index.js';
+// The HTTP helpers live in novita-reconciler/http; these root re-exports stay for this minor version.
+import * as http from './http/index.js';
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export const createSyncHandler = http.createSyncHandler;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export const createListHandler = http.createListHandler;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export const toNodeHandler = http.toNodeHandler;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export const toFetchHandler = http.toFetchHandler;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export const httpStatusOf = http.httpStatusOf;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export const requestParts = http.requestParts;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type NodeHandler = http.NodeHandler;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type NodeRequestLike = http.NodeRequestLike;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type NodeResponseLike = http.NodeResponseLike;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type FetchHandler = http.FetchHandler;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type HttpAdapterOptions = http.HttpAdapterOptions;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type AdaptableHandler<T> = http.AdaptableHandler<T>;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type HttpStatus = http.HttpStatus;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type HttpErrorStatus = http.HttpErrorStatus;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type SyncHandler = http.SyncHandler;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type SyncHandlerOptions = http.SyncHandlerOptions;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type SyncRequestInput = http.SyncRequestInput;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type ListHandler = http.ListHandler;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type ListHandlerOptions = http.ListHandlerOptions;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type ListRequestInput = http.ListRequestInput;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type HttpResult<T> = http.HttpResult<T>;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type HttpSuccessBody<T> = http.HttpSuccessBody<T>;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type HttpFailureBody = http.HttpFailureBody;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type HttpErrorCode = http.HttpErrorCode;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type HttpErrorDetails = http.HttpErrorDetails;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type HttpValidationIssue = http.HttpValidationIssue;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type HandlerCallOptions = http.HandlerCallOptions;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type RequestParts = http.RequestParts;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type RequestPartsInput = http.RequestPartsInput;
 export { toPublicInstance, mergeInstanceView } from './core/instance-view.js';
 export type { PublicInstance, InstanceView, InstanceViewRow } from './core/instance-view.js';
 export { decodeRecord, assertRecord } from './core/record.js';
@@ -122,4 +158,3 @@ export {
   isReconcilerError,
 } from './errors.js';
 export type { ErrorCode, ReconcilerErrorOptions, NovitaApiErrorOptions, IncompleteListingOptions } from './errors.js';
-export type { CliConfig, CliConfigExport } from './cli/cli-config-module.js';

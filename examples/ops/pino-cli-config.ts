@@ -9,7 +9,7 @@
  * ./pino-cli-config.mjs` loads it as it is.) The lines go to stderr: stdout is the command's summary, or
  * with `--json` its report, and stays parseable.
  */
-import type { CliConfig } from 'novita-reconciler';
+import type { CliConfig } from 'novita-reconciler/cli';
 import pino from 'pino';
 
 export default {
