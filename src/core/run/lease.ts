@@ -45,7 +45,13 @@ export async function releaseLease({ context, id: runId, lease }: Run): Promise<
 export async function recordCompletion({ context, id: runId, lease }: Run): Promise<void> {
   if (!lease?.recordCompletedRun) return;
   try {
-    await raceCall(() => (lease.recordCompletedRun as (at: Date) => Promise<boolean>)(context.clock()), undefined, context.storeTimeoutMs);
+    // A lock with a clock of its own stamps the time itself: replicas' clocks may disagree, its does not.
+    const ownClock = typeof context.lock?.sinceLastCompletedRun === 'function';
+    await raceCall(
+      () => (lease.recordCompletedRun as (at?: Date) => Promise<boolean>)(ownClock ? undefined : context.clock()),
+      undefined,
+      context.storeTimeoutMs,
+    );
   } catch (error) {
     context.log(
       'warn',

@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AbortedError, ReconcilerError, isReconcilerError } from '../../errors.js';
-import { planSync, type Plan, type PlanInput, type PlannedAction } from '../plan/planner.js';
+import { planSync, settlePending, type Plan, type PlanInput, type PlannedAction } from '../plan/planner.js';
 import type { ActionOutcome, ConfirmationReport, SyncReport, SyncRunOptions } from '../../report.js';
 import { createWriter, plannedActions } from './apply-writes.js';
 import { buildReport, NO_CONFIRMATIONS, summaryFields } from './build-report.js';
@@ -16,6 +16,7 @@ import { confirmCandidates } from './confirm-candidates.js';
 import { recordCompletion, releaseLease, takeLease } from './lease.js';
 import { createProgress } from './progress.js';
 import { readListingAndRecords } from './read-inputs.js';
+import { callbacksForRun } from './run-callbacks.js';
 import { throwIfAborted, type Run } from './run.js';
 import { describeError, type RunContext, type RunResult } from './run-context.js';
 
@@ -42,6 +43,7 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
   try {
     context.emit({ type: 'run-started', runId, options: runOptions, timestamp: startedAt.toISOString() });
     const { listing, entries } = await readListingAndRecords(run);
+    const callbacks = callbacksForRun(context.scope, context.adoptRecord);
     const planInput: PlanInput = {
       entries,
       instances: listing.instances,
@@ -49,8 +51,8 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
       now: context.clock(),
       handleObsoleteInstances: runOptions.handleObsoleteInstances,
       forceSync: runOptions.forceSync,
-      adoptRecord: context.adoptRecord,
-      ...(context.scope ? { scope: context.scope } : {}),
+      adoptRecord: callbacks.adoptRecord,
+      ...(callbacks.scope ? { scope: callbacks.scope } : {}),
     };
     const reportOf = (reported: Plan, outcomeOf: (action: PlannedAction) => ActionOutcome): SyncReport => {
       const planned = plannedActions(reported, () => true);
@@ -70,12 +72,12 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
     };
     let plan = planSync(planInput);
     let confirmations: ConfirmationReport = NO_CONFIRMATIONS;
-    // The writes no confirmation can change start at once and run while the confirmations are asked:
-    // the plan is a pure function, so the second plan decides those records exactly as the first.
+    // The writes no confirmation can change start at once and run while the confirmations are asked.
+    // Those decisions are final: the confirmed plan only settles the records left pending, so each
+    // record is decided once and the report is built from the very actions the writer was handed.
     const writer = runOptions.dryRun ? undefined : createWriter(run);
     if (plan.toConfirm.length > 0) {
       writer?.enqueue(plannedActions(plan, (decision) => decision.category !== 'pending'));
-      const pending = new Set(plan.decisions.filter((decision) => decision.category === 'pending').map((decision) => decision.recordId));
       let confirmed: Awaited<ReturnType<typeof confirmStep>>;
       try {
         // A failed early write fails the run: the confirmations stop with it.
@@ -87,8 +89,13 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
         throw writer?.failure ?? error;
       }
       confirmations = confirmed.report;
-      plan = planSync({ ...planInput, confirmations: confirmed.answers });
-      writer?.enqueue(plan.decisions.flatMap((decision) => (decision.action && pending.has(decision.recordId) ? [decision.action] : [])));
+      const first = plan;
+      plan = settlePending(first, planSync({ ...planInput, confirmations: confirmed.answers }));
+      writer?.enqueue(
+        plan.decisions.flatMap((decision, index) =>
+          decision.action && first.decisions[index]?.category === 'pending' ? [decision.action] : [],
+        ),
+      );
     } else {
       writer?.enqueue(plannedActions(plan, () => true));
     }

@@ -1,7 +1,8 @@
 /**
  * Replicas sharing a lock share one schedule: a scheduled turn is skipped when any replica completed a
- * real run within the interval less its jitter, as the lock recorded it (on the store's clock). Without
- * a lock that records runs, or when that time cannot be read in time, the replica runs as scheduled.
+ * real run within the interval less its jitter, as the lock recorded it, measured on the lock's clock
+ * (`sinceLastCompletedRun`; Redis `TIME` for the Redis lock). Without a lock that records runs, or when
+ * that time cannot be read in time, the replica runs as scheduled.
  */
 import type { ReconcilerEvent, ReconcilerLogger } from '../events.js';
 import type { SyncLock } from '../ports/lock.js';
@@ -25,11 +26,20 @@ export interface SharedTurnOptions {
 export function sharedTurn(options: SharedTurnOptions): (signal: AbortSignal) => Promise<void> {
   const { lock, clock, log, emit } = options;
   const intervalMs = options.intervalMinutes * 60_000;
-  const readLastCompletedRun = async (): Promise<Date | null> => {
-    if (!lock?.lastCompletedRun) return null;
+  /**
+   * How long ago a replica completed a real run: on the lock's own clock when it has one (the Redis
+   * lock reads Redis `TIME`), else (an older custom lock) the recorded time against this replica's
+   * clock; `null` when unknown, and the replica runs.
+   */
+  const readSinceLastCompletedRun = async (): Promise<number | null> => {
+    if (!lock?.sinceLastCompletedRun && !lock?.lastCompletedRun) return null;
     try {
+      if (lock.sinceLastCompletedRun) {
+        const age = await raceCall(() => (lock.sinceLastCompletedRun as () => Promise<number | null>)(), undefined, options.storeTimeoutMs);
+        return typeof age === 'number' && Number.isFinite(age) ? age : null;
+      }
       const at = await raceCall(() => (lock.lastCompletedRun as () => Promise<Date | null>)(), undefined, options.storeTimeoutMs);
-      return at instanceof Date && !Number.isNaN(at.getTime()) ? at : null;
+      return at instanceof Date && !Number.isNaN(at.getTime()) ? clock().getTime() - at.getTime() : null;
     } catch (error) {
       log(
         'warn',
@@ -40,24 +50,18 @@ export function sharedTurn(options: SharedTurnOptions): (signal: AbortSignal) =>
     }
   };
   return async (signal) => {
-    const lastCompletedRun = await readLastCompletedRun();
-    if (lastCompletedRun !== null) {
-      const age = clock().getTime() - lastCompletedRun.getTime();
-      // The earliest a timer fires is the interval less its jitter: a run younger than that was this turn's run.
-      if (age > -intervalMs && age < intervalMs * (1 - SCHEDULE_JITTER)) {
-        log(
-          'info',
-          { lastCompletedRun: lastCompletedRun.toISOString(), syncIntervalMinutes: options.intervalMinutes },
-          'Scheduled sync skipped: a replica completed one within the interval',
-        );
-        emit({
-          type: 'run-skipped',
-          reason: 'recent-run-elsewhere',
-          lastCompletedRun: lastCompletedRun.toISOString(),
-          timestamp: clock().toISOString(),
-        });
-        return;
-      }
+    const age = await readSinceLastCompletedRun();
+    // The earliest a timer fires is the interval less its jitter: a run younger than that was this turn's run.
+    if (age !== null && age > -intervalMs && age < intervalMs * (1 - SCHEDULE_JITTER)) {
+      // Said in this replica's terms: the age is the lock's, the time it points at is ours.
+      const lastCompletedRun = new Date(clock().getTime() - age).toISOString();
+      log(
+        'info',
+        { lastCompletedRun, sinceLastCompletedRunMs: age, syncIntervalMinutes: options.intervalMinutes },
+        'Scheduled sync skipped: a replica completed one within the interval',
+      );
+      emit({ type: 'run-skipped', reason: 'recent-run-elsewhere', lastCompletedRun, timestamp: clock().toISOString() });
+      return;
     }
     await options.sync(signal);
   };
