@@ -29,7 +29,7 @@ const records: InstanceRecord[] = [
     novitaInstanceId: '3560b7fec915bbf9',
     status: 'ready',
     novitaStatus: 'running',
-    timestamps: { created: ago(2 * DAY), started: ago(2 * DAY) },
+    timestamps: { created: ago(2 * DAY), started: ago(2 * DAY), novitaStatusSince: ago(2 * DAY) },
   },
   // Deleted at Novita behind the app's back: marked terminated (after getInstance confirms it is gone).
   {

@@ -22,7 +22,7 @@ export type {
 } from './core/plan/planner.js';
 export { resolvePolicy, policyFromEnv, syncPolicySchema, DEFAULT_POLICY, POLICY_ENV_VARIABLES } from './core/config/sync-policy.js';
 export type { SyncPolicy, SyncPolicyInput, StatusMapEntry, NovitaOnlyPolicy } from './core/config/sync-policy.js';
-export { DEFAULT_STATUS_MAP, buildStatusMap, mapStatus } from './core/plan/status-map.js';
+export { DEFAULT_STATUS_MAP, buildStatusMap, mapStatus, transitionalStatuses } from './core/plan/status-map.js';
 export type { StatusRule, StatusVerdict } from './core/plan/status-map.js';
 export type {
   SyncReport,
@@ -33,6 +33,8 @@ export type {
   SkippedCounts,
   SafetyReport,
   NovitaOnlyInstance,
+  OrphanSummary,
+  StuckRecord,
   SyncRunOptions,
 } from './report.js';
 export type {
@@ -42,6 +44,7 @@ export type {
   RunStartedEvent,
   ActionEvent,
   SafetyTrippedEvent,
+  InstanceStuckEvent,
   RunFinishedEvent,
   RunFailedEvent,
   ProgressEvent,

@@ -17,6 +17,11 @@ export type ActionKind =
    * age counts from when the library first saw it instead of being guessed.
    */
   | 'stampFirstSeen'
+  /**
+   * A record matched to a listed instance, otherwise unchanged, that lacks `timestamps.novitaStatusSince`
+   * gets it (once), so that a status that stays transitional can be told stuck from then on.
+   */
+  | 'stampStatusSince'
   /** A record is created for a Novita instance that no record named (`novitaOnly: 'adopt'`). */
   | 'adopt';
 
@@ -40,6 +45,8 @@ export type ActionReason =
   | 'terminated-timestamp-missing'
   /** A record lacked a readable `timestamps.created` and `timestamps.firstSeen`: its age starts now. */
   | 'created-timestamp-missing'
+  /** A record lacked `timestamps.novitaStatusSince`: when its current Novita status was first seen starts now. */
+  | 'status-since-missing'
   /** A Novita instance without a record. */
   | 'novita-only';
 
@@ -147,6 +154,49 @@ export interface NovitaOnlyInstance {
   name: string | null;
   /** Novita's raw status (never a deleting one: instances being deleted are not reported). */
   status: string;
+  /**
+   * Whole minutes since Novita created the instance: from `createdAt` in the listing, else (for an owned
+   * instance) from `getInstance`, asked within the run's confirmation limits; `null` when neither gave it.
+   */
+  ageMinutes: number | null;
+  /**
+   * Whether the instance is in the reconciler's `scope.instance` (always `true` without one): an owned
+   * instance that no record names is an *orphan* (counted in `report.orphans`). One that is not owned
+   * may belong to another environment's records; it is listed, never adopted, stopped or deleted.
+   */
+  owned: boolean;
+  /** USD per hour, as `priceOf` answered; `null` without `priceOf`, or when it gave no price. */
+  costPerHour: number | null;
+}
+
+/** The orphans of a run: the Novita-only instances it owns (`owned: true`), and what they cost. */
+export interface OrphanSummary {
+  /**
+   * Owned instances that no record names, not being deleted and not adopted this run. Counted with
+   * `novitaOnly: 'ignore'` too (they are then neither listed nor priced).
+   */
+  count: number;
+  /**
+   * The sum of their `costPerHour` (USD per hour), over those with a price; `0` when there are none;
+   * `null` when there are some and none has a price (no `priceOf`, or it gave none).
+   */
+  costPerHour: number | null;
+  /** Orphans without a price, so not in `costPerHour` (all of them without `priceOf`). */
+  unpriced: number;
+}
+
+/** A record whose Novita status has been transitional for longer than `policy.stuckAfterMinutes`. Report only. */
+export interface StuckRecord {
+  /** The record's id. */
+  recordId: string;
+  /** The instance the record names. */
+  novitaInstanceId: string;
+  /** Novita's status, for example `pulling`: one the status map sends to `creating`, `starting`, `stopping` or `migrating`. */
+  status: string;
+  /** When the record's `timestamps.novitaStatusSince` says this status was first seen, ISO 8601. */
+  since: string;
+  /** Whole minutes since then, at the time the run planned. */
+  sinceMinutes: number;
 }
 
 /**
@@ -223,18 +273,27 @@ export interface SyncReport {
   localInstances: number;
   /** Records matched to an instance of the listing. */
   mergedInstances: number;
-  /** Records after the run plus Novita-only instances not adopted. */
+  /** Records after the run plus the owned Novita-only instances not adopted. */
   totalInstances: number;
   /** `beforeSync - afterSync + adopted`: records that left the store. */
   instancesRemoved: number;
   /** Records created for Novita-only instances. */
   adopted: number;
   /**
-   * Novita instances without a record (in scope, not being deleted) and not adopted: with
-   * `novitaOnly: 'report'`, and with `'adopt'` those too young or in an unmapped status to adopt.
-   * Always empty with `novitaOnly: 'ignore'` (they still count in `totalInstances`).
+   * Novita instances without a record (not being deleted) and not adopted: with `novitaOnly: 'report'`,
+   * and with `'adopt'` those too young or in an unmapped status to adopt. Those in `scope.instance`
+   * (every one without a scope) are `owned: true`, the orphans; those outside it are listed with
+   * `owned: false` (they may be another environment's) and never acted on. Always empty with
+   * `novitaOnly: 'ignore'` (the owned ones still count in `totalInstances` and `orphans.count`).
    */
   novitaOnly: NovitaOnlyInstance[];
+  /** The owned Novita-only instances (orphans): how many, and what they cost per hour. */
+  orphans: OrphanSummary;
+  /**
+   * Records whose Novita status has been transitional (see `policy.stuckAfterMinutes`) for longer than
+   * `stuckAfterMinutes`, each also emitted as an `instance-stuck` event. Report only: nothing is done.
+   */
+  stuck: StuckRecord[];
   /** Whether the safety limit tripped this run, on what counts, and whether `forceSync` overrode it. */
   safety: SafetyReport;
   /** Run time in milliseconds, from the moment the run began (before its lock was taken) to its report. */

@@ -60,7 +60,7 @@ async function demoReconciler(): Promise<ExampleReconciler> {
     novitaInstanceId,
     status: 'running',
     novitaStatus: 'running',
-    timestamps: { created, started: created },
+    timestamps: { created, started: created, novitaStatusSince: created },
   }));
   const reconciler = createReconciler({
     store: createMemoryStore({ records }),

@@ -22,6 +22,7 @@ export function describeChange(action: SyncAction): string {
   if (action.kind === 'adopt') return `(new record) ${action.to ?? ''}`.trimEnd();
   if (action.kind === 'stampTerminated') return `${action.from ?? '(none)'}, timestamps.terminated set`;
   if (action.kind === 'stampFirstSeen') return `${action.from ?? '(none)'}, timestamps.firstSeen set`;
+  if (action.kind === 'stampStatusSince') return `${action.from ?? '(none)'}, timestamps.novitaStatusSince set`;
   if (action.from !== action.to) return `${action.from ?? '(none)'} -> ${action.to ?? '(none)'}`;
   // The local status stays: what the write records is Novita's raw status.
   return `${action.from ?? '(none)'}, Novita status now ${action.novitaStatus ?? 'unknown'}`;
@@ -29,7 +30,7 @@ export function describeChange(action: SyncAction): string {
 
 /** Refreshes and stamps; the other kinds (removals, terminations, adoptions) are the lines a person reviews, so never hidden. */
 const isRoutine = (action: SyncAction): boolean =>
-  action.kind === 'refresh' || action.kind === 'stampTerminated' || action.kind === 'stampFirstSeen';
+  action.kind === 'refresh' || action.kind === 'stampTerminated' || action.kind === 'stampFirstSeen' || action.kind === 'stampStatusSince';
 
 /** @internal The summary of a sync report, one string per line. */
 export function summariseReport(report: SyncReport): string[] {
@@ -80,6 +81,9 @@ export function summariseReport(report: SyncReport): string[] {
     );
   }
   lines.push(novitaLine(report));
+  lines.push(orphansLine(report));
+  const stuck = stuckLine(report);
+  if (stuck !== undefined) lines.push(stuck);
   if (report.listingWalks > 1) lines.push(`Listing: read ${report.listingWalks} times, because it changed while it was read`);
   const safety = report.safety;
   const heldBySafety = report.skipped.safety > 0 ? ` for ${count(report.skipped.safety, 'record')}` : '';
@@ -111,9 +115,16 @@ function novitaLine(report: SyncReport): string {
   const instances = `Novita: ${count(report.novitaInstances, 'instance')}`;
   const { novitaOnly } = report;
   if (novitaOnly.length === 0) return `${instances}; without a record: none`;
-  const named = novitaOnly
-    .slice(0, NOVITA_ONLY_SHOWN)
-    .map((instance) => `${instance.novitaInstanceId} (${instance.name ?? 'unnamed'}, ${instance.status})`);
+  const named = novitaOnly.slice(0, NOVITA_ONLY_SHOWN).map((instance) => {
+    const details = [
+      instance.name ?? 'unnamed',
+      instance.status,
+      instance.ageMinutes === null ? 'age unknown' : `${instance.ageMinutes} min old`,
+      ...(instance.costPerHour === null ? [] : [usdPerHour(instance.costPerHour)]),
+      ...(instance.owned ? [] : ['outside scope']),
+    ];
+    return `${instance.novitaInstanceId} (${details.join(', ')})`;
+  });
   const rest = novitaOnly.length - named.length;
   return `${instances}; ${novitaOnly.length} without a record: ${named.join(', ')}${rest > 0 ? `, and ${rest} more (--list shows them all)` : ''}`;
 }
@@ -141,4 +152,32 @@ export function summariseView(view: ListInstancesResult): string[] {
     ...rows.map(render),
     `${count(counts.total, 'row')}: ${counts.merged} merged, ${counts.local} local only, ${counts.novita} Novita only`,
   ];
+}
+
+/** `0.69 USD/h`: prices keep Novita's precision (1/100,000 USD), without trailing zeros past the cents. */
+export function usdPerHour(usd: number): string {
+  const text = usd.toFixed(5).replace(/0{1,3}$/, '');
+  return `${text} USD/h`;
+}
+
+/** The orphans (owned Novita-only instances): how many, and what they cost per hour. */
+function orphansLine(report: SyncReport): string {
+  const { count: orphans, costPerHour, unpriced } = report.orphans;
+  if (orphans === 0) return 'Orphans (in scope, no record): none';
+  const cost =
+    costPerHour === null
+      ? 'cost unknown (no price: see priceOf)'
+      : `costing ${usdPerHour(costPerHour)}${unpriced > 0 ? ` (${count(unpriced, 'orphan')} without a price not counted)` : ''}`;
+  return `Orphans (in scope, no record): ${orphans}, ${cost}`;
+}
+
+/** Records stuck in a transition, named (capped like the Novita-only instances). */
+function stuckLine(report: SyncReport): string | undefined {
+  const { stuck } = report;
+  if (stuck.length === 0) return undefined;
+  const named = stuck
+    .slice(0, NOVITA_ONLY_SHOWN)
+    .map((entry) => `${entry.recordId} (${entry.novitaInstanceId}, ${entry.status} for ${entry.sinceMinutes} min)`);
+  const rest = stuck.length - named.length;
+  return `Stuck in a transition: ${count(stuck.length, 'record')}: ${named.join(', ')}${rest > 0 ? `, and ${rest} more (--json has them all)` : ''}`;
 }

@@ -1,5 +1,5 @@
 import type { ReconcilerError } from '../errors.js';
-import type { SafetyReport, SyncAction, SyncReport, SyncRunOptions } from '../report.js';
+import type { SafetyReport, StuckRecord, SyncAction, SyncReport, SyncRunOptions } from '../report.js';
 
 /** A log method in pino's shape: an object of fields first, then the message. */
 export type LogMethod = (fields: Record<string, unknown>, message: string) => void;
@@ -16,7 +16,7 @@ export interface ReconcilerLogger {
   info?: LogMethod;
   /**
    * Trouble a run or the schedule survives: a listing walk restarted, a confirmation that failed or was
-   * cut short, the lock not released or its last run not read or recorded, an `onEvent` handler that threw.
+   * cut short, an instance stuck in a transition, a `priceOf` that threw, the lock not released or its last run not read or recorded, an `onEvent` handler that threw.
    */
   warn?: LogMethod;
   /** A failed run (`Instance sync failed` with its code, and the schedule's `Scheduled sync failed`) and a tripped safety limit. */
@@ -59,6 +59,23 @@ export interface SafetyTrippedEvent {
   runId: string;
   /** The counts it tripped on, and whether `forceSync` overrode it (`overridden`): the report's `safety`. */
   safety: SafetyReport;
+}
+
+/**
+ * Emitted once per record whose Novita status has been transitional (`creating`, `pulling`, `starting`,
+ * `stopping`, `migrating`, ...) for longer than `policy.stuckAfterMinutes`: the report's `stuck` entries,
+ * after the run's `action` events and before `run-finished`, in dry runs too. Report only: the instance
+ * is likely failing, and billing; nothing is done to it.
+ */
+export interface InstanceStuckEvent {
+  /** Tells this event apart in a {@link ReconcilerEvent}. */
+  type: 'instance-stuck';
+  /** The run that saw it. */
+  runId: string;
+  /** Whether the run is a dry run. */
+  dryRun: boolean;
+  /** The record, its instance, Novita's status and since when (the report's `stuck` entry). */
+  stuck: StuckRecord;
 }
 
 /** Emitted when a run resolves, after its `action` events. */
@@ -157,6 +174,7 @@ export type ReconcilerEvent =
   | RunStartedEvent
   | ActionEvent
   | SafetyTrippedEvent
+  | InstanceStuckEvent
   | RunFinishedEvent
   | RunFailedEvent
   | ProgressEvent

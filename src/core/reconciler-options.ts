@@ -48,6 +48,14 @@ export interface ReconcilerOptions {
    * instance's `name` and `adopted: true`
    */
   adoptRecord?: (instance: NovitaInstance) => InstanceRecord;
+  /**
+   * What an instance costs, in USD per hour, or `undefined` when unknown: prices the Novita-only
+   * instances of each report (`costPerHour`, summed over the orphans in `report.orphans`). Called at
+   * most once per instance per run; a throw or anything but a finite number of 0 or more counts as
+   * unknown (and is logged). Novita's own prices are integers in 1/100,000 USD: divide by 100,000 (see
+   * docs/spend.md). @default none: no prices
+   */
+  priceOf?: (instance: NovitaInstance) => number | undefined;
   /** Confirmations with `getInstance` in flight at once. @default the client's `maxConcurrency`, else 4 */
   confirmConcurrency?: number;
   /**
@@ -107,6 +115,7 @@ const RECONCILER_OPTIONS = [
   'onEvent',
   'scope',
   'adoptRecord',
+  'priceOf',
   'confirmConcurrency',
   'confirmFailureLimit',
   'confirmBudgetMs',
@@ -130,6 +139,7 @@ export interface ResolvedReconcilerOptions {
   onEvent: ((event: ReconcilerEvent) => void) | undefined;
   scope: SyncScope | undefined;
   adoptRecord: (instance: NovitaInstance) => InstanceRecord;
+  priceOf: ((instance: NovitaInstance) => number | undefined) | undefined;
   storeTimeoutMs: number;
   listingTimeoutMs: number;
   readBatchSize: number;
@@ -171,6 +181,7 @@ export function resolveReconcilerOptions(input: unknown): ResolvedReconcilerOpti
     onEvent: functionOption<(event: ReconcilerEvent) => void>('onEvent', options.onEvent),
     scope,
     adoptRecord: functionOption<(instance: NovitaInstance) => InstanceRecord>('adoptRecord', options.adoptRecord) ?? defaultAdoptRecord,
+    priceOf: functionOption<(instance: NovitaInstance) => number | undefined>('priceOf', options.priceOf),
     storeTimeoutMs: integerOption('storeTimeoutMs', options.storeTimeoutMs, 30_000, 1, HOUR_MS),
     listingTimeoutMs: integerOption('listingTimeoutMs', options.listingTimeoutMs, 600_000, 1, 24 * HOUR_MS),
     readBatchSize: integerOption('readBatchSize', options.readBatchSize, 500, 1, 100_000),

@@ -21,6 +21,13 @@ export interface RecordTimestamps {
    * real run (never by a dry run), never into `created`; the record's age counts from it.
    */
   firstSeen?: string;
+  /**
+   * Owned by the library: when the record's current `novitaStatus` was first seen. Written in the same
+   * write as a refresh that changes `novitaStatus`, and once (action `stampStatusSince`, never by a dry
+   * run) for a record matched to a listed instance that lacks it. A record whose Novita status stays
+   * transitional longer than `policy.stuckAfterMinutes` after it is reported as stuck.
+   */
+  novitaStatusSince?: string;
   [key: string]: unknown;
 }
 
@@ -92,6 +99,7 @@ const recordSchema = z
         stopped: isoString.optional(),
         updated: isoString.optional(),
         firstSeen: isoString.optional(),
+        novitaStatusSince: isoString.optional(),
       })
       .loose()
       .optional(),

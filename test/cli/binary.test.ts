@@ -105,8 +105,31 @@ describe('novita-reconcile summary (built binary)', () => {
     expect(code).toBe(0);
     const novitaLine = stdout.split('\n').find((line) => line.startsWith('Novita:')) ?? '';
     expect(novitaLine).toMatch(/^Novita: 25 instances; 25 without a record: /);
-    expect(novitaLine.match(/\(stray-\d+, running\)/g)).toHaveLength(10);
+    expect(novitaLine.match(/\(stray-\d+, running, 14[34]\d min old\)/g)).toHaveLength(10);
     expect(novitaLine).toMatch(/, and 15 more \(--list shows them all\)$/);
+  });
+
+  it('names 3 records stuck pulling for 2 hours, and counts the orphans', async () => {
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000).toISOString();
+    const { env, snapshot } = await scene((fake) => {
+      fake.addInstances(2, (index) => ({ name: `stray-${index}`, createdAtMs: Date.now() - DAY }));
+      return fake
+        .addInstances(3, () => ({ status: 'pulling', createdAtMs: Date.now() - DAY }))
+        .map((instance, index) =>
+          running(`job-${index}`, instance.id, {
+            status: 'starting',
+            novitaStatus: 'pulling',
+            timestamps: { created: twoHoursAgo, novitaStatusSince: twoHoursAgo },
+          }),
+        );
+    });
+    const before = await snapshot();
+    const { code, stdout } = await cli([], env);
+    expect(code).toBe(0);
+    const stuckLine = stdout.split('\n').find((line) => line.startsWith('Stuck in a transition: 3 records: ')) ?? '';
+    for (const id of ['job-0', 'job-1', 'job-2']) expect(stuckLine).toMatch(new RegExp(`${id} \\([0-9a-f]{16}, pulling for 120 min\\)`));
+    expect(stdout).toContain('Orphans (in scope, no record): 2, cost unknown (no price: see priceOf)');
+    expect(await snapshot(), 'report only: nothing written').toBe(before);
   });
 
   it('reads a 31-page listing through the binary with nothing on stderr: no listener warning, no progress on a pipe', async () => {

@@ -44,6 +44,8 @@ function report(overrides: Partial<SyncReport> = {}): SyncReport {
     instancesRemoved: 0,
     adopted: 0,
     novitaOnly: [],
+    orphans: { count: 0, costPerHour: 0, unpriced: 0 },
+    stuck: [],
     safety: { tripped: false, candidates: 0, eligible: 0, overridden: false },
     duration: 12,
     timestamp: '2025-06-01T00:00:00.000Z',

@@ -156,13 +156,19 @@ async function scene(): Promise<{ fake: FakeNovita; store: RedisStore; env: Reco
   fake.setStatus(exited?.id ?? '', 'exited');
   const created = new Date(Date.now() - DAY).toISOString();
   const records: InstanceRecord[] = [
-    { id: 'exited', novitaInstanceId: exited?.id, status: 'running', novitaStatus: 'running', timestamps: { created, started: created } },
+    {
+      id: 'exited',
+      novitaInstanceId: exited?.id,
+      status: 'running',
+      novitaStatus: 'running',
+      timestamps: { created, started: created, novitaStatusSince: created },
+    },
     {
       id: 'vanished',
       novitaInstanceId: 'aaaa00000000dead',
       status: 'running',
       novitaStatus: 'running',
-      timestamps: { created, started: created },
+      timestamps: { created, started: created, novitaStatusSince: created },
     },
   ];
   for (const record of records) await store.put(record);

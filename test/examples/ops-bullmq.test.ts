@@ -78,14 +78,14 @@ async function seed({ id, fake, prefix }: Account): Promise<void> {
       novitaInstanceId: running?.id,
       status: 'running',
       novitaStatus: 'running',
-      timestamps: { created, started: created },
+      timestamps: { created, started: created, novitaStatusSince: created },
     },
     {
       id: `${id}-exited`,
       novitaInstanceId: exited?.id,
       status: 'running',
       novitaStatus: 'running',
-      timestamps: { created, started: created },
+      timestamps: { created, started: created, novitaStatusSince: created },
     },
     {
       id: `${id}-vanished`,
@@ -93,7 +93,7 @@ async function seed({ id, fake, prefix }: Account): Promise<void> {
       status: 'running',
       novitaStatus: 'running',
       owner: `team-${id}`,
-      timestamps: { created, started: created },
+      timestamps: { created, started: created, novitaStatusSince: created },
     },
   ];
   for (const record of records) await store.put(record);
@@ -210,7 +210,7 @@ describe('BullMQ: one queue for several Novita accounts (examples/ops/bullmq)', 
         novitaInstanceId: instance?.id,
         status: 'running',
         novitaStatus: 'running',
-        timestamps: { created, started: created },
+        timestamps: { created, started: created, novitaStatusSince: created },
       });
       await store.put({
         id: `${id}-vanished`,
@@ -218,7 +218,7 @@ describe('BullMQ: one queue for several Novita accounts (examples/ops/bullmq)', 
         novitaInstanceId: `${id.repeat(4)}00000000dead`,
         status: 'running',
         novitaStatus: 'running',
-        timestamps: { created, started: created },
+        timestamps: { created, started: created, novitaStatusSince: created },
       });
     }
     const recordsOf = async (id: string) =>

@@ -157,7 +157,7 @@ describe('Postgres store example: with the reconciler', () => {
         novitaInstanceId: 'nv-alive',
         status: 'running',
         novitaStatus: 'running',
-        timestamps: { created, started: created },
+        timestamps: { created, started: created, novitaStatusSince: created },
       });
       await store.put({
         id: 'vanished',
@@ -165,14 +165,14 @@ describe('Postgres store example: with the reconciler', () => {
         status: 'running',
         novitaStatus: 'running',
         owner: 'team-a',
-        timestamps: { created, started: created },
+        timestamps: { created, started: created, novitaStatusSince: created },
       });
       await store.put({
         id: 'relinked',
         novitaInstanceId: 'nv-old',
         status: 'running',
         novitaStatus: 'running',
-        timestamps: { created, started: created },
+        timestamps: { created, started: created, novitaStatusSince: created },
       });
       const novita = createScriptedNovitaClient({ instances: [{ id: 'nv-alive', status: 'running' }] });
       // The app links `relinked` to a new instance while the run asks Novita about the old one.

@@ -17,13 +17,19 @@ describe('reconciler on Redis with the audit trail', () => {
     const store = createRedisStore({ redis, prefix, audit: true });
     try {
       const created = new Date(Date.now() - 86_400_000).toISOString();
-      await store.put({ id: 'kept', novitaInstanceId: 'nv-kept', status: 'running', novitaStatus: 'running', timestamps: { created } });
+      await store.put({
+        id: 'kept',
+        novitaInstanceId: 'nv-kept',
+        status: 'running',
+        novitaStatus: 'running',
+        timestamps: { created, novitaStatusSince: created },
+      });
       await store.put({
         id: 'vanished',
         novitaInstanceId: 'nv-vanished',
         status: 'running',
         owner: 'alice',
-        timestamps: { created, started: created },
+        timestamps: { created, started: created, novitaStatusSince: created },
       });
       await store.put({ id: 'never', novitaInstanceId: 'nv-never', status: 'starting', timestamps: { created } });
       const novita = createScriptedNovitaClient({ instances: [{ id: 'nv-kept', status: 'running' }] });

@@ -114,9 +114,26 @@ describe('Redis store on ioredis-mock', () => {
   it('a reconciler run with the lock on the mock refreshes, terminates and removes records as on Redis, with audit entries', async () => {
     const { store } = mockHarness({ audit: true });
     const created = new Date(Date.now() - 86_400_000).toISOString();
-    await store.put({ id: 'kept', novitaInstanceId: 'nv-kept', status: 'running', novitaStatus: 'running', timestamps: { created } });
-    await store.put({ id: 'stopped', novitaInstanceId: 'nv-stopped', status: 'running', novitaStatus: 'running', timestamps: { created } });
-    await store.put({ id: 'vanished', novitaInstanceId: 'nv-vanished', status: 'running', timestamps: { created, started: created } });
+    await store.put({
+      id: 'kept',
+      novitaInstanceId: 'nv-kept',
+      status: 'running',
+      novitaStatus: 'running',
+      timestamps: { created, novitaStatusSince: created },
+    });
+    await store.put({
+      id: 'stopped',
+      novitaInstanceId: 'nv-stopped',
+      status: 'running',
+      novitaStatus: 'running',
+      timestamps: { created, novitaStatusSince: created },
+    });
+    await store.put({
+      id: 'vanished',
+      novitaInstanceId: 'nv-vanished',
+      status: 'running',
+      timestamps: { created, started: created, novitaStatusSince: created },
+    });
     await store.put({ id: 'never', novitaInstanceId: 'nv-never', status: 'starting', timestamps: { created } });
     const novitaClient = createScriptedNovitaClient({
       instances: [

@@ -57,7 +57,7 @@ export const running = (id: string, novitaInstanceId: string, extra: Partial<Ins
   novitaInstanceId,
   status: 'running',
   novitaStatus: 'running',
-  timestamps: { created: dayOld(), started: dayOld() },
+  timestamps: { created: dayOld(), started: dayOld(), novitaStatusSince: dayOld() },
   ...extra,
 });
 

@@ -161,7 +161,7 @@ export async function seedRecords(redis: Redis, prefix: string): Promise<RedisSt
     novitaInstanceId,
     status: 'running',
     novitaStatus: 'running',
-    timestamps: { created, started: created },
+    timestamps: { created, started: created, novitaStatusSince: created },
   }));
   for (const record of records) await store.put(record);
   return store;

@@ -7,7 +7,7 @@ export const NOW = new Date('2026-11-28T12:00:00.000Z');
 export const minutesAgo = (minutes: number): string => new Date(NOW.getTime() - minutes * 60_000).toISOString();
 export const daysAgo = (days: number): string => minutesAgo(days * 24 * 60);
 
-/** A record created a day ago, running, whose Novita id is `nv-<id>`. */
+/** A record created a day ago, running (Novita's status seen since then), whose Novita id is `nv-<id>`. */
 export function record(id: string, fields: Partial<InstanceRecord> & Record<string, unknown> = {}): InstanceRecord {
   return {
     id,
@@ -15,7 +15,7 @@ export function record(id: string, fields: Partial<InstanceRecord> & Record<stri
     status: 'running',
     novitaStatus: 'running',
     ...fields,
-    timestamps: { created: daysAgo(1), started: daysAgo(1), ...(fields.timestamps ?? {}) },
+    timestamps: { created: daysAgo(1), started: daysAgo(1), novitaStatusSince: daysAgo(1), ...(fields.timestamps ?? {}) },
   };
 }
 

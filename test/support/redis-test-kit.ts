@@ -67,7 +67,7 @@ export function sampleRecord(id: string, extra: Partial<InstanceRecord> = {}): I
     novitaInstanceId: `nv-${id}`,
     status: 'running',
     novitaStatus: 'running',
-    timestamps: { created: '2026-01-01T00:00:00.000Z' },
+    timestamps: { created: '2026-01-01T00:00:00.000Z', novitaStatusSince: '2026-01-01T00:00:00.000Z' },
     ...extra,
   };
 }

@@ -51,6 +51,14 @@ export interface SyncPolicy {
   novitaOnly: NovitaOnlyPolicy;
   /** Overrides of the default status map, per Novita status. @default {} */
   statusMap: Readonly<Record<string, StatusMapEntry>>;
+  /**
+   * Minutes a record's Novita status may stay transitional (any Novita status the status map sends to
+   * `creating`, `starting`, `stopping` or `migrating`, overrides included) before the record is reported
+   * as stuck (`report.stuck`, an `instance-stuck` event). Counted from `timestamps.novitaStatusSince`;
+   * report only, nothing is done to the record or the instance. More than 0, at most 30 days (43200).
+   * @default 60
+   */
+  stuckAfterMinutes: number;
 }
 
 /** A partial policy as users write it; {@link resolvePolicy} fills the defaults. */
@@ -130,6 +138,10 @@ const POLICY_FIELDS = {
         }
       })
       .default({}),
+  ),
+  stuckAfterMinutes: policyField(
+    'SYNC_STUCK_AFTER_MINUTES',
+    z.number().finite().gt(0, 'must be more than 0').max(43_200, 'must be at most 30 days (43200)').default(60),
   ),
 };
 

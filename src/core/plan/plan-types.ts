@@ -3,7 +3,7 @@ import type { InstanceRecord } from '../record.js';
 import type { ConditionalWrite, StoreEntry } from '../ports/store.js';
 import type { NovitaInstance } from '../ports/novita-client.js';
 import type { SyncPolicy } from '../config/sync-policy.js';
-import type { NovitaOnlyInstance, SafetyReport, SkippedCounts, SyncAction } from '../../report.js';
+import type { NovitaOnlyInstance, OrphanSummary, SafetyReport, SkippedCounts, StuckRecord, SyncAction } from '../../report.js';
 
 /** What Novita said when asked about one instance absent from the listing. */
 export type Confirmation = { kind: 'found'; instance: NovitaInstance } | { kind: 'not-found' } | { kind: 'error'; message: string };
@@ -12,7 +12,10 @@ export type Confirmation = { kind: 'found'; instance: NovitaInstance } | { kind:
 export interface SyncScope {
   /** Whether this reconciler owns the record. Records it does not own are never touched. */
   record?: (record: InstanceRecord) => boolean;
-  /** Whether this reconciler owns the instance. Instances it does not own are never adopted or reported. */
+  /**
+   * Whether this reconciler owns the instance. Instances it does not own are never adopted (nor stopped or
+   * deleted); one that no record names is reported with `owned: false`, and is not an orphan.
+   */
   instance?: (instance: NovitaInstance) => boolean;
 }
 
@@ -36,6 +39,13 @@ export interface PlanInput {
   adoptRecord: (instance: NovitaInstance) => InstanceRecord;
   /** Answers of `getInstance` for instances absent from the listing, by Novita id. */
   confirmations?: ReadonlyMap<string, Confirmation>;
+  /** USD per hour of an instance, or `undefined` when unknown (the application's `priceOf`, made safe and memoised by the run). */
+  priceOf?: (instance: NovitaInstance) => number | undefined;
+  /**
+   * Answers of `getInstance` for owned Novita-only instances whose listing item has no `createdAt`
+   * (their age), by Novita id; an id asked without an answer (an error) is absent.
+   */
+  instanceDetails?: ReadonlyMap<string, NovitaInstance | null>;
 }
 
 /** Why a record was left alone: one of the `skipped` counts of the report. */
@@ -67,6 +77,8 @@ export interface RecordDecision {
   merged: boolean;
   /** The write this record needs, if any. */
   action?: PlannedAction;
+  /** Set when the record's Novita status has been transitional for longer than `stuckAfterMinutes`. */
+  stuck?: StuckRecord;
 }
 
 /** What the planner returns. */
@@ -75,8 +87,12 @@ export interface Plan {
   decisions: RecordDecision[];
   /** Creations for adopted Novita-only instances. */
   adoptions: PlannedAction[];
-  /** Novita-only instances reported (not adopted). */
+  /** Novita-only instances reported (not adopted), owned or not. */
   novitaOnly: NovitaOnlyInstance[];
+  /** The owned Novita-only instances, counted and priced. */
+  orphans: OrphanSummary;
+  /** Owned Novita-only instances whose age the listing does not give: asked with `getInstance`, then planned again. */
+  toAge: string[];
   /** Novita-only instances in scope that were ignored or could not be adopted (they count in `totalInstances`). */
   unadoptedNovitaOnly: number;
   /** Novita ids absent from the listing that must be confirmed with `getInstance` before the plan is final. */

@@ -12,12 +12,15 @@ import { GONE_STATUSES, type NovitaInstance } from '../ports/novita-client.js';
 import {
   holdBack,
   inCreationGrace,
+  instanceCreatedAt,
   novitaOnlyVerdict,
   obsoleteReason,
   recordBornAt,
   removeOrMark,
   retentionExpired,
   safetyLimit,
+  stuckRecord,
+  wholeMinutesSince,
   type HoldBack,
   type SafetyCounts,
 } from './rules.js';
@@ -33,8 +36,8 @@ import {
   type ReadRecord,
 } from './record-writes.js';
 import { hasTerminationProof, type TerminationProof } from '../record.js';
-import type { NovitaOnlyInstance } from '../../report.js';
-import { buildStatusMap, type StatusRule } from './status-map.js';
+import type { NovitaOnlyInstance, OrphanSummary } from '../../report.js';
+import { buildStatusMap, transitionalStatuses, type StatusRule } from './status-map.js';
 
 export type {
   Confirmation,
@@ -66,6 +69,8 @@ interface PlanContext {
   input: PlanInput;
   nowIso: string;
   statusMap: ReadonlyMap<string, StatusRule>;
+  /** The Novita statuses the status map sends to a transitional local status (stuck detection). */
+  transitional: ReadonlySet<string>;
   /** The listing by Novita id. */
   listed: ReadonlyMap<string, NovitaInstance>;
   /** How many valid records name each Novita id, in scope or not. */
@@ -110,6 +115,16 @@ export function settlePending(first: Plan, confirmed: Plan): Plan {
   return { ...first, decisions, toConfirm: [] };
 }
 
+/**
+ * The run's plan once the ages of the owned Novita-only instances the listing gave none are in: `plan`
+ * as it was, with the report of the Novita-only instances (and the orphans) of `aged` (a plan of the same
+ * input with `instanceDetails`). Adoptions stay `plan`'s: an instance whose age only `getInstance` gave
+ * is never adopted (adoption reads the listing's `createdAt`), so they agree.
+ */
+export function settleAges(plan: Plan, aged: Plan): Plan {
+  return { ...plan, novitaOnly: aged.novitaOnly, orphans: aged.orphans, toAge: [] };
+}
+
 function planContext(input: PlanInput): PlanContext {
   const listed = new Map<string, NovitaInstance>();
   for (const instance of input.instances) if (!listed.has(instance.id)) listed.set(instance.id, instance);
@@ -119,7 +134,8 @@ function planContext(input: PlanInput): PlanContext {
     const id = entry.record?.novitaInstanceId;
     if (id !== undefined) namedBy.set(id, (namedBy.get(id) ?? 0) + 1);
   }
-  return { input, nowIso: input.now.toISOString(), statusMap: buildStatusMap(input.policy.statusMap), listed, namedBy };
+  const statusMap = buildStatusMap(input.policy.statusMap);
+  return { input, nowIso: input.now.toISOString(), statusMap, transitional: transitionalStatuses(statusMap), listed, namedBy };
 }
 
 /**
@@ -145,15 +161,7 @@ function classifyRecord(entry: PlanInput['entries'][number], context: PlanContex
   const eligible = novitaId !== undefined && record.status !== TERMINATED && !young;
   const decided = (decision: RecordDecision): Classified => ({ type: 'decided', decision, eligible });
   if (instance && !GONE_STATUSES.has(instance.status)) {
-    return decided(
-      refreshDecision(
-        read,
-        instance,
-        record.status === TERMINATED ? 'instance-alive' : 'status-changed',
-        context.statusMap,
-        context.nowIso,
-      ),
-    );
+    return decided(refreshFrom(read, instance, record.status === TERMINATED ? 'instance-alive' : 'status-changed', context));
   }
   if (record.status === TERMINATED) {
     if (record.timestamps?.terminated === undefined) return decided(stampTerminatedDecision(read, instance, context.nowIso));
@@ -246,30 +254,73 @@ function confirmGone(
     return { kind: 'gone', novitaStatus: null, proof: { by: 'novita-not-found', novitaInstanceId: novitaId } };
   if (GONE_STATUSES.has(answer.instance.status))
     return { kind: 'gone', novitaStatus: answer.instance.status, proof: { by: 'novita-deleting', novitaInstanceId: novitaId } };
-  return { kind: 'not-gone', decision: refreshDecision(candidate, answer.instance, 'listing-lagged', context.statusMap, context.nowIso) };
+  return { kind: 'not-gone', decision: refreshFrom(candidate, answer.instance, 'listing-lagged', context) };
 }
 
-/** Step 8: instances in scope that no record names are reported, ignored or adopted. */
-function handleNovitaOnly(context: PlanContext): Pick<Plan, 'adoptions' | 'novitaOnly' | 'unadoptedNovitaOnly'> {
+/** Step 2 for a record whose instance is alive: refreshed (or stamped, or unchanged), and told stuck when it is (step 8). */
+function refreshFrom(
+  read: ReadRecord,
+  instance: NovitaInstance,
+  reason: 'status-changed' | 'instance-alive' | 'listing-lagged',
+  context: PlanContext,
+): RecordDecision {
+  const decision = refreshDecision(read, instance, reason, context.statusMap, context.nowIso);
+  const stuck = stuckRecord(read.record, instance, context.input.now, context.input.policy, context.transitional);
+  return stuck ? { ...decision, stuck } : decision;
+}
+
+/**
+ * Step 8: instances that no record names. Those in scope (the orphans) are reported, ignored or
+ * adopted; those outside it are reported with `owned: false`, never adopted. Each reported one carries
+ * its age (from the listing's `createdAt`, else from `instanceDetails`; an owned one without either is
+ * named in `toAge`) and its price.
+ */
+function handleNovitaOnly(context: PlanContext): Pick<Plan, 'adoptions' | 'novitaOnly' | 'unadoptedNovitaOnly' | 'orphans' | 'toAge'> {
   const { input } = context;
   const adoptions: PlannedAction[] = [];
   const novitaOnly: NovitaOnlyInstance[] = [];
+  const toAge: string[] = [];
   let unadoptedNovitaOnly = 0;
+  let priced = 0;
+  let costPerHour = 0;
   for (const instance of context.listed.values()) {
-    if (context.namedBy.has(instance.id) || !(input.scope?.instance?.(instance) ?? true)) continue;
+    if (context.namedBy.has(instance.id)) continue;
+    const owned = input.scope?.instance?.(instance) ?? true;
     const verdict = novitaOnlyVerdict(instance, input.now, input.policy, context.statusMap);
     if (verdict.kind === 'being-deleted') continue;
-    if (verdict.kind === 'adopt') {
+    if (owned && verdict.kind === 'adopt') {
       adoptions.push(adoptAction(input.adoptRecord(instance), instance, verdict.status, context.nowIso));
       continue;
     }
-    unadoptedNovitaOnly += 1;
-    if (verdict.kind === 'report')
-      novitaOnly.push({
-        novitaInstanceId: instance.id,
-        name: typeof instance.name === 'string' ? instance.name : null,
-        status: instance.status,
-      });
+    if (owned) unadoptedNovitaOnly += 1;
+    if (verdict.kind === 'ignore') continue;
+    const createdAt = instanceCreatedAt(instance) ?? ageFromDetails(instance.id, input.instanceDetails);
+    if (createdAt === undefined && owned && !input.instanceDetails?.has(instance.id)) toAge.push(instance.id);
+    const price = input.priceOf?.(instance);
+    if (owned && price !== undefined) {
+      priced += 1;
+      costPerHour += price;
+    }
+    novitaOnly.push({
+      novitaInstanceId: instance.id,
+      name: typeof instance.name === 'string' ? instance.name : null,
+      status: instance.status,
+      ageMinutes: createdAt === undefined ? null : wholeMinutesSince(createdAt, input.now),
+      owned,
+      costPerHour: price ?? null,
+    });
   }
-  return { adoptions, novitaOnly, unadoptedNovitaOnly };
+  const orphans: OrphanSummary = {
+    count: unadoptedNovitaOnly,
+    // Prices are in whole 1/100,000 USD at Novita: the sum is rounded there, so float noise never shows.
+    costPerHour: priced === 0 ? (unadoptedNovitaOnly === 0 ? 0 : null) : Math.round(costPerHour * 100_000) / 100_000,
+    unpriced: unadoptedNovitaOnly - priced,
+  };
+  return { adoptions, novitaOnly, unadoptedNovitaOnly, orphans, toAge };
+}
+
+/** When Novita created the instance, by its `getInstance` answer (when the run asked). */
+function ageFromDetails(id: string, details: PlanInput['instanceDetails']): number | undefined {
+  const detail = details?.get(id);
+  return detail ? instanceCreatedAt(detail) : undefined;
 }

@@ -30,12 +30,17 @@ export function refreshDecision(
   const { record, merged } = read;
   const verdict = mapStatus(statusMap, instance.status, record.status);
   if (verdict.kind !== 'mapped') return { recordId: record.id, category: 'skipped', skipped: 'unknownStatus', merged };
-  if (verdict.status === record.status && instance.status === record.novitaStatus)
-    return { recordId: record.id, category: 'unchanged', merged };
+  const novitaStatusChanged = instance.status !== record.novitaStatus;
+  if (verdict.status === record.status && !novitaStatusChanged) {
+    if (record.timestamps?.novitaStatusSince !== undefined) return { recordId: record.id, category: 'unchanged', merged };
+    return stampStatusSinceDecision(read, instance, nowIso);
+  }
   const next = cloneForWrite(record, nowIso);
   next.status = verdict.status;
   next.novitaStatus = instance.status;
   const timestamps = next.timestamps ?? {};
+  // Kept while Novita's status stays; a new status (or a record without the stamp) is seen first now.
+  if (novitaStatusChanged || timestamps.novitaStatusSince === undefined) timestamps.novitaStatusSince = nowIso;
   if (typeof instance.lastStartedAt === 'string') timestamps.started = instance.lastStartedAt;
   if (typeof instance.lastStoppedAt === 'string') timestamps.stopped = instance.lastStoppedAt;
   const revived = record.status === TERMINATED;
@@ -88,6 +93,21 @@ export function stampFirstSeenDecision(read: ReadRecord, instance: NovitaInstanc
   };
 }
 
+/**
+ * A record matched to a live instance, needing no refresh, without `timestamps.novitaStatusSince` gets it
+ * now (once): from then on, a status that stays transitional can be told stuck.
+ */
+function stampStatusSinceDecision(read: ReadRecord, instance: NovitaInstance, nowIso: string): RecordDecision {
+  const next = cloneForWrite(read.record, nowIso);
+  next.timestamps = { ...next.timestamps, novitaStatusSince: nowIso };
+  return {
+    recordId: read.record.id,
+    category: 'updated',
+    merged: read.merged,
+    action: action('stampStatusSince', read, next, read.record.status, 'status-since-missing', instance.status, instance.id),
+  };
+}
+
 /** Steps 6 and 7: the record is deleted. */
 export function removeDecision(read: ReadRecord, reason: ActionReason, novitaStatus: string | null): RecordDecision {
   const { record, version, merged } = read;
@@ -124,9 +144,10 @@ export function markTerminatedDecision(
 ): RecordDecision {
   const next = cloneForWrite(read.record, nowIso);
   next.status = TERMINATED;
+  const statusSince = novitaStatus !== null && novitaStatus !== read.record.novitaStatus ? { novitaStatusSince: nowIso } : {};
   if (novitaStatus !== null) next.novitaStatus = novitaStatus;
   const alreadyTerminated = read.record.status === TERMINATED ? read.record.timestamps?.terminated : undefined;
-  next.timestamps = { ...next.timestamps, terminated: alreadyTerminated ?? nowIso };
+  next.timestamps = { ...next.timestamps, terminated: alreadyTerminated ?? nowIso, ...statusSince };
   next.terminationReason = reason;
   if (proof !== undefined) next.terminationProof = proof;
   else delete next.terminationProof;
@@ -148,6 +169,7 @@ export function adoptAction(base: InstanceRecord, instance: NovitaInstance, stat
   timestamps.created ??= typeof instance.createdAt === 'string' ? instance.createdAt : nowIso;
   if (typeof instance.lastStartedAt === 'string') timestamps.started = instance.lastStartedAt;
   if (typeof instance.lastStoppedAt === 'string') timestamps.stopped = instance.lastStoppedAt;
+  timestamps.novitaStatusSince = nowIso;
   timestamps.updated = nowIso;
   record.timestamps = timestamps;
   return {
@@ -174,7 +196,7 @@ export function defaultAdoptRecord(instance: NovitaInstance): InstanceRecord {
 }
 
 function action(
-  kind: 'refresh' | 'stampTerminated' | 'stampFirstSeen' | 'markTerminated',
+  kind: 'refresh' | 'stampTerminated' | 'stampFirstSeen' | 'stampStatusSince' | 'markTerminated',
   read: ReadRecord,
   next: InstanceRecord,
   to: string,

@@ -6,7 +6,7 @@
 import { GONE_STATUSES, type NovitaInstance } from '../ports/novita-client.js';
 import type { SyncPolicy } from '../config/sync-policy.js';
 import type { InstanceRecord } from '../record.js';
-import type { ActionReason, SafetyReport } from '../../report.js';
+import type { ActionReason, SafetyReport, StuckRecord } from '../../report.js';
 import { mapStatus, type StatusRule } from './status-map.js';
 import type { PlannedCategory, SkipReason } from './plan-types.js';
 
@@ -119,6 +119,43 @@ export function novitaOnlyVerdict(
     if (verdict.kind === 'mapped' && oldEnough) return { kind: 'adopt', status: verdict.status };
   }
   return policy.novitaOnly === 'ignore' ? { kind: 'ignore' } : { kind: 'report' };
+}
+
+/** Whole minutes from `fromMs` to `now`; 0 for a time after `now` (a clock ahead of ours). */
+export function wholeMinutesSince(fromMs: number, now: Date): number {
+  return Math.max(0, Math.floor((now.getTime() - fromMs) / MINUTE));
+}
+
+/** When Novita created the instance (epoch ms), or `undefined` when it did not say. */
+export function instanceCreatedAt(instance: Pick<NovitaInstance, 'createdAt'>): number | undefined {
+  return parseTime(instance.createdAt);
+}
+
+/**
+ * Stuck (step 8, report only): the record's instance is in a transitional Novita status (`transitional`,
+ * derived from the status map) that the record already holds, and `timestamps.novitaStatusSince` is more
+ * than `stuckAfterMinutes` ago. A status that changed this run, or a record without a readable stamp
+ * (stamped this run), is never stuck: the time is never guessed.
+ */
+export function stuckRecord(
+  record: InstanceRecord,
+  instance: NovitaInstance,
+  now: Date,
+  policy: Pick<SyncPolicy, 'stuckAfterMinutes'>,
+  transitional: ReadonlySet<string>,
+): StuckRecord | undefined {
+  if (!transitional.has(instance.status) || record.novitaStatus !== instance.status) return undefined;
+  const since = record.timestamps?.novitaStatusSince;
+  const sinceMs = parseTime(since);
+  if (since === undefined || sinceMs === undefined) return undefined;
+  if (now.getTime() - sinceMs <= policy.stuckAfterMinutes * MINUTE) return undefined;
+  return {
+    recordId: record.id,
+    novitaInstanceId: instance.id,
+    status: instance.status,
+    since: since as string,
+    sinceMinutes: wholeMinutesSince(sinceMs, now),
+  };
 }
 
 function parseTime(value: unknown): number | undefined {

@@ -61,3 +61,18 @@ export function mapStatus(map: ReadonlyMap<string, StatusRule>, novitaStatus: st
   if (!found) return { kind: 'unknown' };
   return { kind: 'mapped', status: found.keep.includes(currentLocal) ? currentLocal : found.status };
 }
+
+/** The local statuses of an instance in a transition: an instance that stays in one is failing, and billing. */
+export const TRANSITIONAL_LOCAL_STATUSES: ReadonlySet<string> = new Set(['creating', 'starting', 'stopping', 'migrating']);
+
+/**
+ * The Novita statuses the effective map sends to a transitional local status (`creating`, `starting`,
+ * `stopping`, `migrating`): with the default map `pending`, `toCreate`, `creating`, `pulling`, `toStart`,
+ * `starting`, `toRestart`, `restarting`, `toReset`, `resetting`, `toStop`, `stopping`, `freezing` and
+ * `migrating`. Derived from the map, so a `statusMap` override moves a status in or out.
+ */
+export function transitionalStatuses(map: ReadonlyMap<string, StatusRule>): ReadonlySet<string> {
+  const statuses = new Set<string>();
+  for (const [novitaStatus, rule] of map) if (TRANSITIONAL_LOCAL_STATUSES.has(rule.status)) statuses.add(novitaStatus);
+  return statuses;
+}

@@ -78,6 +78,8 @@ export function buildReport(input: ReportInput): SyncReport {
     instancesRemoved: counts.removed,
     adopted,
     novitaOnly: plan.novitaOnly,
+    orphans: { ...plan.orphans },
+    stuck: plan.decisions.flatMap((decision) => (decision.stuck ? [decision.stuck] : [])),
     safety: plan.safety,
     duration: input.durationMs,
     timestamp: input.startedAt.toISOString(),
@@ -106,6 +108,9 @@ export function summaryFields(report: SyncReport): Record<string, unknown> {
     confirmations: report.confirmations,
     adopted: report.adopted,
     novitaOnly: report.novitaOnly.length,
+    orphans: report.orphans.count,
+    orphansCostPerHour: report.orphans.costPerHour,
+    stuck: report.stuck.length,
     safetyTripped: report.safety.tripped,
     durationMs: report.duration,
   };

@@ -1,5 +1,5 @@
 /**
- * The application's callbacks (`scope.record`, `scope.instance`, `adoptRecord`), called at most once
+ * The application's callbacks (`scope.record`, `scope.instance`, `adoptRecord`, `priceOf`), called at most once
  * per record or instance per run. Nothing makes them pure: an `adoptRecord` that returns a fresh
  * `randomUUID()` each time, or a scope that answers differently on each call, would otherwise let two
  * plans of one run decide one record two ways, and the report would describe writes that were never
@@ -13,7 +13,12 @@ import type { InstanceRecord } from '../record.js';
 export interface RunCallbacks {
   scope: SyncScope | undefined;
   adoptRecord: (instance: NovitaInstance) => InstanceRecord;
+  /** The price of an instance (USD per hour), or `undefined`: a throw or a value that is no price counts as unknown. */
+  priceOf: ((instance: NovitaInstance) => number | undefined) | undefined;
 }
+
+/** Told about a `priceOf` that threw or answered something that is not a price (the run goes on without it). */
+export type PriceProblem = (instance: NovitaInstance, problem: string) => void;
 
 type Answer<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
@@ -36,7 +41,12 @@ function once<K extends object, T>(callback: (key: K) => T): (key: K) => T {
 }
 
 /** The callbacks of one run: each called at most once per record or instance. */
-export function callbacksForRun(scope: SyncScope | undefined, adoptRecord: (instance: NovitaInstance) => InstanceRecord): RunCallbacks {
+export function callbacksForRun(
+  scope: SyncScope | undefined,
+  adoptRecord: (instance: NovitaInstance) => InstanceRecord,
+  priceOf?: (instance: NovitaInstance) => number | undefined,
+  onPriceProblem: PriceProblem = () => undefined,
+): RunCallbacks {
   const record = scope?.record;
   const instance = scope?.instance;
   return {
@@ -49,5 +59,26 @@ export function callbacksForRun(scope: SyncScope | undefined, adoptRecord: (inst
             ...(instance ? { instance: once((value: NovitaInstance) => instance.call(scope, value)) } : {}),
           },
     adoptRecord: once((value: NovitaInstance) => adoptRecord(value)),
+    // A price is for a report: a pricing table that fails must never fail the run.
+    priceOf: priceOf
+      ? once((value: NovitaInstance) => {
+          let price: unknown;
+          try {
+            price = priceOf(value);
+          } catch (error) {
+            onPriceProblem(value, `priceOf threw: ${error instanceof Error ? error.message : String(error)}`);
+            return undefined;
+          }
+          if (price === undefined) return undefined;
+          if (typeof price !== 'number' || !Number.isFinite(price) || price < 0) {
+            onPriceProblem(
+              value,
+              `priceOf returned ${typeof price === 'number' ? String(price) : typeof price}, not a number of USD per hour`,
+            );
+            return undefined;
+          }
+          return price;
+        })
+      : undefined,
   };
 }

@@ -19,6 +19,8 @@ export interface RunContext {
   clock: () => Date;
   scope: SyncScope | undefined;
   adoptRecord: (instance: NovitaInstance) => InstanceRecord;
+  /** The application's price of an instance, USD per hour. */
+  priceOf: ((instance: NovitaInstance) => number | undefined) | undefined;
   /** Deadline of one store or lock call. */
   storeTimeoutMs: number;
   /** Deadline of the whole listing (every page and walk). */

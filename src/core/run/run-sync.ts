@@ -1,14 +1,16 @@
 /**
  * One reconcile run, the only code that sequences I/O. In order:
  * takeLease -> readListing (with readRecords overlapping it) -> plan -> confirmCandidates -> plan
- * again -> applyWrites -> buildReport -> recordCompletion -> releaseLease.
+ * again -> ages of the orphans the listing gave none -> applyWrites -> buildReport -> stuck events ->
+ * recordCompletion -> releaseLease.
  * The decisions are the pure planner's (plan/planner.ts). Every call to the world is raced against the
  * run's signal (the caller's, joined with the lease's `lost`) and a deadline (deadline.ts), so that a
  * run always ends.
  */
 import { randomUUID } from 'node:crypto';
 import { AbortedError, ReconcilerError, isReconcilerError } from '../../errors.js';
-import { planSync, settlePending, type Plan, type PlanInput, type PlannedAction } from '../plan/planner.js';
+import { planSync, settleAges, settlePending, type Plan, type PlanInput, type PlannedAction } from '../plan/planner.js';
+import type { NovitaInstance } from '../ports/novita-client.js';
 import type { ActionOutcome, ConfirmationReport, SyncReport, SyncRunOptions } from '../../report.js';
 import { createWriter, plannedActions } from './apply-writes.js';
 import { buildReport, NO_CONFIRMATIONS, summaryFields } from './build-report.js';
@@ -43,7 +45,9 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
   try {
     context.emit({ type: 'run-started', runId, options: runOptions, timestamp: startedAt.toISOString() });
     const { listing, entries } = await readListingAndRecords(run);
-    const callbacks = callbacksForRun(context.scope, context.adoptRecord);
+    const callbacks = callbacksForRun(context.scope, context.adoptRecord, context.priceOf, (instance, problem) =>
+      context.log('warn', { runId, novitaInstanceId: instance.id, err: problem }, 'No price for a Novita-only instance'),
+    );
     const planInput: PlanInput = {
       entries,
       instances: listing.instances,
@@ -53,6 +57,7 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
       forceSync: runOptions.forceSync,
       adoptRecord: callbacks.adoptRecord,
       ...(callbacks.scope ? { scope: callbacks.scope } : {}),
+      ...(callbacks.priceOf ? { priceOf: callbacks.priceOf } : {}),
     };
     const reportOf = (reported: Plan, outcomeOf: (action: PlannedAction) => ActionOutcome): SyncReport => {
       const planned = plannedActions(reported, () => true);
@@ -76,13 +81,14 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
     // Those decisions are final: the confirmed plan only settles the records left pending, so each
     // record is decided once and the report is built from the very actions the writer was handed.
     const writer = runOptions.dryRun ? undefined : createWriter(run);
+    // A failed early write fails the run: the calls to Novita stop with it.
+    const callSignal = writer ? (run.signal ? AbortSignal.any([run.signal, writer.failed]) : writer.failed) : run.signal;
+    const confirmStartedMs = Date.now();
     if (plan.toConfirm.length > 0) {
       writer?.enqueue(plannedActions(plan, (decision) => decision.category !== 'pending'));
       let confirmed: Awaited<ReturnType<typeof confirmStep>>;
       try {
-        // A failed early write fails the run: the confirmations stop with it.
-        const confirmSignal = writer ? (run.signal ? AbortSignal.any([run.signal, writer.failed]) : writer.failed) : run.signal;
-        confirmed = await confirmStep({ ...run, signal: confirmSignal }, plan.toConfirm);
+        confirmed = await confirmStep({ ...run, signal: callSignal }, plan.toConfirm);
       } catch (error) {
         await writer?.settled();
         partial = writer ? reportOf(plan, writer.outcomeOf) : undefined;
@@ -98,6 +104,19 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
       );
     } else {
       writer?.enqueue(plannedActions(plan, () => true));
+    }
+    if (plan.toAge.length > 0) {
+      // Within what is left of the run's confirmation budget: a report's ages never hold a run up longer.
+      const budgetMs = context.confirm.budgetMs - (Date.now() - confirmStartedMs);
+      let details: Map<string, NovitaInstance | null>;
+      try {
+        details = await ageStep({ ...run, signal: callSignal }, plan.toAge, budgetMs);
+      } catch (error) {
+        await writer?.settled();
+        partial = writer ? reportOf(plan, writer.outcomeOf) : undefined;
+        throw writer?.failure ?? error;
+      }
+      plan = settleAges(plan, planSync({ ...planInput, instanceDetails: details }));
     }
     if (plan.safety.tripped) {
       context.log(
@@ -122,6 +141,7 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
     }
     const report = finish(writer ? writer.outcomeOf : () => 'planned');
     announceActions(context, report);
+    announceStuck(context, report);
     if (!runOptions.dryRun) await recordCompletion(run);
     context.log('info', summaryFields(report), 'Instance sync completed');
     context.emit({ type: 'run-finished', runId, report });
@@ -175,6 +195,50 @@ async function confirmStep(run: Run, ids: readonly string[]) {
     throw error;
   } finally {
     progress.end('confirming');
+  }
+}
+
+/**
+ * The ages of owned Novita-only instances the listing gave no `createdAt`: `getInstance` for each,
+ * bounded like the confirmations (concurrency, circuit breaker) within `budgetMs`. An answer that never
+ * came leaves the age unknown (`null`): a report's detail, never a reason to fail the run.
+ */
+async function ageStep(run: Run, ids: readonly string[], budgetMs: number): Promise<Map<string, NovitaInstance | null>> {
+  const { context } = run;
+  const details = new Map<string, NovitaInstance | null>();
+  if (budgetMs < 1) {
+    context.log(
+      'warn',
+      { runId: run.id, instances: ids.length },
+      'Confirmation budget used up; the ages of Novita-only instances are left unknown',
+    );
+    return details;
+  }
+  try {
+    const { answers } = await confirmCandidates(context.novitaClient, ids, { ...context.confirm, budgetMs }, run.signal, {
+      onFailure: (novitaInstanceId, message) =>
+        context.log('warn', { runId: run.id, novitaInstanceId, err: message }, 'Could not read the age of a Novita-only instance'),
+    });
+    for (const [id, answer] of answers) {
+      if (answer.kind === 'found') details.set(id, answer.instance);
+      else if (answer.kind === 'not-found') details.set(id, null);
+    }
+  } catch (error) {
+    throwIfAborted(run);
+    throw error;
+  }
+  return details;
+}
+
+/** Logs and emits each record stuck in a transition (report only). */
+function announceStuck(context: RunContext, report: SyncReport): void {
+  for (const stuck of report.stuck) {
+    context.log(
+      'warn',
+      { runId: report.runId, ...stuck, dryRun: report.dryRun },
+      `Instance stuck in a transition: Novita status ${stuck.status} for ${stuck.sinceMinutes} minutes`,
+    );
+    context.emit({ type: 'instance-stuck', runId: report.runId, dryRun: report.dryRun, stuck });
   }
 }
 

@@ -39,6 +39,11 @@ export interface FakeInstanceSeed {
   sshPassword?: string;
   /** Extra fields merged into every rendering of this instance (to imitate new or odd fields). */
   extra?: Record<string, unknown>;
+  /**
+   * Extra fields merged into the listing's item only; get-one leaves them out. `{ createdAt: '0' }`
+   * imitates a listing without the creation time that get-one still gives.
+   */
+  listExtra?: Record<string, unknown>;
 }
 
 /** A status change the fake's clock will apply. */
@@ -66,6 +71,7 @@ export interface FakeInstanceState {
   envs: Array<{ key: string; value: string }>;
   sshPassword: string;
   extra: Record<string, unknown>;
+  listExtra: Record<string, unknown>;
   /** Status changes still to come, in time order. */
   transitions: FakeTransition[];
   /** When the instance disappears from list and get altogether. */
@@ -79,6 +85,11 @@ function seconds(ms: number | undefined): string {
 
 /** Renders an instance the way Novita's list endpoint does. */
 export function renderListItem(instance: FakeInstanceState): Record<string, unknown> {
+  return { ...renderItem(instance), ...instance.listExtra };
+}
+
+/** The fields the list item and get-one share. */
+function renderItem(instance: FakeInstanceState): Record<string, unknown> {
   const cpuNum = instance.kind === 'cpu' ? 4 : 16 * Math.max(1, instance.gpuNum);
   return {
     id: instance.id,
@@ -116,7 +127,7 @@ export function renderListItem(instance: FakeInstanceState): Record<string, unkn
 export function renderDetail(instance: FakeInstanceState): Record<string, unknown> {
   const running = instance.status === 'running';
   return {
-    ...renderListItem(instance),
+    ...renderItem(instance),
     network: { id: `net-${instance.id.slice(0, 6)}`, ip: '10.12.0.7' },
     node: [{ maxRootfsSize: 500 }],
     jobs: [],

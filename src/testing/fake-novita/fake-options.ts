@@ -146,6 +146,7 @@ export const SEED_KEYS = [
   'envs',
   'sshPassword',
   'extra',
+  'listExtra',
 ] as const;
 
 /** Applies the defaults; an unknown key or a bad value is a `ConfigError` naming it. */

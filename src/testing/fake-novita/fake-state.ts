@@ -127,6 +127,7 @@ export function createFakeFleet(timing: FakeFleetTiming): FakeFleet {
         envs: seed.envs ?? [],
         sshPassword: seed.sshPassword ?? `fake-ssh-${randomBytes(6).toString('hex')}`,
         extra: seed.extra ?? {},
+        listExtra: seed.listExtra ?? {},
         transitions: [],
         goneAtMs: undefined,
       };

@@ -29,6 +29,7 @@ describe('resolvePolicy', () => {
       safetyMinRecords: 10,
       novitaOnly: 'report',
       statusMap: {},
+      stuckAfterMinutes: 60,
     });
     expect(resolvePolicy(undefined)).toEqual(DEFAULT_POLICY);
   });
@@ -68,6 +69,8 @@ describe('resolvePolicy', () => {
     ['a grace of more than a day', { creationGraceMinutes: 1441 }, 'policy.creationGraceMinutes', /at most a day/],
     ['a retention of more than ten years', { obsoleteRetentionDays: 3651 }, 'policy.obsoleteRetentionDays', /at most 3650/],
     ['an interval of more than a week', { syncIntervalMinutes: 10_081 }, 'policy.syncIntervalMinutes', /at most a week/],
+    ['a stuck threshold of 0', { stuckAfterMinutes: 0 }, 'policy.stuckAfterMinutes', /more than 0.*got 0/],
+    ['a stuck threshold of more than 30 days', { stuckAfterMinutes: 43_201 }, 'policy.stuckAfterMinutes', /at most 30 days/],
     ['an unsafe safetyMinRecords', { safetyMinRecords: 2 ** 60 }, 'policy.safetyMinRecords', /whole number/],
   ];
   for (const [what, input, field, message] of bad) {
@@ -88,6 +91,7 @@ describe('policyFromEnv', () => {
       SYNC_SAFETY_MIN_RECORDS: '20',
       SYNC_NOVITA_ONLY: 'adopt',
       SYNC_STATUS_MAP: '{"pulling":"creating","exited":{"status":"stopped","keep":["paused"]}}',
+      SYNC_STUCK_AFTER_MINUTES: '45',
     });
     expect(policy).toEqual({
       removeObsoleteInstances: true,
@@ -100,6 +104,7 @@ describe('policyFromEnv', () => {
       safetyMinRecords: 20,
       novitaOnly: 'adopt',
       statusMap: { pulling: 'creating', exited: { status: 'stopped', keep: ['paused'] } },
+      stuckAfterMinutes: 45,
     });
   });
 

@@ -36,7 +36,11 @@ async function setup(count: number) {
     status: 'running',
     novitaStatus: 'running',
     owner: `team-${index % 3}`,
-    timestamps: { created: new Date(clock.now() - DAY).toISOString(), started: new Date(clock.now() - DAY).toISOString() },
+    timestamps: {
+      created: new Date(clock.now() - DAY).toISOString(),
+      started: new Date(clock.now() - DAY).toISOString(),
+      novitaStatusSince: new Date(clock.now() - DAY).toISOString(),
+    },
   }));
   const store = createMemoryStore({ records });
   const novitaClient = createNovitaClient({

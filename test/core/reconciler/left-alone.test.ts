@@ -39,7 +39,7 @@ describe('what the reconciler leaves alone', () => {
     expectConsistentReport(report);
   });
 
-  it('scope: records it does not own are never touched, instances it does not own never adopted or reported', async () => {
+  it('scope: records it does not own are never touched, instances it does not own never adopted, and reported as not owned', async () => {
     const store = createMemoryStore({ records: [record('mine', { env: 'prod' }), record('theirs', { env: 'staging' })] });
     const novita = createScriptedNovitaClient({
       instances: [
@@ -60,6 +60,8 @@ describe('what the reconciler leaves alone', () => {
     expect(await store.get('theirs')).toMatchObject({ status: 'running' });
     expect(await store.get('adopted-nv-prod-orphan')).toMatchObject({ novitaInstanceId: 'nv-prod-orphan', status: 'running', env: 'prod' });
     expect(await store.get('adopted-nv-staging-orphan')).toBeNull();
+    expect(report.novitaOnly).toMatchObject([{ novitaInstanceId: 'nv-staging-orphan', owned: false }]);
+    expect(report.orphans.count).toBe(0);
     expectConsistentReport(report);
   });
 

@@ -33,7 +33,7 @@ async function setup(removeObsoleteInstances: boolean) {
     novitaInstanceId: instance.id,
     status: 'running',
     novitaStatus: 'running',
-    timestamps: { created, started: created },
+    timestamps: { created, started: created, novitaStatusSince: created },
   }));
   const store = createMemoryStore({ records });
   const novitaClient = createNovitaClient({
