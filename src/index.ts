@@ -32,6 +32,7 @@ export type {
   SafetyReport,
   NovitaOnlyInstance,
   SyncRunOptions,
+  ConfirmationReport,
 } from './report.js';
 export type {
   ReconcilerEvent,

@@ -52,7 +52,8 @@ export function prepareConsumer(): { workspace: string; consumer: string } {
   const pkg = join(workspace, 'pkg');
   run('npx', ['tsup', '--silent', '--out-dir', join(pkg, 'dist')], root);
   for (const file of ['package.json', 'README.md', 'CHANGELOG.md', '.env.example']) cpSync(join(root, file), join(pkg, file));
-  run('npm', ['pack', '--silent', '--pack-destination', workspace], pkg);
+  // Built above: the package's own prepack (build, API reference) has no sources to work on here.
+  run('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', workspace], pkg);
   const tarball = readdirSync(workspace).find((name) => name.endsWith('.tgz'));
   if (!tarball) throw new Error('npm pack produced no tarball');
 
