@@ -3,8 +3,9 @@
  * `toNodeHandler`. The adapter takes the body `express.json()` or `express.urlencoded()` parsed, and
  * reads the stream itself when no parser did, so the app's own parsers may stay as they are.
  *
- *   npx tsx examples/http/express.ts                      # demo: fake Novita, memory store
- *   REDIS_URL=... NOVITA_API_KEY=... ADMIN_TOKEN=... PORT=8080 npx tsx examples/http/express.ts
+ * Run:
+ *   node --import tsx examples/http/express.ts            # a demo: the fake Novita and a memory store
+ *   REDIS_URL=... NOVITA_API_KEY=... ADMIN_TOKEN=... PORT=8080 node --import tsx examples/http/express.ts
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';

@@ -4,7 +4,11 @@
  * `c.req.json()` already read is refused with a 400, never taken as no fields. The same app runs on
  * Bun, Deno and workers with their own `serve`.
  *
- *   npx tsx examples/http/hono.ts                         # demo: fake Novita, memory store
+ * On its own it is a demo on the fake Novita and a memory store; with REDIS_URL, the production wiring
+ * of reconciler.ts.
+ *
+ * Run:
+ *   node --import tsx examples/http/hono.ts
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';

@@ -1,7 +1,9 @@
 /**
- * What lets each HTTP example also run on its own (`npx tsx examples/http/express.ts`): the port and
+ * What lets each HTTP example also run on its own (`node --import tsx examples/http/express.ts`): the port and
  * host from the environment, the start-up lines, and a clean stop on SIGINT/SIGTERM. Not needed when
  * you copy an example's app into your own server.
+ *
+ * Part of: examples/http/express.ts (and every other HTTP example, which say how to run them)
  */
 import { pathToFileURL } from 'node:url';
 import { resolveAdminToken, type AdminToken } from './admin-token.js';

@@ -3,6 +3,8 @@
  * the admin token. `@Res()` hands the response to the adapter, which writes the answer; Nest's own
  * JSON and urlencoded parsers may stay on, the adapter uses what they parsed. `@All`, not `@Post` and
  * `@Get`: the adapter answers any other method with 405 and `Allow`, not Nest's 404.
+ *
+ * Part of: examples/http/nest/main.ts
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
