@@ -22,6 +22,7 @@ export type {
 } from './core/plan/planner.js';
 export { resolvePolicy, policyFromEnv, syncPolicySchema, DEFAULT_POLICY, POLICY_ENV_VARIABLES } from './core/config/sync-policy.js';
 export type { SyncPolicy, SyncPolicyInput, StatusMapEntry, NovitaOnlyPolicy } from './core/config/sync-policy.js';
+export type { RunOptionsInput } from './core/config/run-options.js';
 export { DEFAULT_STATUS_MAP, buildStatusMap, mapStatus } from './core/plan/status-map.js';
 export type { StatusRule, StatusVerdict } from './core/plan/status-map.js';
 export type {
@@ -34,6 +35,7 @@ export type {
   SafetyReport,
   NovitaOnlyInstance,
   SyncRunOptions,
+  ConfirmationReport,
 } from './report.js';
 export type {
   ReconcilerEvent,
