@@ -144,7 +144,9 @@ describe('CLI summary of a run that held records back', () => {
         liveness: { checked: 3, alive: 1, failed: 1, kept: [] },
       }),
     ).join('\n');
-    expect(text).toContain('6 records held back by a limit on destructive actions (the hold held 6); 2 records kept by the application\'s livenessCheck');
+    expect(text).toContain(
+      "6 records held back by a limit on destructive actions (the hold held 6); 2 records kept by the application's livenessCheck",
+    );
     expect(text).toContain(
       'Destructive limits: HOLD set by alice@ops at 2025-06-01T00:00:00.000Z (incident 42): nothing is ended until novita-reconcile release; per-run cap 10; window 4 of 15 used in 60 min (0 by this run); the hold held 6',
     );
