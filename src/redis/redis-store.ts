@@ -1,6 +1,6 @@
 /**
  * `createRedisStore`: the Redis store, its options and its app-facing methods (the conditional writes are
- * in write-batch.ts, the Lua in record-scripts.ts). At about 360 lines after formatting, most of it is the
+ * in write-batch.ts, the Lua in lua/*.lua). At about 360 lines after formatting, most of it is the
  * options type with its TSDoc, which users read first; splitting it from the factory would scatter both.
  */
 import type { Cluster, Redis } from 'ioredis';

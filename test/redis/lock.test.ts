@@ -95,9 +95,12 @@ describe('Redis lock', () => {
     const leaseB = await take(lockB);
     // A's renewal timer has had no chance to run while it stalled, so A may not know yet; the fence does.
     await expect(
-      store.writeBatch([{ op: 'put', id: 'r1', record: sampleRecord('r1', { status: 'terminated' }), expectedVersion: version }], {
-        fence: leaseA.fence!,
-      }),
+      store.writeBatch(
+        [{ op: 'put', id: 'r1', record: sampleRecord('r1', { status: 'terminated' }), expectedVersion: version, destructive: true }],
+        {
+          fence: leaseA.fence!,
+        },
+      ),
     ).rejects.toSatisfy(isCode('LOCK_LOST'));
     expect((await store.get('r1'))?.status).toBe('running');
 

@@ -38,6 +38,7 @@ describe('Redis store: portable and standard scripts on one Redis', () => {
         id: 'nested',
         record: { ...(nested?.record as InstanceRecord), status: 'terminated' },
         expectedVersion: nested?.version ?? '',
+        destructive: true,
       },
     ]);
     expect(result?.outcome).toBe('ok');

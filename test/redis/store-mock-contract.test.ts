@@ -76,6 +76,7 @@ describe('Redis store on ioredis-mock', () => {
           record: sampleRecord('r1', { status: 'terminated' }),
           expectedVersion: await versionOf(store, 'r1'),
           reason: 'gone',
+          destructive: true,
         },
       ],
       { runId: 'run-1' },

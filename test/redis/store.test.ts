@@ -66,7 +66,7 @@ describe('Redis store: conditional writes', () => {
     await other.set(store.keys.record('r1'), JSON.stringify(sampleRecord('r1', { status: 'stopped' })));
     await other.quit();
     const results = await store.writeBatch([
-      { op: 'put', id: 'r1', record: sampleRecord('r1', { status: 'terminated' }), expectedVersion: version },
+      { op: 'put', id: 'r1', record: sampleRecord('r1', { status: 'terminated' }), expectedVersion: version, destructive: true },
       { op: 'delete', id: 'r1', expectedVersion: version },
     ]);
     expect(results.map((result) => result.outcome)).toEqual(['conflict', 'conflict']);
@@ -154,6 +154,7 @@ describe('Redis store: audit trail', () => {
           record: sampleRecord('ended', { status: 'terminated', terminationReason: 'gone' }),
           expectedVersion: versions.get('ended') ?? '',
           reason: 'obsolete: instance removed',
+          destructive: true,
         },
         { op: 'put', id: 'moved', record: sampleRecord('moved', { status: 'stopped' }), expectedVersion: versions.get('moved') ?? '' },
         { op: 'delete', id: 'contested', expectedVersion: versions.get('contested') ?? '', reason: 'would be wrong' },

@@ -7,8 +7,8 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { isReconcilerError } from '../../src/errors.js';
 import { createRedisStore, writeBatchProgress, type RedisConditionalWrite, type RedisStore } from '../../src/redis/index.js';
-import { STANDARD_PRELUDE } from '../../src/redis/lua-preludes.js';
-import { APPLY_WRITES } from '../../src/redis/record-scripts.js';
+import { LUA_SOURCES } from '../../src/redis/lua/sources.js';
+import { buildLuaScript } from '../../src/redis/lua-scripts.js';
 import { connectRedis, dropPrefix, sampleRecord, uniquePrefix, versionOf } from '../support/redis-test-kit.js';
 
 const redis = connectRedis();
@@ -31,7 +31,14 @@ async function mixedWrites(store: RedisStore, ids = ['r1', 'r2', 'r3']): Promise
   const [a, b, c] = ids as [string, string, string];
   return [
     { op: 'delete', id: a, expectedVersion: await versionOf(store, a), reason: 'gone' },
-    { op: 'put', id: b, record: sampleRecord(b, { status: 'terminated' }), expectedVersion: await versionOf(store, b), reason: 'gone' },
+    {
+      op: 'put',
+      id: b,
+      record: sampleRecord(b, { status: 'terminated' }),
+      expectedVersion: await versionOf(store, b),
+      reason: 'gone',
+      destructive: true,
+    },
     { op: 'put', id: c, record: sampleRecord(c, { status: 'stopped' }), expectedVersion: await versionOf(store, c) },
   ];
 }
@@ -133,6 +140,7 @@ describe('Redis store: exact write-chunk outcomes', () => {
         record: sampleRecord('r4', { status: 'terminated' }),
         expectedVersion: await versionOf(store, 'r4'),
         reason: 'gone',
+        destructive: true,
       },
     ];
 
@@ -157,6 +165,7 @@ describe('Redis store: exact write-chunk outcomes', () => {
           record: sampleRecord('r1', { status: 'terminated' }),
           expectedVersion: await versionOf(store, 'r1'),
           reason: 'gone',
+          destructive: true,
         },
       ]),
     );
@@ -171,14 +180,16 @@ describe('Redis store: a chunk whose command fails after others landed undoes th
   // always fails (INCRBY by a non-number), past the up-front checks, to reach the second line of
   // defence.
   function failingAt(...n: number[]): string {
-    return `${STANDARD_PRELUDE}
+    const injected = `--- @include "prelude"
 local commandsRun, realUnpack, failing = 0, unpackArgs, { ${n.map((at) => `[${at}] = true`).join(', ')} }
 local function unpackArgs(command)
   commandsRun = commandsRun + 1
   if failing[commandsRun] then return 'INCRBY', KEYS[3], 'not-a-number' end
   return realUnpack(command)
 end
-${APPLY_WRITES}`;
+`;
+    const file = (LUA_SOURCES['applyWrites-n.lua'] ?? '').replace('--- @include "prelude"\n', injected);
+    return buildLuaScript('applyWrites-n.lua', 'standard', { ...LUA_SOURCES, 'applyWrites-n.lua': file }).lua;
   }
 
   async function applyFailingAt(

@@ -41,6 +41,12 @@ export interface ConditionalPut {
   expectedVersion: string | null;
   /** Why the reconciler writes it (an action reason), for stores that keep an audit trail. */
   reason?: string;
+  /**
+   * Whether the reconciler's planner marked this write destructive (it marks the record terminated), so
+   * that a store keeping an audit trail records it without reading the record's status itself.
+   * @default false
+   */
+  destructive?: boolean;
 }
 
 /** A conditional delete: applies only if the stored record still has `expectedVersion`. */
@@ -53,6 +59,8 @@ export interface ConditionalDelete {
   expectedVersion: string;
   /** Why the reconciler deletes it (an action reason), for stores that keep an audit trail. */
   reason?: string;
+  /** Whether the planner marked it destructive: a delete by the reconciler always is (it removes the record). @default false */
+  destructive?: boolean;
 }
 
 /** One write of a batch given to {@link ReconcilerStore.writeBatch}. */

@@ -91,7 +91,7 @@ async function applyWrites(
       results = await raceCall(
         () =>
           context.store.writeBatch(
-            batch.map((action) => ({ ...action.write, reason: action.reason })),
+            batch.map((action) => ({ ...action.write, reason: action.reason, destructive: action.destructive })),
             { runId, ...(lease?.fence ? { fence: lease.fence } : {}), ...(runSignal ? { signal: runSignal } : {}) },
           ),
         runSignal,

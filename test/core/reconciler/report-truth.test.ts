@@ -132,9 +132,7 @@ describe('the report says what was written', () => {
         const written: { write: ConditionalWrite; outcome: string }[] = [];
         const store = interceptWrites(memory, async (writes, options, _call, next) => {
           const results = await next(writes, options);
-          writes.forEach((write, index) => {
-            written.push({ write, outcome: outcomeOf(write, results[index]) });
-          });
+          for (const [index, write] of writes.entries()) written.push({ write, outcome: outcomeOf(write, results[index]) });
           return results;
         });
         // The application changes records between the read and the writes: while the first

@@ -1,71 +1,33 @@
-/*
- * The Lua bodies of the store's scripts. Each runs after a prelude (lua-preludes.ts) that defines
- * `sha1hex`, `wasTerminated`, `errorText`, `typeOf`, `STREAM_TYPES` and `reply`, and that answers
- * `{'lua-missing', <feature>}` before anything else on a server lacking what the standard prelude needs.
- *
- * Versions are `sha1hex` of the stored text: any change by any writer, even a raw SET by code that
- * does not use this library, changes the version.
- */
+--[[
+  Applies a chunk of conditional writes, each on its own and atomically with its index entry and its
+  audit entry, after checking the fence once for the whole chunk.
+  KEYS[1]: the index set; KEYS[2]: the fence (lock) key; KEYS[3]: the audit stream;
+  KEYS[4..]: one record key per write, in order.
+  ARGV[1]: the fence token, or `` for no fence; ARGV[2]: the audit stream's approximate maximum
+  length, `0` for no audit; ARGV[3]: the run id for audit entries; ARGV[4]: `1` to keep the index, `0`
+  for a layout without one; then six items per write: op (`put` | `delete`), record id, expected
+  version (`` for a put that creates), new text (`` for a delete), `1` when the write is destructive
+  (the planner's flag: a put that marks a record terminated is audited), and the reason for the audit entry.
+  Reply, one of:
+  - `fenced`: the fence no longer holds; nothing written;
+  - `applied`, then two items per write: the outcome (`ok` | `conflict` | `missing`) and the version
+    after the write (the new version for an ok put, the current version for a conflict, `` otherwise);
+  - `failed`, the error, and `1` when undoing the chunk failed too, so some of it may be applied
+    (else `0`: the chunk wrote nothing).
 
-/**
- * Reads records with their versions.
- * KEYS: the record keys to read (all in one hash slot).
- * ARGV: none.
- * Reply: three items per key, in order: a state (`v` a string value, `n` no such key, `w` a key
- * holding another type), the version (SHA-1 hex of the text for `v`, the error for `w`, `` for `n`),
- * and the text (`` unless `v`).
- */
-export const READ_RECORDS = `
-local out = {}
-for i = 1, #KEYS do
-  local text = redis.pcall('GET', KEYS[i])
-  if text == false then
-    out[#out + 1] = 'n'
-    out[#out + 1] = ''
-    out[#out + 1] = ''
-  elseif type(text) ~= 'string' then
-    out[#out + 1] = 'w'
-    out[#out + 1] = errorText(text) or 'WRONGTYPE'
-    out[#out + 1] = ''
-  else
-    out[#out + 1] = 'v'
-    out[#out + 1] = sha1hex(text)
-    out[#out + 1] = text
-  end
-end
-return reply(out)
-`;
+  Redis keeps the writes a script made before an error, so the chunk must not fail halfway: the keys
+  every write shares (the index, the audit stream) are checked before the first write, and every
+  command runs with `redis.pcall`, a destructive write's audit entry before its record write. When a
+  command still fails, the chunk undoes everything it applied, newest first (the record texts, the
+  index entries and the audit entries), and answers `failed`: a chunk applies all of its writes or
+  none, and an applied destructive write always has its audit entry.
 
-/**
- * Applies a chunk of conditional writes, each on its own and atomically with its index entry and its
- * audit entry, after checking the fence once for the whole chunk.
- * KEYS[1]: the index set; KEYS[2]: the fence (lock) key; KEYS[3]: the audit stream;
- * KEYS[4..]: one record key per write, in order.
- * ARGV[1]: the fence token, or `` for no fence; ARGV[2]: the audit stream's approximate maximum
- * length, `0` for no audit; ARGV[3]: the run id for audit entries; ARGV[4]: `1` to keep the index, `0`
- * for a layout without one; then six items per write: op (`put` | `delete`), record id, expected
- * version (`` for a put that creates), new text (`` for a delete), `1` when the put's record is
- * terminated, and the reason for the audit entry.
- * Reply, one of:
- * - `fenced`: the fence no longer holds; nothing written;
- * - `applied`, then two items per write: the outcome (`ok` | `conflict` | `missing`) and the version
- *   after the write (the new version for an ok put, the current version for a conflict, `` otherwise);
- * - `failed`, the error, and `1` when undoing the chunk failed too, so some of it may be applied
- *   (else `0`: the chunk wrote nothing).
- *
- * Redis keeps the writes a script made before an error, so the chunk must not fail halfway: the keys
- * every write shares (the index, the audit stream) are checked before the first write, and every
- * command runs with `redis.pcall`, a destructive write's audit entry before its record write. When a
- * command still fails, the chunk undoes everything it applied, newest first (the record texts, the
- * index entries and the audit entries), and answers `failed`: a chunk applies all of its writes or
- * none, and an applied destructive write always has its audit entry.
- *
- * A put whose stored text already equals its new text is `ok` whatever version it expected: that is
- * the same put re-sent after a reconnect (or the same change made by someone else), and the stored
- * record is what the caller wants. A delete of a key that is gone is `missing`, which callers take as
- * done, so a re-sent delete never reports a false conflict either.
- */
-export const APPLY_WRITES = `
+  A put whose stored text already equals its new text is `ok` whatever version it expected: that is
+  the same put re-sent after a reconnect (or the same change made by someone else), and the stored
+  record is what the caller wants. A delete of a key that is gone is `missing`, which callers take as
+  done, so a re-sent delete never reports a false conflict either.
+]]
+--- @include "prelude"
 local token = ARGV[1]
 if token ~= '' and redis.pcall('GET', KEYS[2]) ~= token then
   return reply({'fenced'})
@@ -133,7 +95,7 @@ end
 
 for i = 1, #KEYS - 3 do
   local base = 4 + (i - 1) * 6
-  local op, id, expected, text, terminating, reason =
+  local op, id, expected, text, destructive, reason =
     ARGV[base + 1], ARGV[base + 2], ARGV[base + 3], ARGV[base + 4], ARGV[base + 5], ARGV[base + 6]
   local key = KEYS[3 + i]
   local current = redis.pcall('GET', key)
@@ -157,7 +119,7 @@ for i = 1, #KEYS - 3 do
         if useIndex then steps[#steps + 1] = indexStep('SADD', id, 'SREM') end
         outcome, version = 'ok', newVersion
       elseif expected ~= '' and currentVersion == expected then
-        if auditMax > 0 and terminating == '1' and not wasTerminated(current) then
+        if auditMax > 0 and destructive == '1' then
           steps[#steps + 1] = auditStep('mark-terminated', id, reason, current, currentVersion, text)
         end
         steps[#steps + 1] = recordStep({'SET', key, text}, {'SET', key, current})
@@ -191,28 +153,3 @@ end
 local out = {'applied'}
 for i = 1, #settled do out[#out + 1] = settled[i] end
 return reply(out)
-`;
-
-/**
- * Stores a record unconditionally (the application's own `put`), with its index entry.
- * KEYS[1]: the index set; KEYS[2]: the record key.
- * ARGV[1]: the record id; ARGV[2]: the text; ARGV[3]: `1` to keep the index.
- * Reply: the new version.
- */
-export const PUT_RECORD = `
-redis.call('SET', KEYS[2], ARGV[2])
-if ARGV[3] == '1' then redis.call('SADD', KEYS[1], ARGV[1]) end
-return sha1hex(ARGV[2])
-`;
-
-/**
- * Deletes a record unconditionally (the application's own `delete`), with its index entry.
- * KEYS[1]: the index set; KEYS[2]: the record key.
- * ARGV[1]: the record id; ARGV[2]: `1` to keep the index.
- * Reply: 1 when the key existed, else 0.
- */
-export const DELETE_RECORD = `
-local existed = redis.call('DEL', KEYS[2])
-if ARGV[2] == '1' then redis.call('SREM', KEYS[1], ARGV[1]) end
-return existed
-`;
