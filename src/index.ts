@@ -42,7 +42,7 @@ export type {
   DestructiveHold,
 } from './report.js';
 export { setHold, releaseHold, readHold } from './core/hold-switch.js';
-export type { SetHoldOptions } from './core/hold-switch.js';
+export type { SetHoldOptions, ReleaseHoldOptions } from './core/hold-switch.js';
 export type {
   ReconcilerEvent,
   ReconcilerLogger,

@@ -60,9 +60,17 @@ export async function setHold(store: object, options: SetHoldOptions = {}): Prom
   return hold;
 }
 
+/** Options of {@link releaseHold}. */
+export interface ReleaseHoldOptions {
+  /** Who releases it, for a store that keeps an audit trail. @default '' */
+  by?: string;
+}
+
 /** Clears the hold; resolves the hold that was set, or `null` when none was. */
-export async function releaseHold(store: object): Promise<DestructiveHold | null> {
-  return guardStoreOf(store).clearHold();
+export async function releaseHold(store: object, options: ReleaseHoldOptions = {}): Promise<DestructiveHold | null> {
+  const guards = guardStoreOf(store);
+  const checked = checkOptionKeys<ReleaseHoldOptions>('releaseHold', options, ['by']);
+  return guards.clearHold({ by: textOption('by', checked.by) });
 }
 
 /** The hold set on a store, or `null`. */

@@ -185,8 +185,10 @@ export function createMemoryStore(input: MemoryStoreOptions = {}): MemoryStore {
       const now = request.now.getTime();
       if (hold !== null) return { hold: { ...hold }, usedBefore: budget ? usedSince(now - budget.windowMs) : 0, granted: 0 };
       if (!budget) return { hold: null, usedBefore: 0, granted: ids.length };
-      // Older reservations never count again (a later window starts after them).
-      for (const [key, at] of reservations) if (at <= now - budget.windowMs) reservations.delete(key);
+      // Reservations stay a while after they leave this caller's window (as on Redis): a caller whose
+      // clock runs behind, or whose policy has a longer window, still counts them.
+      const horizon = now - Math.max(2 * budget.windowMs, 86_400_000);
+      if (reserve) for (const [key, at] of reservations) if (at < horizon) reservations.delete(key);
       const usedBefore = usedSince(now - budget.windowMs);
       const granted = Math.max(0, Math.min(ids.length, budget.max - usedBefore));
       if (reserve) for (const id of ids.slice(0, granted)) reservations.set(reservationKey(request.runId, id), now);

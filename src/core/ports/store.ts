@@ -268,8 +268,8 @@ export interface DestructiveGuardStore {
   readHold(options?: DestructiveGuardCallOptions): Promise<DestructiveHold | null>;
   /** Sets the hold (replacing one already set). */
   setHold(hold: DestructiveHold, options?: DestructiveGuardCallOptions): Promise<void>;
-  /** Clears the hold; resolves the one that was set, or `null`. */
-  clearHold(options?: DestructiveGuardCallOptions): Promise<DestructiveHold | null>;
+  /** Clears the hold; resolves the one that was set, or `null`. `by` says who released it (for an audit trail). */
+  clearHold(options?: DestructiveGuardCallOptions & { by?: string }): Promise<DestructiveHold | null>;
 }
 
 /** The methods of {@link DestructiveGuardStore}, all of which a store that keeps the guards has. */
