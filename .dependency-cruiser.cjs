@@ -1,5 +1,6 @@
 /**
- * The folder rules of src/, checked in CI (`npm run lint:deps`). Layers, bottom up:
+ * The folder rules of src/, checked in CI (`npm run lint:deps`, which cruises src/, test/ and bench/:
+ * no import circle anywhere). Layers of src/, bottom up:
  *   report.ts               the report's types: imports nothing
  *   errors.ts, options.ts   errors.ts on report.ts only (a failed run's error carries its report),
  *                           options.ts on errors.ts and the boolean rules (core/config/boolean-rules.ts) only

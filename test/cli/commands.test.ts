@@ -2,46 +2,21 @@
  * `novita-reconcile` in process (`runCli`) against the shared test Redis and the fake Novita over real
  * HTTP. Every run is also checked for the canary API key: it must never reach stdout or stderr.
  */
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import type { InstanceRecord } from '../../src/index.js';
-import { runCli } from '../../src/cli/main.js';
 import type { FakeNovita } from '../../src/testing/fake-novita/index.js';
 import { freePort } from '../setup/spawn-redis.js';
-import { connectRedis } from '../support/redis-test-kit.js';
-import { CANARY_KEY, cliScene, DAY, mixedFleet, running, type CliScene } from '../support/cli-scene.js';
+import { cliHarness, DAY, mixedFleet, running, runInProcess, type CliScene } from '../support/cli-scene.js';
 
 const PACKAGE_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
-let redis: Redis;
-beforeAll(() => {
-  redis = connectRedis();
-});
-afterAll(async () => {
-  await redis.quit();
-});
+const harness = cliHarness();
+const scene = (seed: (fake: FakeNovita) => InstanceRecord[]): Promise<CliScene> => harness.scene(seed);
 
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
-});
-
-const scene = (seed: (fake: FakeNovita) => InstanceRecord[]): Promise<CliScene> => cliScene(redis, cleanups, seed);
-
-/** Runs the command and checks that the API key appears in none of its output. */
-async function run(argv: string[], env: Record<string, string | undefined>, signal?: AbortSignal) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(
-    argv,
-    env,
-    { stdout: { write: (text) => (stdout += text) }, stderr: { write: (text) => (stderr += text) } },
-    signal ? { signal } : {},
-  );
-  expect(stdout + stderr, 'the API key must never be printed').not.toContain(CANARY_KEY);
-  return { code, stdout, stderr };
-}
+/** Runs the command in process; the harness checks that the API key appears in none of its output. */
+const run = (argv: string[], env: Record<string, string | undefined>, signal?: AbortSignal) =>
+  runInProcess(argv, env, signal ? { signal } : {});
 
 describe('novita-reconcile: runs', () => {
   it('a real run refreshes and terminates records in Redis and exits 0', async () => {
@@ -159,14 +134,14 @@ describe('novita-reconcile: failures and exit codes', () => {
 
   it('exits 3 when another replica holds the lock, and asks Novita nothing', async () => {
     const { env, fake, store, snapshot } = await scene(mixedFleet);
-    await redis.set(store.keys.lock, 'another-replica', 'PX', 30_000);
+    await harness.redis.set(store.keys.lock, 'another-replica', 'PX', 30_000);
     const before = await snapshot();
     const { code, stderr } = await run([], env);
     expect(code).toBe(3);
     expect(stderr).toMatch(/lock/);
     expect(fake.requests).toHaveLength(0);
     expect(await snapshot()).toBe(before);
-    expect(await redis.get(store.keys.lock)).toBe('another-replica');
+    expect(await harness.redis.get(store.keys.lock)).toBe('another-replica');
   });
 
   it('a tripped safety limit exits 4 and holds obsolete handling back; --force proceeds and exits 0', async () => {
@@ -203,7 +178,7 @@ describe('novita-reconcile: failures and exit codes', () => {
     const { code, stderr } = await run([], env, controller.signal);
     expect(code).toBe(1);
     expect(stderr).toMatch(/ABORTED/);
-    expect(await redis.exists(store.keys.lock)).toBe(0);
+    expect(await harness.redis.exists(store.keys.lock)).toBe(0);
   });
 });
 

@@ -8,31 +8,23 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InstanceRecord } from '../../src/index.js';
 import { startFakeNovita, type FakeNovita } from '../../src/testing/fake-novita/index.js';
-import { connectRedis } from '../support/redis-test-kit.js';
-import { buildPackage, runCliBinary } from '../support/built-cli.js';
-import { CANARY_KEY, cliScene, DAY, mixedFleet, running } from '../support/cli-scene.js';
+import { buildPackage } from '../support/built-cli.js';
+import { CANARY_KEY, cliHarness, DAY, mixedFleet, running, runBinary } from '../support/cli-scene.js';
 
 let build: string;
 let folder: string;
-let redis: Redis;
 beforeAll(() => {
   build = buildPackage();
   folder = mkdtempSync(join(tmpdir(), 'novita-cli-config-'));
-  redis = connectRedis();
 }, 300_000);
-afterAll(async () => {
+afterAll(() => {
   rmSync(folder, { recursive: true, force: true });
-  await redis.quit();
 });
-
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
-});
+const harness = cliHarness();
+const { cleanups } = harness;
 
 const core = (): string => pathToFileURL(join(build, 'index.js')).href;
 const novita = (): string => pathToFileURL(join(build, 'novita.js')).href;
@@ -71,11 +63,7 @@ export default {
 }
 
 /** Runs the binary in the temp folder, so `--config ./<name>` is relative to it, with only `env`. */
-async function cli(args: string[], env: Record<string, string | undefined> = {}) {
-  const result = await runCliBinary(build, args, env, folder);
-  expect(result.stdout + result.stderr, 'the API key must never be printed').not.toContain(CANARY_KEY);
-  return result;
-}
+const cli = (args: string[], env: Record<string, string | undefined> = {}) => runBinary(build, args, env, folder);
 
 const savedRecords = (path: string): Record<string, InstanceRecord> =>
   Object.fromEntries((JSON.parse(readFileSync(path, 'utf8')) as InstanceRecord[]).map((record) => [record.id, record]));
@@ -113,7 +101,7 @@ module.exports = {
   });
 
   it('an exported function (named config) builds the client from the env it is given; the Redis store and lock come from the environment', async () => {
-    const { env, fake, record, store } = await cliScene(redis, cleanups, (novitaFake) => {
+    const { env, fake, record, store } = await harness.scene((novitaFake) => {
       const [alive] = novitaFake.addInstances(1, () => ({ status: 'exited', createdAtMs: Date.now() - DAY }));
       return [running('alive', alive?.id ?? '')];
     });
@@ -127,7 +115,7 @@ export const config = async ({ env }) => ({ novitaClient: createNovitaClient({ a
     expect(code).toBe(0);
     expect(stdout).toMatch(/applied\s+refresh\s+alive\s+running -> stopped/);
     expect((await record('alive'))?.status).toBe('stopped');
-    expect(await redis.exists(store.keys.lock), 'the Redis lock was taken and released').toBe(0);
+    expect(await harness.redis.exists(store.keys.lock), 'the Redis lock was taken and released').toBe(0);
   });
 
   it('close() is called when the run cannot start too', async () => {

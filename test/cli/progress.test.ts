@@ -1,32 +1,19 @@
 /**
- * The progress line of `novita-reconcile`, in process (`runCli`) with a stderr that says it is a
+ * The progress line of `novita-reconcile`, in process (`runInProcess` of the CLI harness) with a stderr that says it is a
  * terminal (`isTTY: true`), against the test Redis and the fake Novita over loopback. (That stderr as
- * a pipe shows no progress is checked through the built binary in cli-binary.test.ts.)
+ * a pipe shows no progress is checked through the built binary in binary.test.ts.)
  */
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { runCli, type CliOutput } from '../../src/cli/main.js';
-import { connectRedis } from '../support/redis-test-kit.js';
-import { CANARY_KEY, cliScene, DAY, running } from '../support/cli-scene.js';
+import { describe, expect, it } from 'vitest';
+import type { CliOutput } from '../../src/cli/main.js';
+import { cliHarness, DAY, running, runInProcess } from '../support/cli-scene.js';
 
-let redis: Redis;
-beforeAll(() => {
-  redis = connectRedis();
-});
-afterAll(async () => {
-  await redis.quit();
-});
-
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
-});
+const harness = cliHarness();
 
 const ERASE = '\r\u001b[2K';
 
 /** 250 instances (3 pages), 5 records Novita says exited (5 writes) and 2 whose instance is gone (2 confirmations, 2 writes). */
 const busyScene = () =>
-  cliScene(redis, cleanups, (fake) => {
+  harness.scene((fake) => {
     const instances = fake.addInstances(250, (index) => ({ status: index < 5 ? 'exited' : 'running', createdAtMs: Date.now() - DAY }));
     const exited = fake.listInstances().filter((instance) => instance.status === 'exited');
     expect(instances).toHaveLength(250);
@@ -37,16 +24,8 @@ const busyScene = () =>
     ];
   });
 
-async function runWithTerminal(argv: string[], env: Record<string, string | undefined>, terminal: Partial<CliOutput> = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, env, {
-    stdout: { write: (text) => (stdout += text) },
-    stderr: { write: (text) => (stderr += text), isTTY: true, ...terminal },
-  });
-  expect(stdout + stderr).not.toContain(CANARY_KEY);
-  return { code, stdout, stderr };
-}
+const runWithTerminal = (argv: string[], env: Record<string, string | undefined>, terminal: Partial<CliOutput> = {}) =>
+  runInProcess(argv, env, { terminal });
 
 /** Each state the progress line was drawn in. */
 const drawn = (stderr: string): string[] =>

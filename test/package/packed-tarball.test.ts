@@ -167,6 +167,37 @@ export const used: [typeof createReconciler, typeof defineStoreContract, typeof 
     run('node', [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.node10.json'], project);
   });
 
+  it('serves the HTTP helpers from novita-reconciler/http (ESM and CommonJS), the very functions the root still re-exports; the CLI types resolve under node10', () => {
+    writeFileSync(
+      join(project, 'http.mjs'),
+      `import * as http from 'novita-reconciler/http';
+import * as core from 'novita-reconciler';
+console.log(JSON.stringify({ sync: typeof http.createSyncHandler, node: typeof http.toNodeHandler, same: core.createSyncHandler === http.createSyncHandler }));`,
+    );
+    expect(JSON.parse(run('node', ['http.mjs'], project))).toEqual({ sync: 'function', node: 'function', same: true });
+    writeFileSync(
+      join(project, 'http.cjs'),
+      `const http = require('novita-reconciler/http');
+console.log(JSON.stringify({ sync: typeof http.createSyncHandler, fetch: typeof http.toFetchHandler }));`,
+    );
+    expect(JSON.parse(run('node', ['http.cjs'], project))).toEqual({ sync: 'function', fetch: 'function' });
+    writeFileSync(
+      join(project, 'entries-node10.ts'),
+      `import { createSyncHandler, type SyncHandler } from 'novita-reconciler/http';
+import type { CliConfig } from 'novita-reconciler/cli';
+export const used: [typeof createSyncHandler, SyncHandler | undefined, CliConfig | undefined] = [createSyncHandler, undefined, undefined];
+`,
+    );
+    writeFileSync(
+      join(project, 'tsconfig.entries-node10.json'),
+      JSON.stringify({
+        compilerOptions: { module: 'commonjs', moduleResolution: 'node10', strict: true, noEmit: true, skipLibCheck: true, types: [] },
+        files: ['entries-node10.ts'],
+      }),
+    );
+    run('node', [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.entries-node10.json'], project);
+  });
+
   it('runs the demo example against the installed package', () => {
     cpSync(join(root, 'examples/demo.ts'), join(project, 'demo.ts'));
     const output = run('node', [join(root, 'node_modules/tsx/dist/cli.mjs'), 'demo.ts'], project);

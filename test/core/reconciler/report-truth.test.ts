@@ -69,7 +69,7 @@ const scenario = fc.record({
 });
 
 /** What the store's answer to one write means for the report (the rule of apply-writes.ts). */
-function outcomeOf(write: ConditionalWrite, result: WriteResult | undefined): string {
+function outcomeOf(result: WriteResult | undefined): string {
   if (result?.outcome === 'ok') return 'applied';
   return result?.outcome ?? 'unknown';
 }
@@ -132,7 +132,7 @@ describe('the report says what was written', () => {
         const written: { write: ConditionalWrite; outcome: string }[] = [];
         const store = interceptWrites(memory, async (writes, options, _call, next) => {
           const results = await next(writes, options);
-          for (const [index, write] of writes.entries()) written.push({ write, outcome: outcomeOf(write, results[index]) });
+          for (const [index, write] of writes.entries()) written.push({ write, outcome: outcomeOf(results[index]) });
           return results;
         });
         // The application changes records between the read and the writes: while the first
