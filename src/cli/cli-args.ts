@@ -7,8 +7,8 @@
 import { parseArgs } from 'node:util';
 import { nearestName } from '../options.js';
 
-/** The commands: one run (the default), the schedule, and the standalone fake Novita. */
-export type CliCommandName = 'run' | 'watch' | 'fake-novita';
+/** The commands: one run (the default), the schedule, the standalone fake Novita, and the hold switch. */
+export type CliCommandName = 'run' | 'watch' | 'fake-novita' | 'hold' | 'release';
 
 /** Flags of one run (`novita-reconcile [flags]`). */
 export interface RunFlags {
@@ -28,6 +28,16 @@ export interface WatchFlags {
   config: string | undefined;
 }
 
+/** Flags of `novita-reconcile hold` and `novita-reconcile release`. */
+export interface HoldFlags {
+  /** `hold` only: why (recorded with the hold). */
+  reason: string | undefined;
+  /** Who sets or releases it; the command fills in `user@host` when not given. */
+  by: string | undefined;
+  json: boolean;
+  config: string | undefined;
+}
+
 /** Flags of `novita-reconcile fake-novita`. */
 export interface FakeNovitaFlags {
   /** 0 picks a free port. */
@@ -43,6 +53,7 @@ export type CliRequest =
   | { command: 'run'; flags: RunFlags }
   | { command: 'watch'; flags: WatchFlags }
   | { command: 'fake-novita'; flags: FakeNovitaFlags }
+  | { command: 'hold' | 'release'; flags: HoldFlags }
   | { command: 'help'; topic: CliCommandName }
   | { command: 'version' };
 
@@ -58,9 +69,11 @@ const FLAGS = {
   'no-obsolete': { type: 'boolean', commands: ['run'] },
   list: { type: 'boolean', commands: ['run'] },
   'detailed-exitcode': { type: 'boolean', commands: ['run'] },
-  json: { type: 'boolean', commands: ['run', 'watch'] },
-  config: { type: 'string', commands: ['run', 'watch'] },
-  help: { type: 'boolean', short: 'h', commands: ['run', 'watch', 'fake-novita'] },
+  json: { type: 'boolean', commands: ['run', 'watch', 'hold', 'release'] },
+  config: { type: 'string', commands: ['run', 'watch', 'hold', 'release'] },
+  reason: { type: 'string', commands: ['hold'] },
+  by: { type: 'string', commands: ['hold', 'release'] },
+  help: { type: 'boolean', short: 'h', commands: ['run', 'watch', 'fake-novita', 'hold', 'release'] },
   version: { type: 'boolean', commands: ['run'] },
   port: { type: 'string', commands: ['fake-novita'] },
   host: { type: 'string', commands: ['fake-novita'] },
@@ -69,7 +82,7 @@ const FLAGS = {
   'latency-ms': { type: 'string', commands: ['fake-novita'] },
 } as const satisfies Record<string, { type: 'boolean' | 'string'; short?: string; commands: readonly CliCommandName[] }>;
 
-const COMMANDS: readonly CliCommandName[] = ['watch', 'fake-novita'];
+const COMMANDS: readonly CliCommandName[] = ['watch', 'fake-novita', 'hold', 'release'];
 const PARSE_OPTIONS = Object.fromEntries(
   Object.entries(FLAGS).map(([name, flag]) => [name, { type: flag.type, ...('short' in flag ? { short: flag.short } : {}) }]),
 ) as Record<FlagName, { type: 'boolean' | 'string'; short?: string }>;
@@ -104,7 +117,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
         continue;
       }
       return fail(
-        `unexpected argument ${JSON.stringify(token.value)}: the commands are ${COMMANDS.join(' and ')}; a single run takes flags only`,
+        `unexpected argument ${JSON.stringify(token.value)}: the commands are ${COMMANDS.slice(0, -1).join(', ')} and ${COMMANDS.at(-1)}; a single run takes flags only`,
       );
     }
     const flag = (FLAGS as Record<string, (typeof FLAGS)[FlagName]>)[token.name];
@@ -137,6 +150,14 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
   if (switches.has('version')) return { ok: true, request: { command: 'version' } };
   if (command === 'watch') return { ok: true, request: { command, flags: { json: switches.has('json'), config: values.get('config') } } };
   if (command === 'fake-novita') return fakeNovitaRequest(values);
+  if (command === 'hold' || command === 'release') {
+    const reason = values.get('reason');
+    if (reason !== undefined && reason.length > 500) return fail('--reason must be at most 500 characters');
+    return {
+      ok: true,
+      request: { command, flags: { reason, by: values.get('by'), json: switches.has('json'), config: values.get('config') } },
+    };
+  }
 
   const flags: RunFlags = {
     dryRun: switches.has('dry-run'),

@@ -36,9 +36,9 @@ export interface ListInstancesResult extends InstanceView {
 /** What {@link createReconciler} returns. */
 export interface Reconciler {
   /**
-   * One reconcile run. Runs never overlap: a call made while a run with the same `dryRun`,
-   * `handleObsoleteInstances` and `forceSync` is queued or in flight shares that run's report (single
-   * flight); a call with other options waits for it, then runs.
+   * One reconcile run. Runs never overlap: a call made while a run with the same run options
+   * (`dryRun`, `handleObsoleteInstances`, `forceSync`: every field of {@link SyncRunOptions}) is queued or
+   * in flight shares that run's report (single flight); a call with other options waits for it, then runs.
    */
   sync(options?: SyncOptions): Promise<SyncReport>;
   /** The merged view of local records and Novita instances. */

@@ -16,4 +16,4 @@ export type { RedisRecordCodec, RedisForeignKeys } from './codec.js';
 export type { RedisConnectionOptions } from './connection.js';
 export { hashTagOf } from './keys.js';
 export type { RedisKeyLayout } from './keys.js';
-export type { AuditEntry, AuditKind, ReadAuditTrailOptions, RedisAuditOptions } from './audit-trail.js';
+export type { AuditEntry, AuditKind, AuditGuard, ReadAuditTrailOptions, RedisAuditOptions } from './audit-trail.js';

@@ -1,7 +1,7 @@
 /**
  * The HTTP examples (examples/http) as a user runs them: the package built, packed and installed from
  * its tarball into a fresh project with the frameworks, each example copied there and started as its
- * own process (`tsx express.ts`), then sent real HTTP requests with the content types clients send.
+ * own process (the command its header gives: `node --import tsx examples/http/express.ts`), then sent real HTTP requests with the content types clients send.
  * Each serves a Redis prefix of the test Redis and the fake Novita, configured through the environment
  * as in production; the records are checked in Redis, not through the example's own answers.
  */
@@ -12,6 +12,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { RedisStore } from '../../src/redis/index.js';
 import { startFakeNovita, type FakeNovita } from '../../src/testing/index.js';
+import { type ExampleCommand, exampleCommand } from '../support/example-commands.js';
 import { connectRedis, dropPrefix, requireRedisUrl, uniquePrefix } from '../support/redis-test-kit.js';
 import {
   type Answer,
@@ -30,11 +31,12 @@ import {
 const ADMIN = 'test-admin-token';
 const FRAMEWORKS = ['express', 'fastify', 'hono', 'nest'] as const;
 type Framework = (typeof FRAMEWORKS)[number];
-const ENTRY: Record<Framework, string> = {
-  express: 'http/express.ts',
-  fastify: 'http/fastify.ts',
-  hono: 'http/hono.ts',
-  nest: 'http/nest/main.ts',
+/** Each example's command, as its header says to run it. */
+const COMMAND: Record<Framework, ExampleCommand> = {
+  express: exampleCommand('examples/http/express.ts'),
+  fastify: exampleCommand('examples/http/fastify.ts'),
+  hono: exampleCommand('examples/http/hono.ts'),
+  nest: exampleCommand('examples/http/nest/main.ts'),
 };
 
 let workspace = '';
@@ -70,7 +72,7 @@ beforeAll(async () => {
     FRAMEWORKS.map(async (framework) => {
       const prefix = uniquePrefix(`examples-http-${framework}`);
       prefixes.push(prefix);
-      servers.set(framework, { prefix, example: await startExample(consumer, ENTRY[framework], exampleEnv(redisEnv(prefix))) });
+      servers.set(framework, { prefix, example: await startExample(consumer, COMMAND[framework], exampleEnv(redisEnv(prefix))) });
     }),
   );
 }, 240_000);
@@ -199,7 +201,7 @@ describe('the Next.js route handlers (app/api/instances/...), imported and calle
     seeded = await snapshot(store);
     // The routes read the environment at their first request, as in a Next server.
     for (const [name, value] of Object.entries(redisEnv(prefix))) vi.stubEnv(name, value);
-    const next = join(consumer, 'http/next');
+    const next = join(consumer, 'examples/http/next');
     ({ POST } = (await import(pathToFileURL(join(next, 'app/api/instances/sync/route.ts')).href)) as { POST: Route });
     ({ GET } = (await import(pathToFileURL(join(next, 'app/api/instances/route.ts')).href)) as { GET: Route });
     ({ closeReconciler } = (await import(pathToFileURL(join(next, 'lib/reconciler.ts')).href)) as { closeReconciler: () => Promise<void> });
@@ -269,14 +271,14 @@ describe('the Next.js route handlers (app/api/instances/...), imported and calle
 
 it('the Redis wiring refuses to start without ADMIN_TOKEN: the endpoints are never served open', async () => {
   const { ADMIN_TOKEN: _, ...withoutToken } = redisEnv(uniquePrefix('examples-http-no-token'));
-  await expect(startExample(consumer, ENTRY.express, exampleEnv(withoutToken))).rejects.toThrow(
+  await expect(startExample(consumer, COMMAND.express, exampleEnv(withoutToken))).rejects.toThrow(
     /exited with 1 before listening:[\s\S]*ADMIN_TOKEN is not set/,
   );
 });
 
 describe('the demo (no environment at all): express.ts on the fake Novita and a memory store', () => {
   it('prints a token for this run, lists the seeded records and syncs them', async () => {
-    const example = await startExample(consumer, ENTRY.express, exampleEnv({}));
+    const example = await startExample(consumer, COMMAND.express, exampleEnv({}));
     try {
       const token = /this run's token is (\S+)/.exec(example.output())?.[1];
       expect(token, example.output()).toBeDefined();

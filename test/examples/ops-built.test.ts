@@ -1,6 +1,7 @@
 /**
- * examples/ops/worker.ts, examples/ops/pino-logging.ts and examples/ops/pino-cli-config.ts run as users
- * run them: child processes that import 'novita-reconciler' by name and get the BUILT package. The
+ * The runnable examples of examples/ops run as users run them: by the command their header gives
+ * (`exampleCommand(file)`), as child processes that import 'novita-reconciler' by name and get the
+ * BUILT package. The
  * package is built with `npm run build` once per source state (test/support/built-cli.ts: a private
  * folder, so nothing races the packed-tarball test rebuilding ./dist), copied as `dist/` into a copy of
  * the package root whose tsconfig has no `paths`; Node's self-reference then resolves the name through
@@ -17,6 +18,7 @@ import type { InstanceRecord } from '../../src/index.js';
 import { createRedisStore, type RedisStore } from '../../src/redis/index.js';
 import { startFakeNovita, type FakeNovita } from '../../src/testing/index.js';
 import { buildPackage } from '../support/built-cli.js';
+import { exampleCommand, spawnable } from '../support/example-commands.js';
 import { connectRedis, dropPrefix, requireRedisUrl, uniquePrefix } from '../support/redis-test-kit.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -34,9 +36,8 @@ beforeAll(() => {
     join(pkg, 'tsconfig.json'),
     JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler' } }),
   );
-  mkdirSync(join(pkg, 'examples/ops'), { recursive: true });
-  for (const file of ['worker.ts', 'pino-logging.ts', 'pino-cli-config.ts'])
-    copyFileSync(join(root, 'examples/ops', file), join(pkg, 'examples/ops', file));
+  mkdirSync(join(pkg, 'examples'), { recursive: true });
+  cpSync(join(root, 'examples/ops'), join(pkg, 'examples/ops'), { recursive: true });
   writeFileSync(
     join(pkg, 'examples/ops/start-only-probe.ts'),
     `import { createMemoryStore, createReconciler } from 'novita-reconciler';
@@ -75,15 +76,30 @@ interface ExampleProcess {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>;
 }
 
-/** Starts an example of the built package with tsx, as `node --import tsx <script>` from the package copy. */
-function runExample(file: string, env: Record<string, string>, args: string[] = []): ExampleProcess {
-  return runScript(`examples/ops/${file}`, env, args, 'stdout');
+/** Starts an example of the built package by its header's command, from the package copy. */
+function runExample(
+  file: string,
+  env: Record<string, string>,
+  { withOptional = false, jsonStream = 'stdout' }: { withOptional?: boolean; jsonStream?: 'stdout' | 'stderr' } = {},
+): ExampleProcess {
+  const command = spawnable(exampleCommand(file), env, withOptional);
+  return runProcess(command.file, command.args, command.env, jsonStream);
 }
 
-function runScript(script: string, env: Record<string, string>, args: string[], jsonStream: 'stdout' | 'stderr'): ExampleProcess {
-  // Only what the example is given: no NOVITA_*, REDIS_* or SYNC_* of the machine running the tests.
-  const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(NOVITA_|REDIS_|SYNC_)/.test(name)));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+/** Starts a probe script of the package copy, as `node --import tsx <script>`. */
+function runProbe(script: string): ExampleProcess {
+  return runProcess(process.execPath, ['--import', 'tsx', script], {}, 'stdout');
+}
+
+function runProcess(
+  program: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  jsonStream: 'stdout' | 'stderr',
+): ExampleProcess {
+  // Only what the example is given: no NOVITA_*, REDIS_*, SYNC_* or DATABASE_URL of the machine running the tests.
+  const base = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^(NOVITA_|REDIS_|SYNC_|DATABASE_URL)/.test(name)));
+  const child = spawn(program, args, {
     cwd: pkg,
     env: { ...base, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -108,7 +124,8 @@ function runScript(script: string, env: Record<string, string>, args: string[], 
   }
   const stderr = (): string => text.stderr;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((done) =>
-    child.once('exit', (code, signal) => done({ code, signal, at: Date.now() })),
+    // 'close', not 'exit': 'exit' may come before the last lines of stdout were read, which then go missing.
+    child.once('close', (code, signal) => done({ code, signal, at: Date.now() })),
   );
   cleanups.push(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -192,7 +209,7 @@ const event = (type: string) => (line: Record<string, unknown>) => line.event ==
 
 describe('examples/ops on the built package', () => {
   it("resolves 'novita-reconciler' and its subpaths to the build, not to src", async () => {
-    const probe = runExample('resolve-probe.ts', {});
+    const probe = runProbe('examples/ops/resolve-probe.ts');
     const exit = await probe.exited;
     expect(exit.code, probe.stderr()).toBe(0);
     expect(probe.lines[0]).toEqual(['index.js', 'novita.js', 'redis.js'].map((file) => pathToFileURL(join(pkg, 'dist', file)).href));
@@ -202,7 +219,7 @@ describe('examples/ops on the built package', () => {
     const { fake, store, env } = await scene();
     // The listing takes 1.5 s: the signal arrives while the run is reading it.
     fake.fault({ endpoint: 'list', kind: 'latency', ms: 1_500 });
-    const worker = runExample('worker.ts', env);
+    const worker = runExample('examples/ops/worker.ts', env);
     await worker.line(event('run-started'));
     const signalledAt = Date.now();
     worker.child.kill('SIGTERM');
@@ -219,7 +236,7 @@ describe('examples/ops on the built package', () => {
   });
 
   it('start() alone does not hold a process open: a script that only starts the schedule exits after its first run (why worker.ts keeps itself alive)', async () => {
-    const probe = runExample('start-only-probe.ts', {});
+    const probe = runProbe('examples/ops/start-only-probe.ts');
     const exit = await probe.exited;
     expect(exit.code, probe.stderr()).toBe(0);
     expect(probe.lines).toEqual([{ started: true }, { event: 'run-finished' }]);
@@ -227,7 +244,7 @@ describe('examples/ops on the built package', () => {
 
   it('worker.ts keeps running after its first run until SIGTERM, then exits 0', async () => {
     const { env } = await scene();
-    const worker = runExample('worker.ts', env);
+    const worker = runExample('examples/ops/worker.ts', env);
     const finished = await worker.line(event('run-finished'));
     expect(finished.actions).toBe(2);
     // Long enough for an unheld event loop to have drained and exited.
@@ -241,7 +258,7 @@ describe('examples/ops on the built package', () => {
 
   it('pino-logging.ts: the run summary is one JSON line, `Instance sync completed`, with the counts', async () => {
     const { store, env } = await scene();
-    const run = runExample('pino-logging.ts', env, ['--dry-run']);
+    const run = runExample('examples/ops/pino-logging.ts', env, { withOptional: true });
     const exit = await run.exited;
     expect(exit.code, run.stderr()).toBe(0);
     const summary = run.lines.find((line) => line.msg === 'Instance sync completed');
@@ -271,7 +288,7 @@ describe('examples/ops on the built package', () => {
 
   it('pino-cli-config.ts: novita-reconcile --config hands the reconciler pino, whose JSON summary line goes to stderr; stdout keeps the summary', async () => {
     const { env } = await scene();
-    const run = runScript('dist/cli.js', env, ['--config', 'examples/ops/pino-cli-config.ts', '--dry-run'], 'stderr');
+    const run = runExample('examples/ops/pino-cli-config.ts', env, { jsonStream: 'stderr' });
     const exit = await run.exited;
     expect(exit.code, run.stderr()).toBe(0);
     expect(run.lines.find((line) => line.msg === 'Instance sync completed')).toMatchObject({
@@ -284,5 +301,82 @@ describe('examples/ops on the built package', () => {
       runId: expect.any(String),
     });
     expect(run.stdout()).toMatch(/^Dry run/m);
+  });
+
+  it('croner-schedule.ts: runs a sync on each tick of SYNC_CRON, then stops on SIGTERM and exits 0', async () => {
+    const { store, env } = await scene();
+    const run = runExample('examples/ops/croner-schedule.ts', { ...env, SYNC_CRON: '* * * * * *' });
+    await run.line((line) => line.msg === 'croner schedule started');
+    const finished = await run.line((line) => line.msg === 'sync finished');
+    expect(finished.actions).toBe(2);
+    run.child.kill('SIGTERM');
+    const exit = await run.exited;
+    expect(exit.code, run.stderr()).toBe(0);
+    expect(run.lines.at(-1)?.msg).toBe('stopped');
+    expect(await store.get('vanished')).toMatchObject({ status: 'terminated' });
+  });
+
+  it('prometheus-metrics.ts: schedules itself and serves /metrics with the finished run, then exits 0 on SIGTERM', async () => {
+    const { env } = await scene();
+    const run = runExample('examples/ops/prometheus-metrics.ts', { ...env, PORT: '0' });
+    const served = await run.line((line) => line.msg === 'metrics served');
+    let text = '';
+    for (const deadline = Date.now() + 15_000; Date.now() < deadline; await new Promise((wait) => setTimeout(wait, 100))) {
+      text = await (await fetch(String(served.url))).text();
+      if (text.includes('novita_reconciler_runs_total{outcome="finished"')) break;
+    }
+    expect(text).toMatch(/novita_reconciler_runs_total\{outcome="finished",code="",dry_run="false"\} 1/);
+    expect(text).toMatch(/novita_reconciler_actions_total\{kind="markTerminated",outcome="applied",dry_run="false"\} 1/);
+    run.child.kill('SIGTERM');
+    const exit = await run.exited;
+    expect(exit.code, run.stderr()).toBe(0);
+  });
+
+  it('opentelemetry.ts: one dry run, whose span the console exporter prints, then exits 0', async () => {
+    const { store, env } = await scene();
+    const run = runExample('examples/ops/opentelemetry.ts', env, { withOptional: true });
+    const exit = await run.exited;
+    expect(exit.code, run.stderr()).toBe(0);
+    expect(run.stdout()).toContain("name: 'novita_reconciler.sync'");
+    expect(run.stdout()).toMatch(/'novita_reconciler.dry_run': true/);
+    expect(await store.get('vanished')).toMatchObject({ status: 'running' });
+  });
+
+  it('postgres-store/main.ts: without DATABASE_URL, one run on an in-process PGlite against Novita, then exits 0', async () => {
+    const { env } = await scene();
+    const run = runExample('examples/ops/postgres-store/main.ts', {
+      NOVITA_API_KEY: env.NOVITA_API_KEY ?? '',
+      NOVITA_API_BASE_URL: env.NOVITA_API_BASE_URL ?? '',
+      DATABASE_URL: '',
+    });
+    const exit = await run.exited;
+    expect(exit.code, run.stderr()).toBe(0);
+    expect(run.lines.find((line) => line.msg === 'sync finished')).toMatchObject({ dryRun: false, beforeSync: 0, novitaInstances: 1 });
+  });
+
+  it('bullmq/main.ts: both accounts synced by the queue (pointed at the fake by NOVITA_API_BASE_URL), then exits 0 on SIGTERM', async () => {
+    const { fake, env } = await scene();
+    const root = uniquePrefix('ops-bullmq');
+    cleanups.push(
+      () => dropPrefix(redis, `${root}:research`),
+      () => dropPrefix(redis, `${root}:inference`),
+      async () => {
+        for await (const keys of redis.scanStream({ match: 'bull:novita-sync*', count: 500 }))
+          if ((keys as string[]).length > 0) await redis.unlink(...(keys as string[]));
+      },
+    );
+    const run = runExample('examples/ops/bullmq/main.ts', {
+      REDIS_URL: env.REDIS_URL ?? '',
+      REDIS_KEY_PREFIX: root,
+      NOVITA_API_KEY_RESEARCH: fake.apiKey,
+      NOVITA_API_KEY_INFERENCE: fake.apiKey,
+      NOVITA_API_BASE_URL: fake.url,
+    });
+    const done = (account: string) => (line: Record<string, unknown>) => line.msg === 'sync job done' && line.account === account;
+    expect(await run.line(done('research'))).toMatchObject({ outcome: 'finished' });
+    expect(await run.line(done('inference'))).toMatchObject({ outcome: 'finished' });
+    run.child.kill('SIGTERM');
+    const exit = await run.exited;
+    expect(exit.code, run.stderr()).toBe(0);
   });
 });

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXIT_CODES, runCli } from '../../src/cli/main.js';
 import { policyFromEnv } from '../../src/index.js';
 import { startFakeNovita } from '../../src/testing/index.js';
+import { exampleCommand } from '../support/example-commands.js';
 import { connectRedis, dropPrefix, requireRedisUrl, uniquePrefix } from '../support/redis-test-kit.js';
 
 const root = resolve(import.meta.dirname, '../..');
@@ -77,6 +78,11 @@ const pod = 'spec.jobTemplate.spec.template.spec';
 const container = `${pod}.containers.0`;
 
 describe('Kubernetes CronJob (examples/ops/k8s/cronjob.yaml)', () => {
+  it('is applied as its header says (kubectl is not run here: no cluster; the manifest it applies is what the other tests read)', () => {
+    const command = exampleCommand('examples/ops/k8s/cronjob.yaml');
+    expect([command.program, ...command.args]).toEqual(['kubectl', 'apply', '-f', 'examples/ops/k8s/cronjob.yaml']);
+  });
+
   it('runs the installed novita-reconcile directly (not through npx, which does not pass SIGTERM on), never two at once, bounded', () => {
     expect(cronJob.get('apiVersion')).toBe('batch/v1');
     expect(cronJob.get('spec.concurrencyPolicy')).toBe('Forbid');

@@ -1,6 +1,15 @@
 /** The last step of a run: the report, built from the plan and the outcome of each write. Pure. */
 import type { Plan, PlannedAction } from '../plan/planner.js';
-import type { ActionOutcome, ConfirmationReport, SkippedCounts, SyncAction, SyncReport, SyncRunOptions } from '../../report.js';
+import type {
+  ActionOutcome,
+  ConfirmationReport,
+  LimitsReport,
+  LivenessReport,
+  SkippedCounts,
+  SyncAction,
+  SyncReport,
+  SyncRunOptions,
+} from '../../report.js';
 
 /** Everything a report is built from. */
 export interface ReportInput {
@@ -13,6 +22,10 @@ export interface ReportInput {
   instances: number;
   listingWalks: number;
   confirmations: ConfirmationReport;
+  /** The limits on destructive actions and what they held back. */
+  limits: LimitsReport;
+  /** What the application's liveness check answered. */
+  liveness: LivenessReport;
   startedAt: Date;
   durationMs: number;
 }
@@ -30,7 +43,7 @@ export const NO_CONFIRMATIONS: Readonly<ConfirmationReport> = Object.freeze({
 /** Puts every record in exactly one category, so that the categories add up to `beforeSync`. */
 export function buildReport(input: ReportInput): SyncReport {
   const { plan, outcomes } = input;
-  const skipped: SkippedCounts = { grace: 0, unknownStatus: 0, invalid: 0, duplicate: 0, outOfScope: 0, safety: 0 };
+  const skipped: SkippedCounts = { grace: 0, unknownStatus: 0, invalid: 0, duplicate: 0, outOfScope: 0, safety: 0, limit: 0, liveness: 0 };
   const counts = { updated: 0, markedTerminated: 0, removed: 0, unchanged: 0, conflicts: 0, unverified: 0, notApplied: 0, unknown: 0 };
   let merged = 0;
   for (const decision of plan.decisions) {
@@ -81,6 +94,13 @@ export function buildReport(input: ReportInput): SyncReport {
     orphans: { ...plan.orphans },
     stuck: plan.decisions.flatMap((decision) => (decision.stuck ? [decision.stuck] : [])),
     safety: plan.safety,
+    limits: {
+      ...input.limits,
+      window: input.limits.window ? { ...input.limits.window } : null,
+      heldBack: { ...input.limits.heldBack },
+      records: [...input.limits.records],
+    },
+    liveness: { ...input.liveness, kept: [...input.liveness.kept] },
     duration: input.durationMs,
     timestamp: input.startedAt.toISOString(),
     dryRun: input.runOptions.dryRun,
@@ -112,6 +132,9 @@ export function summaryFields(report: SyncReport): Record<string, unknown> {
     orphansCostPerHour: report.orphans.costPerHour,
     stuck: report.stuck.length,
     safetyTripped: report.safety.tripped,
+    destructiveHeldBack: report.limits.heldBack,
+    hold: report.limits.hold !== null,
+    livenessKept: report.liveness.kept.length,
     durationMs: report.duration,
   };
 }

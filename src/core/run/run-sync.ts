@@ -1,8 +1,9 @@
 /**
  * One reconcile run, the only code that sequences I/O. In order:
  * takeLease -> readListing (with readRecords overlapping it) -> plan -> confirmCandidates -> plan
- * again -> ages of the orphans the listing gave none -> applyWrites -> buildReport -> stuck events ->
- * recordCompletion -> releaseLease.
+ * again -> ages of the orphans the listing gave none -> guardDestructive (liveness, cap, hold, window) ->
+ * applyWrites -> buildReport -> stuck events -> recordCompletion -> releaseLease. Writes that end nothing
+ * are sent from the first plan on; destructive ones only after the guards.
  * The decisions are the pure planner's (plan/planner.ts). Every call to the world is raced against the
  * run's signal (the caller's, joined with the lease's `lost`) and a deadline (deadline.ts), so that a
  * run always ends.
@@ -11,7 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { AbortedError, ReconcilerError, isReconcilerError } from '../../errors.js';
 import { planSync, settleAges, settlePending, type Plan, type PlanInput, type PlannedAction } from '../plan/planner.js';
 import type { NovitaInstance } from '../ports/novita-client.js';
-import type { ActionOutcome, ConfirmationReport, SyncReport, SyncRunOptions } from '../../report.js';
+import type { ActionOutcome, ConfirmationReport, LimitsReport, LivenessReport, SyncReport, SyncRunOptions } from '../../report.js';
 import { createWriter, plannedActions } from './apply-writes.js';
 import { buildReport, NO_CONFIRMATIONS, summaryFields } from './build-report.js';
 import { confirmCandidates } from './confirm-candidates.js';
@@ -19,6 +20,7 @@ import { recordCompletion, releaseLease, takeLease } from './lease.js';
 import { createProgress } from './progress.js';
 import { readListingAndRecords } from './read-inputs.js';
 import { callbacksForRun } from './run-callbacks.js';
+import { emptyLimits, guardDestructive, NO_LIVENESS, releaseUnwritten, type GuardedPlan } from './guard-destructive.js';
 import { throwIfAborted, type Run } from './run.js';
 import { describeError, type RunContext, type RunResult } from './run-context.js';
 
@@ -45,8 +47,13 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
   try {
     context.emit({ type: 'run-started', runId, options: runOptions, timestamp: startedAt.toISOString() });
     const { listing, entries } = await readListingAndRecords(run);
-    const callbacks = callbacksForRun(context.scope, context.adoptRecord, context.priceOf, (instance, problem) =>
-      context.log('warn', { runId, novitaInstanceId: instance.id, err: problem }, 'No price for a Novita-only instance'),
+    const callbacks = callbacksForRun(
+      context.scope,
+      context.adoptRecord,
+      context.livenessCheck ? { check: context.livenessCheck, timeoutMs: context.livenessTimeoutMs } : undefined,
+      context.priceOf,
+      (instance, problem) =>
+        context.log('warn', { runId, novitaInstanceId: instance.id, err: problem }, 'No price for a Novita-only instance'),
     );
     const planInput: PlanInput = {
       entries,
@@ -59,6 +66,8 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
       ...(callbacks.scope ? { scope: callbacks.scope } : {}),
       ...(callbacks.priceOf ? { priceOf: callbacks.priceOf } : {}),
     };
+    let limits = emptyLimits(run);
+    let liveness: LivenessReport = NO_LIVENESS;
     const reportOf = (reported: Plan, outcomeOf: (action: PlannedAction) => ActionOutcome): SyncReport => {
       const planned = plannedActions(reported, () => true);
       const outcomes = new Map(planned.map((action) => [action, outcomeOf(action)] as const));
@@ -71,21 +80,24 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
         instances: listing.instances.length,
         listingWalks: listing.walks,
         confirmations,
+        limits,
+        liveness,
         startedAt,
         durationMs: Date.now() - startedMs,
       });
     };
     let plan = planSync(planInput);
     let confirmations: ConfirmationReport = NO_CONFIRMATIONS;
-    // The writes no confirmation can change start at once and run while the confirmations are asked.
-    // Those decisions are final: the confirmed plan only settles the records left pending, so each
-    // record is decided once and the report is built from the very actions the writer was handed.
+    // The writes that end nothing start at once and run while the confirmations are asked. Those
+    // decisions are final: the confirmed plan only settles the records left pending, so each record is
+    // decided once and the report is built from the very actions the writer was handed. Destructive
+    // writes are never sent early: they wait for every confirmation and liveness answer, then the limits.
     const writer = runOptions.dryRun ? undefined : createWriter(run);
     // A failed early write fails the run: the calls to Novita stop with it.
     const callSignal = writer ? (run.signal ? AbortSignal.any([run.signal, writer.failed]) : writer.failed) : run.signal;
     const confirmStartedMs = Date.now();
+    writer?.enqueue(plannedActions(plan, (decision) => decision.category !== 'pending' && !decision.action?.destructive));
     if (plan.toConfirm.length > 0) {
-      writer?.enqueue(plannedActions(plan, (decision) => decision.category !== 'pending'));
       let confirmed: Awaited<ReturnType<typeof confirmStep>>;
       try {
         confirmed = await confirmStep({ ...run, signal: callSignal }, plan.toConfirm);
@@ -99,11 +111,9 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
       plan = settlePending(first, planSync({ ...planInput, confirmations: confirmed.answers }));
       writer?.enqueue(
         plan.decisions.flatMap((decision, index) =>
-          decision.action && first.decisions[index]?.category === 'pending' ? [decision.action] : [],
+          decision.action && !decision.action.destructive && first.decisions[index]?.category === 'pending' ? [decision.action] : [],
         ),
       );
-    } else {
-      writer?.enqueue(plannedActions(plan, () => true));
     }
     if (plan.toAge.length > 0) {
       // Within what is left of the run's confirmation budget: a report's ages never hold a run up longer.
@@ -129,15 +139,43 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
       context.emit({ type: 'safety-tripped', runId, safety: plan.safety });
     }
 
+    let guarded: GuardedPlan;
+    try {
+      // A failed early write fails the run: the liveness checks stop with it.
+      const guardSignal = writer ? (run.signal ? AbortSignal.any([run.signal, writer.failed]) : writer.failed) : run.signal;
+      guarded = await guardDestructive({ ...run, signal: guardSignal }, plan, entries, {
+        dryRun: runOptions.dryRun,
+        livenessCheck: callbacks.livenessCheck,
+        guardStore: context.guardStore,
+      });
+    } catch (error) {
+      await writer?.settled();
+      partial = writer ? reportOf(plan, writer.outcomeOf) : undefined;
+      throw writer?.failure ?? error;
+    }
+    plan = guarded.plan;
+    limits = guarded.limits;
+    liveness = guarded.liveness;
+    announceLimits(context, runId, runOptions.dryRun, limits, liveness);
+    writer?.enqueue(guarded.granted);
+    const releaseUnwrittenReservations = async (): Promise<void> => {
+      if (!writer || !guarded.reserved || !context.guardStore) return;
+      await writer.settled();
+      const released = await releaseUnwritten(run, context.guardStore, guarded.granted, writer.outcomeOf);
+      if (limits.window) limits = { ...limits, window: { ...limits.window, usedByRun: limits.window.usedByRun - released } };
+    };
+
     const finalPlan = plan;
     const finish = (outcomeOf: (action: PlannedAction) => ActionOutcome): SyncReport => reportOf(finalPlan, outcomeOf);
     if (writer) {
       try {
         await writer.done();
       } catch (error) {
+        await releaseUnwrittenReservations();
         partial = finish(writer.outcomeOf);
         throw error;
       }
+      await releaseUnwrittenReservations();
     }
     const report = finish(writer ? writer.outcomeOf : () => 'planned');
     announceActions(context, report);
@@ -240,6 +278,43 @@ function announceStuck(context: RunContext, report: SyncReport): void {
     );
     context.emit({ type: 'instance-stuck', runId: report.runId, dryRun: report.dryRun, stuck });
   }
+}
+
+/** Says which limit held what back (a warn line and a `destructive-limit-reached` event), and what the liveness check kept. */
+function announceLimits(context: RunContext, runId: string, dryRun: boolean, limits: LimitsReport, liveness: LivenessReport): void {
+  const { heldBack } = limits;
+  if (heldBack.cap + heldBack.window + heldBack.hold > 0) {
+    const parts: string[] = [];
+    if (heldBack.cap > 0) parts.push(`the per-run cap of ${limits.maxDestructivePerRun} held back ${heldBack.cap}`);
+    if (heldBack.hold > 0)
+      parts.push(
+        `the hold set by ${limits.hold?.by || 'someone'} at ${limits.hold?.at ?? '?'} (${limits.hold?.reason || 'no reason given'}) held back ${heldBack.hold}`,
+      );
+    if (heldBack.window > 0 && limits.window)
+      parts.push(
+        `the window budget of ${limits.window.max} per ${limits.window.windowMinutes} min (${limits.window.usedBefore} used before this run) held back ${heldBack.window}`,
+      );
+    context.log(
+      'warn',
+      {
+        runId,
+        dryRun,
+        wanted: limits.wanted,
+        heldBack,
+        maxDestructivePerRun: limits.maxDestructivePerRun,
+        window: limits.window,
+        hold: limits.hold,
+      },
+      `Destructive limit reached: ${parts.join('; ')}; held back for a later run`,
+    );
+    context.emit({ type: 'destructive-limit-reached', runId, dryRun, limits });
+  }
+  if (liveness.kept.length > 0)
+    context.log(
+      'warn',
+      { runId, dryRun, checked: liveness.checked, alive: liveness.alive, failed: liveness.failed },
+      `livenessCheck kept ${liveness.kept.length} of ${liveness.checked} records this run (${liveness.alive} alive, ${liveness.failed} failed)`,
+    );
 }
 
 /** Logs each obsolete action and emits each action that was planned or attempted (not the ones a failed run never sent). */

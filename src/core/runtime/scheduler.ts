@@ -17,13 +17,13 @@ export interface SyncSchedulerOptions {
   random?: () => number;
 }
 
-/** Options of {@link SyncScheduler.start}. */
+/** Options of `reconciler.start()`. */
 export interface StartOptions {
   /** Run once right away instead of waiting one interval first. @default false */
   runImmediately?: boolean;
 }
 
-/** Options of {@link SyncScheduler.stop} (and `reconciler.stop()`). */
+/** Options of `reconciler.stop()`. */
 export interface StopOptions {
   /**
    * Aborts the scheduled run in flight when it aborts (for a shutdown deadline:

@@ -61,7 +61,7 @@ export type FakeFaultEffect =
   | { kind: 'drop' }
   /** Answer 200 with a body that is not JSON. */
   | { kind: 'malformed-json' }
-  /** `list`: leave one item out of the page (lag), `total` unchanged. @default index 0 */
+  /** `list`: leave one item out of the page (lag; the first unless `index` says), `total` unchanged. */
   | { kind: 'omit-item'; index?: number }
   /** `list`: announce this `total` instead of the real one. */
   | { kind: 'total'; total: number }
