@@ -17,9 +17,10 @@ export interface RedisAuditOptions {
 /**
  * What an entry records: a destructive write (`mark-terminated`, `remove`), a run's hold-backs by the
  * guards on destructive actions (`held-back`: one entry per real run that held any back), or the hold
- * switch set (`hold`) or released (`release`).
+ * switch set (`hold`) or released (`release`), or a call to end an orphan (`instance-stop`,
+ * `instance-delete`: an `intent` entry right before the call, an `outcome` entry after it).
  */
-export type AuditKind = 'mark-terminated' | 'remove' | 'held-back' | 'hold' | 'release';
+export type AuditKind = 'mark-terminated' | 'remove' | 'held-back' | 'hold' | 'release' | 'instance-stop' | 'instance-delete';
 
 /** The guard that held a record back: the liveness check, the per-run cap, the window budget, or the hold. */
 export type AuditGuard = 'liveness' | 'cap' | 'window' | 'hold';
@@ -51,6 +52,8 @@ export interface AuditEntry {
   heldBack?: { recordId: string; guard: AuditGuard }[];
   /** For `hold` and `release`: who set or released the hold, as given. */
   by?: string;
+  /** For `instance-stop` and `instance-delete`: the Novita instance, the phase, and (for `outcome`) what came of the call. */
+  instance?: { novitaInstanceId: string; phase: 'intent' | 'outcome'; outcome?: 'applied' | 'failed' | 'skipped'; at: string };
 }
 
 /** Options of reading the audit trail. */
@@ -85,10 +88,31 @@ export function parseAuditEntry(item: [string, string[]]): AuditEntry | null {
     ...(kind === 'mark-terminated' && after !== undefined ? { after } : {}),
     ...(heldBack !== undefined ? { heldBack } : {}),
     ...((kind === 'hold' || kind === 'release') && by !== undefined ? { by } : {}),
+    ...(kind === 'instance-stop' || kind === 'instance-delete' ? { instance: instanceFields(fields) } : {}),
   } as AuditEntry;
 }
 
-const AUDIT_KINDS: ReadonlySet<AuditKind> = new Set(['mark-terminated', 'remove', 'held-back', 'hold', 'release']);
+const AUDIT_KINDS: ReadonlySet<AuditKind> = new Set([
+  'mark-terminated',
+  'remove',
+  'held-back',
+  'hold',
+  'release',
+  'instance-stop',
+  'instance-delete',
+]);
+
+/** The instance fields of an `instance-stop` or `instance-delete` entry. */
+function instanceFields(fields: ReadonlyMap<string, string>): NonNullable<AuditEntry['instance']> {
+  const phase = fields.get('phase') === 'outcome' ? 'outcome' : 'intent';
+  const outcome = fields.get('outcome');
+  return {
+    novitaInstanceId: fields.get('instance') ?? '',
+    phase,
+    ...(phase === 'outcome' && (outcome === 'applied' || outcome === 'failed' || outcome === 'skipped') ? { outcome } : {}),
+    at: fields.get('at') ?? '',
+  };
+}
 const AUDIT_GUARDS: ReadonlySet<string> = new Set(['liveness', 'cap', 'window', 'hold']);
 
 /** `<guard> <recordId>` lines (record ids may hold spaces, guards do not). */

@@ -6,6 +6,7 @@
  */
 import type {
   DestructiveGuardStore,
+  InstanceActionStore,
   DestructiveHold,
   DestructiveRelease,
   DestructiveReservation,
@@ -32,8 +33,8 @@ const DEFAULT_AUDIT_MAX_LENGTH = 10_000;
 /** Lines of records a run held back itself that one audit entry lists (the counts say how many in all). */
 const AUDIT_LINES = 1_000;
 
-/** @internal The five methods of {@link DestructiveGuardStore} on Redis. */
-export function createDestructiveGuards(context: DestructiveGuardContext): DestructiveGuardStore {
+/** @internal The five methods of {@link DestructiveGuardStore} and the two of {@link InstanceActionStore} on Redis. */
+export function createDestructiveGuards(context: DestructiveGuardContext): DestructiveGuardStore & InstanceActionStore {
   const { redis, scripts, keys, auditMaxLength, call } = context;
 
   // A person's hold is always recorded (the CLI's store has no audit option), in the capped stream.
@@ -116,6 +117,45 @@ export function createDestructiveGuards(context: DestructiveGuardContext): Destr
           'hold',
         ),
       );
+    },
+
+    async recordInstanceAction(entry, options = {}): Promise<void> {
+      throwIfAborted(options.signal);
+      const at = entry.at.getTime();
+      if (!Number.isFinite(at)) throw new ConfigError('at', 'must be a valid Date', { received: entry.at });
+      await call('instance action audit', () =>
+        untilAborted(
+          scripts.recordInstanceAction(
+            [keys.orphanStops, keys.audit],
+            [
+              entry.kind === 'stop' ? 'instance-stop' : 'instance-delete',
+              entry.phase,
+              entry.phase === 'outcome' ? (entry.outcome ?? 'failed') : '',
+              entry.novitaInstanceId,
+              entry.runId,
+              entry.reason,
+              new Date(at).toISOString(),
+              holdAuditMax,
+            ],
+          ),
+          options.signal,
+          'instance action audit',
+        ),
+      );
+    },
+
+    async readOrphanStops(ids, options = {}): Promise<Record<string, string>> {
+      throwIfAborted(options.signal);
+      if (ids.length === 0) return {};
+      const values = await call('orphan stops read', () =>
+        untilAborted(redis.hmget(keys.orphanStops, ...ids), options.signal, 'orphan stops read'),
+      );
+      const found: Record<string, string> = {};
+      ids.forEach((id, index) => {
+        const value = values[index];
+        if (typeof value === 'string') found[id] = value;
+      });
+      return found;
     },
 
     async clearHold(options = {}): Promise<DestructiveHold | null> {

@@ -10,7 +10,8 @@ import { ConfigError } from '../errors.js';
  * - `{prefix}:lock`: the sync lock (see `createRedisLock`), read by the store's write scripts as a fence;
  * - `{prefix}:audit`: the opt-in audit stream of destructive writes;
  * - `{prefix}:destructive-budget`: the reservations of the window budget (`policy.destructiveBudget`);
- * - `{prefix}:hold`: the hold switch (`novita-reconcile hold`).
+ * - `{prefix}:hold`: the hold switch (`novita-reconcile hold`);
+ * - `{prefix}:orphan-stops`: when this library stopped each orphan (`policy.novitaOnly: 'delete'`).
  */
 export interface RedisKeyLayout {
   /** The prefix as given, without braces. */
@@ -29,6 +30,8 @@ export interface RedisKeyLayout {
   readonly destructiveBudget: string;
   /** The hold switch (a hash: reason, by, at). */
   readonly hold: string;
+  /** When this library stopped each orphan (a hash: Novita instance id -> ISO 8601). */
+  readonly orphanStops: string;
 }
 
 /** @internal Validates a prefix and builds the layout. */
@@ -52,6 +55,7 @@ export function keyLayout(prefix: string, field = 'prefix'): RedisKeyLayout {
     audit: `${hashTag}:audit`,
     destructiveBudget: `${hashTag}:destructive-budget`,
     hold: `${hashTag}:hold`,
+    orphanStops: `${hashTag}:orphan-stops`,
   };
 }
 

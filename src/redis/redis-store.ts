@@ -5,7 +5,14 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import { assertRecord, decodeRecord, type InstanceRecord } from '../core/record.js';
-import type { DestructiveGuardStore, InstanceStore, ReadBatchesOptions, StoreEntry, WriteResult } from '../core/ports/store.js';
+import type {
+  DestructiveGuardStore,
+  InstanceActionStore,
+  InstanceStore,
+  ReadBatchesOptions,
+  StoreEntry,
+  WriteResult,
+} from '../core/ports/store.js';
 import { createDestructiveGuards } from './destructive-guards.js';
 import { ConfigError, RecordInvalidError, StoreUnavailableError, throwIfAborted } from '../errors.js';
 import { checkOptionKeys, integerOption, readEnv, requireMethods } from '../options.js';
@@ -73,7 +80,7 @@ const STORE_OPTION_KEYS = [...CONNECTION_OPTION_KEYS, 'prefix', 'codec', 'batchS
  * `policy.destructiveBudget` (`{prefix}:destructive-budget`) and the hold switch (`{prefix}:hold`),
  * shared by every replica on the prefix.
  */
-export interface RedisStore extends InstanceStore, DestructiveGuardStore {
+export interface RedisStore extends InstanceStore, DestructiveGuardStore, InstanceActionStore {
   /** The client the store uses (the caller's, or the one it opened from a URL). */
   readonly redis: Redis | Cluster;
   /** The keys of this store's namespace, including the default key of its lock. */

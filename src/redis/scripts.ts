@@ -25,6 +25,7 @@ export const RECORD_COMMANDS = {
   novitaReconcilerReserveDestructive: recordScript('reserveDestructive-n.lua'),
   novitaReconcilerSetHold: recordScript('setHold-2.lua'),
   novitaReconcilerClearHold: recordScript('clearHold-2.lua'),
+  novitaReconcilerRecordInstanceAction: recordScript('recordInstanceAction-2.lua'),
 } as const;
 
 /** @internal The lock scripts (lua/*.lua), which run as they are everywhere. */
@@ -57,6 +58,8 @@ declare module 'ioredis' {
     ): Result<unknown, Context>;
     /** See novita-reconciler's src/redis/lua/clearHold-2.lua. */
     novitaReconcilerClearHold(hold: string, audit: string, auditMax: number, by: string): Result<unknown, Context>;
+    /** See novita-reconciler's src/redis/lua/recordInstanceAction-2.lua. */
+    novitaReconcilerRecordInstanceAction(stops: string, audit: string, ...args: (string | number)[]): Result<unknown, Context>;
     /** See novita-reconciler's src/redis/lua/renewLock-1.lua. */
     novitaReconcilerRenewLock(key: string, token: string, ttlMs: number): Result<number, Context>;
     /** See novita-reconciler's src/redis/lua/releaseLock-1.lua. */
@@ -75,6 +78,7 @@ export interface RecordScripts {
   reserveDestructive(keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
   setHold(keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
   clearHold(keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
+  recordInstanceAction(keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
 }
 
 type Commands = Record<string, ((...args: unknown[]) => Promise<unknown>) | undefined>;
@@ -120,6 +124,7 @@ export function recordScripts(redis: Redis | Cluster, flavour: ScriptFlavour): R
     reserveDestructive: (keys, args) => checked('novitaReconcilerReserveDestructive', keys, args),
     setHold: (keys, args) => checked('novitaReconcilerSetHold', keys, args),
     clearHold: (keys, args) => checked('novitaReconcilerClearHold', keys, args),
+    recordInstanceAction: (keys, args) => checked('novitaReconcilerRecordInstanceAction', keys, args),
   };
 }
 

@@ -4,6 +4,8 @@ import type {
   DestructiveGuardStore,
   DestructiveHold,
   DestructiveReservation,
+  InstanceActionEntry,
+  InstanceActionStore,
   InstanceStore,
   ReadBatchesOptions,
   StoreEntry,
@@ -24,7 +26,9 @@ export interface MemoryStoreOptions {
  * copies, versions every stored value and applies conditional writes atomically (JavaScript runs one
  * write at a time), so it behaves like the Redis store except that it lives and dies with the process.
  */
-export interface MemoryStore extends InstanceStore, DestructiveGuardStore {
+export interface MemoryStore extends InstanceStore, DestructiveGuardStore, InstanceActionStore {
+  /** The instance-action trail kept so far (`recordInstanceAction`), oldest first. For tests and for a look. */
+  instanceActions(): InstanceActionEntry[];
   /**
    * Replaces the stored text of a record without any check, as code that bypasses this library would.
    * For tests: it bumps the version like any change, and the text need not be a valid record.
@@ -54,6 +58,9 @@ export function createMemoryStore(input: MemoryStoreOptions = {}): MemoryStore {
   if (options.records !== undefined && !Array.isArray(options.records))
     throw new ConfigError('records', 'must be an array of records', { received: options.records });
   const slots = new Map<string, Slot>();
+  /** When this library stopped each orphan, and the trail of its calls (the instance-action capability). */
+  const stops = new Map<string, string>();
+  const trail: InstanceActionEntry[] = [];
   let clock = 0;
   const nextVersion = (): string => `m${((clock += 1)).toString(36)}`;
   const setText = (id: string, text: string): string => {
@@ -212,6 +219,32 @@ export function createMemoryStore(input: MemoryStoreOptions = {}): MemoryStore {
       const was = hold;
       hold = null;
       return was;
+    },
+
+    async recordInstanceAction(entry, callOptions = {}) {
+      throwIfAborted(callOptions.signal);
+      const at = entry.at.getTime();
+      if (!Number.isFinite(at)) throw new ConfigError('at', 'must be a valid Date', { received: entry.at });
+      const kept = { ...entry, at: new Date(at) };
+      trail.push(kept);
+      if (entry.phase === 'outcome' && entry.outcome === 'applied') {
+        if (entry.kind === 'stop') stops.set(entry.novitaInstanceId, kept.at.toISOString());
+        else stops.delete(entry.novitaInstanceId);
+      }
+    },
+
+    async readOrphanStops(ids, callOptions = {}) {
+      throwIfAborted(callOptions.signal);
+      const found: Record<string, string> = {};
+      for (const id of ids) {
+        const at = stops.get(id);
+        if (at !== undefined) found[id] = at;
+      }
+      return found;
+    },
+
+    instanceActions() {
+      return trail.map((entry) => ({ ...entry, at: new Date(entry.at) }));
     },
 
     writeRaw(id, text) {

@@ -2,7 +2,8 @@
  * `defineStoreContract`: the store contract suite, one function every store runs (the memory and Redis
  * stores here, users' own stores through `novita-reconciler/testing`). The tests themselves are in
  * store-contract-app-methods.ts, store-contract-read-batches.ts, store-contract-write-batch.ts and
- * store-contract-destructive-guards.ts (the optional capability: checked for stores that have it).
+ * store-contract-destructive-guards.ts (the optional capability: checked for stores that have it),
+ * store-contract-instance-actions.ts (the same, for the instance-action trail).
  */
 import type { InstanceStore } from '../core/ports/store.js';
 import { ConfigError } from '../errors.js';
@@ -11,6 +12,7 @@ import { defineAppMethodTests } from './store-contract-app-methods.js';
 import { defineReadBatchesTests } from './store-contract-read-batches.js';
 import { defineWriteBatchTests } from './store-contract-write-batch.js';
 import { defineDestructiveGuardTests } from './store-contract-destructive-guards.js';
+import { defineInstanceActionTests } from './store-contract-instance-actions.js';
 import type { Phase } from './store-contract-kit.js';
 import type { ContractTestApi, StoreContractHarness, StoreContractOptions } from './store-contract-types.js';
 
@@ -100,5 +102,7 @@ export function defineStoreContract<S extends InstanceStore>(api: ContractTestAp
     describe('readBatches', () => defineReadBatchesTests(it, withStore));
     describe('writeBatch', () => defineWriteBatchTests(it, withStore));
     describe('destructive guards (optional: the window budget and the hold)', () => defineDestructiveGuardTests(it, withStore));
+    describe('instance actions (optional: the trail of the calls that end orphans, and their stop times)', () =>
+      defineInstanceActionTests(it, withStore));
   });
 }

@@ -291,3 +291,53 @@ export function keepsDestructiveGuards(store: object, field = 'store'): store is
     );
   return true;
 }
+
+/** One entry of the trail of the calls a run makes to end orphans ({@link InstanceActionStore.recordInstanceAction}). */
+export interface InstanceActionEntry {
+  /** The run making the call. */
+  runId: string;
+  /** The call: `stop`, or `delete` (only of an orphan this library stopped). */
+  kind: 'stop' | 'delete';
+  /** The instance. */
+  novitaInstanceId: string;
+  /** `intent` right before the call is sent; `outcome` once it answered (or was not sent). */
+  phase: 'intent' | 'outcome';
+  /** For `outcome`: `applied` (Novita accepted the call), `failed` (it did not), or `skipped` (not sent). */
+  outcome?: 'applied' | 'failed' | 'skipped';
+  /** Why: the orphan's age and the policy for `intent`; the error or the re-check's finding for `outcome`. */
+  reason: string;
+  /** The reconciler's time (its `clock`). */
+  at: Date;
+}
+
+/**
+ * Optional store capability, needed by `policy.novitaOnly: 'stop' | 'delete'`: the trail of the calls a
+ * run makes to end orphans, and when this library stopped each orphan ("stopped by us at"), kept next to
+ * the records so that every replica and restart sees them. Both in one method: an `outcome` entry of an
+ * applied `stop` keeps the instance's stop time in the same atomic step, and one of an applied `delete`
+ * forgets it, so the trail and the stop times always agree. A store has both methods or neither; the
+ * memory store keeps them in its process, the Redis store in Redis (the stop times in a hash, the trail in
+ * the audit stream).
+ */
+export interface InstanceActionStore {
+  /** Appends `entry` to the trail; for an applied `stop` keeps `entry.at` as the instance's stop time, for an applied `delete` forgets it. */
+  recordInstanceAction(entry: InstanceActionEntry, options?: DestructiveGuardCallOptions): Promise<void>;
+  /** When this library stopped each of `ids` (ISO 8601, from the `at` of the `stop` entry), for the ids it ever stopped and has not deleted. */
+  readOrphanStops(ids: readonly string[], options?: DestructiveGuardCallOptions): Promise<Record<string, string>>;
+}
+
+/** The methods of {@link InstanceActionStore}. */
+export const INSTANCE_ACTION_METHODS = ['recordInstanceAction', 'readOrphanStops'] as const;
+
+/** Whether a store keeps the instance-action trail: `true` with both of {@link INSTANCE_ACTION_METHODS}, `false` with neither; `ConfigError` with one. */
+export function keepsInstanceActions(store: object, field = 'store'): store is InstanceActionStore {
+  const present = INSTANCE_ACTION_METHODS.filter((method) => typeof (store as Record<string, unknown>)[method] === 'function');
+  if (present.length === 0) return false;
+  const missing = INSTANCE_ACTION_METHODS.find((method) => !present.includes(method));
+  if (missing !== undefined)
+    throw new ConfigError(
+      `${field}.${missing}`,
+      `must be a function: the store has ${present.join(', ')}, and a store keeps the instance-action trail with both of ${INSTANCE_ACTION_METHODS.join(', ')} or neither`,
+    );
+  return true;
+}
