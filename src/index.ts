@@ -36,6 +36,8 @@ export type {
   NovitaOnlyInstance,
   OrphanSummary,
   StuckRecord,
+  InstanceAction,
+  InstanceActionSkip,
   SyncRunOptions,
   ConfirmationReport,
   LimitsReport,
@@ -55,6 +57,7 @@ export type {
   ActionEvent,
   SafetyTrippedEvent,
   InstanceStuckEvent,
+  InstanceActionEvent,
   DestructiveLimitReachedEvent,
   RunFinishedEvent,
   RunFailedEvent,
@@ -147,8 +150,10 @@ export type {
   DestructiveReservation,
   DestructiveRelease,
   DestructiveGuardCallOptions,
+  InstanceActionStore,
+  InstanceActionEntry,
 } from './core/ports/store.js';
-export { writeBatchProgress, DESTRUCTIVE_GUARD_METHODS } from './core/ports/store.js';
+export { writeBatchProgress, DESTRUCTIVE_GUARD_METHODS, INSTANCE_ACTION_METHODS } from './core/ports/store.js';
 export { GONE_STATUSES } from './core/ports/novita-client.js';
 export type {
   NovitaClient,

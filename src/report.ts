@@ -278,6 +278,55 @@ export interface OrphanSummary {
   unpriced: number;
 }
 
+/**
+ * Why a call to end an orphan was not sent (`InstanceAction.skipped`):
+ * - `undecodable`: the run (or its second read of the store) read a value it could not decode, which might be the record naming the instance;
+ * - `recorded`: the second read of the store, after the listing and before the first call, found a record naming it;
+ * - `fraction`: more orphans to end than `maxObsoleteFraction` of the instances in scope (none is ended; `forceSync` does not lift it);
+ * - `cap`, `window`, `hold`: the per-run cap, the window budget, the hold;
+ * - `gone`, `already-stopped`, `not-exited`: `getInstance` right before the call found it gone or being deleted, already
+ *   exited or stopping (never stopped again), or (a delete) no longer exited;
+ * - `recheck-failed`: that `getInstance` failed; `audit-failed`: the intent entry could not be kept (nothing is sent unaudited);
+ * - `store-unavailable`: the second read of the store failed.
+ */
+export type InstanceActionSkip =
+  | 'undecodable'
+  | 'recorded'
+  | 'fraction'
+  | 'cap'
+  | 'window'
+  | 'hold'
+  | 'gone'
+  | 'already-stopped'
+  | 'not-exited'
+  | 'recheck-failed'
+  | 'audit-failed'
+  | 'store-unavailable';
+
+/**
+ * A call to Novita to end an orphan (`policy.novitaOnly: 'stop' | 'delete'`): not a record write. Each is
+ * also emitted as an `instance-action` event.
+ */
+export interface InstanceAction {
+  /** `stop`, or `delete` (only of an orphan this library stopped at least `orphanGraceMinutes` earlier, still exited). */
+  kind: 'stop' | 'delete';
+  /** The instance. */
+  novitaInstanceId: string;
+  /** Its name at Novita, or `null`. */
+  name: string | null;
+  /** Whole minutes since Novita created it. */
+  ageMinutes: number;
+  /**
+   * `planned` (a dry run: the call a real run would send), `applied` (Novita accepted it), `failed`
+   * (Novita refused it or did not answer: reported, not retried within the run), `skipped` (not sent; see `skipped`).
+   */
+  outcome: 'planned' | 'applied' | 'failed' | 'skipped';
+  /** Why it was not sent, for `skipped`. */
+  skipped?: InstanceActionSkip;
+  /** For a person: why the call (or why not), or the error of a failed one. */
+  reason: string;
+}
+
 /** A record whose Novita status has been transitional for longer than `policy.stuckAfterMinutes`. Report only. */
 export interface StuckRecord {
   /** The record's id. */
@@ -387,6 +436,11 @@ export interface SyncReport {
    * `stuckAfterMinutes`, each also emitted as an `instance-stuck` event. Report only: nothing is done.
    */
   stuck: StuckRecord[];
+  /**
+   * The calls to end orphans (`policy.novitaOnly: 'stop' | 'delete'`), oldest orphan first: sent, failed,
+   * planned by a dry run, or held back (with the reason). Not record writes. Empty in every other mode.
+   */
+  instanceActions: InstanceAction[];
   /** Whether the safety limit tripped this run, on what counts, and whether `forceSync` overrode it. */
   safety: SafetyReport;
   /** The limits on destructive actions (the per-run cap, the window budget, the hold) and what each held back. */

@@ -9,7 +9,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ReconcilerLogger } from '../core/events.js';
 import type { SyncLock } from '../core/ports/lock.js';
-import type { NovitaClient } from '../core/ports/novita-client.js';
+import type { NovitaClient, NovitaInstance } from '../core/ports/novita-client.js';
+import type { ReconcilerOptions } from '../core/reconciler-options.js';
 import type { SyncPolicyInput } from '../core/config/sync-policy.js';
 import type { ReconcilerStore } from '../core/ports/store.js';
 import { ConfigError } from '../errors.js';
@@ -52,6 +53,13 @@ export interface CliConfig {
   /** Receives the reconciler's log lines instead of stderr (the summary and errors still print). @default stderr */
   logger?: ReconcilerLogger;
   /**
+   * What the reconciler may touch: `createReconciler`'s `scope` (`record` and `instance` predicates).
+   * `policy.novitaOnly: 'stop' | 'delete'` needs `scope.instance`. @default everything
+   */
+  scope?: ReconcilerOptions['scope'];
+  /** USD per hour of an instance, for the orphans' cost: `createReconciler`'s `priceOf`. @default none */
+  priceOf?: (instance: NovitaInstance) => number | undefined;
+  /**
    * Called once when the command is done, after a failure too, to release what the module opened (a
    * pool, a connection): a connection left open would keep the process from exiting.
    */
@@ -63,7 +71,16 @@ export type CliConfigExport =
   | CliConfig
   | ((context: { env: Readonly<Record<string, string | undefined>> }) => CliConfig | Promise<CliConfig>);
 
-const CONFIG_FIELDS = ['store', 'novitaClient', 'policy', 'lock', 'logger', 'close'] as const satisfies readonly (keyof CliConfig)[];
+const CONFIG_FIELDS = [
+  'store',
+  'novitaClient',
+  'policy',
+  'lock',
+  'logger',
+  'scope',
+  'priceOf',
+  'close',
+] as const satisfies readonly (keyof CliConfig)[];
 
 /** @internal Imports and checks a `--config` module; a {@link ConfigError} names the module and the field. */
 export async function loadConfigModule(
@@ -87,7 +104,7 @@ export async function loadConfigModule(
   if (exported === undefined)
     throw new ConfigError(
       where,
-      'exports nothing to use: give it a default export (or an export named config) with any of store, novitaClient, policy, lock, logger, close',
+      'exports nothing to use: give it a default export (or an export named config) with any of store, novitaClient, policy, lock, logger, scope, priceOf, close',
     );
   if (typeof exported === 'function') {
     try {
@@ -110,7 +127,7 @@ function checkConfig(value: unknown): CliConfig {
   if (!isObject(value))
     throw new ConfigError(
       'export',
-      'must be an object with any of store, novitaClient, policy, lock, logger, close (or a function returning one)',
+      'must be an object with any of store, novitaClient, policy, lock, logger, scope, priceOf, close (or a function returning one)',
       { received: value },
     );
   const config = checkOptionKeys<CliConfig>('a novita-reconcile config', value, CONFIG_FIELDS);
@@ -126,6 +143,14 @@ function checkConfig(value: unknown): CliConfig {
     if (!isObject(config.logger)) throw new ConfigError('logger', 'must be a pino-compatible logger object', { received: config.logger });
     for (const level of ['debug', 'info', 'warn', 'error'] as const) functionOption(`logger.${level}`, config.logger[level]);
   }
+  if (config.scope !== undefined) {
+    if (!isObject(config.scope))
+      throw new ConfigError('scope', 'must be an object with optional record and instance predicates', { received: config.scope });
+    checkOptionKeys('a novita-reconcile config', config.scope, ['record', 'instance'], 'scope');
+    functionOption('scope.record', config.scope.record);
+    functionOption('scope.instance', config.scope.instance);
+  }
+  functionOption('priceOf', config.priceOf);
   functionOption('close', config.close);
   return config;
 }

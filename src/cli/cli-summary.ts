@@ -82,6 +82,7 @@ export function summariseReport(report: SyncReport): string[] {
   }
   lines.push(novitaLine(report));
   lines.push(orphansLine(report));
+  lines.push(...instanceActionLines(report));
   const stuck = stuckLine(report);
   if (stuck !== undefined) lines.push(stuck);
   if (report.listingWalks > 1) lines.push(`Listing: read ${report.listingWalks} times, because it changed while it was read`);
@@ -207,6 +208,35 @@ function orphansLine(report: SyncReport): string {
       ? 'cost unknown (no price: see priceOf)'
       : `costing ${usdPerHour(costPerHour)}${unpriced > 0 ? ` (${count(unpriced, 'orphan')} without a price not counted)` : ''}`;
   return `Orphans (in scope, no record): ${orphans}, ${cost}`;
+}
+
+/** The calls to end orphans (`novitaOnly: 'stop' | 'delete'`): a count line, then every call, never capped (the lines to review). */
+function instanceActionLines(report: SyncReport): string[] {
+  const actions = report.instanceActions;
+  if (actions.length === 0) return [];
+  const counted = (outcome: string, kind: string) => actions.filter((action) => action.outcome === outcome && action.kind === kind).length;
+  const held = actions.filter((action) => action.outcome === 'skipped').length;
+  const failed = actions.filter((action) => action.outcome === 'failed').length;
+  const parts: string[] = [];
+  let head: string;
+  if (report.dryRun) {
+    for (const kind of ['stop', 'delete'] as const) if (counted('planned', kind) > 0) parts.push(`${kind} ${counted('planned', kind)}`);
+    const planned = actions.length - held;
+    head = `Orphans to end: ${planned}${parts.length > 0 ? ` (a real run would ${parts.join(', ')})` : ''}`;
+  } else {
+    if (counted('applied', 'stop') > 0) parts.push(`${counted('applied', 'stop')} stopped`);
+    if (counted('applied', 'delete') > 0) parts.push(`${counted('applied', 'delete')} deleted`);
+    if (failed > 0) parts.push(`${failed} failed`);
+    head = `Orphans ended: ${parts.length > 0 ? parts.join(', ') : 'none'}`;
+  }
+  if (held > 0) head += `; ${held} held back`;
+  return [
+    head,
+    ...actions.map((action) => {
+      const what = `${action.outcome} ${action.kind} ${action.novitaInstanceId} (${action.name ?? 'no name'}, ${action.ageMinutes} min old)`;
+      return `  ${what}${action.outcome === 'skipped' ? `: ${action.skipped}, ${action.reason}` : action.outcome === 'failed' ? `: ${action.reason}` : ''}`;
+    }),
+  ];
 }
 
 /** Records stuck in a transition, named (capped like the Novita-only instances). */

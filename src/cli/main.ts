@@ -136,6 +136,8 @@ async function reconcile(
       policy: setup.policy,
       ...(setup.lock ? { lock: setup.lock } : {}),
       logger: config.logger ?? stderrLogger((text) => cli.fail(text)),
+      ...(config.scope ? { scope: config.scope } : {}),
+      ...(config.priceOf ? { priceOf: config.priceOf } : {}),
       onEvent: (event: ReconcilerEvent) => {
         cli.progress.onEvent(event);
         onRunEnd?.(event);

@@ -1,5 +1,5 @@
 import type { ReconcilerError } from '../errors.js';
-import type { LimitsReport, SafetyReport, StuckRecord, SyncAction, SyncReport, SyncRunOptions } from '../report.js';
+import type { InstanceAction, LimitsReport, SafetyReport, StuckRecord, SyncAction, SyncReport, SyncRunOptions } from '../report.js';
 
 /** A log method in pino's shape: an object of fields first, then the message. */
 export type LogMethod = (fields: Record<string, unknown>, message: string) => void;
@@ -76,6 +76,21 @@ export interface InstanceStuckEvent {
   dryRun: boolean;
   /** The record, its instance, Novita's status and since when (the report's `stuck` entry). */
   stuck: StuckRecord;
+}
+
+/**
+ * Emitted once per entry of the report's `instanceActions` (a call to end an orphan: planned, applied,
+ * failed or held back), after the run's `action` events and before `run-finished`, in dry runs too.
+ */
+export interface InstanceActionEvent {
+  /** Tells this event apart in a {@link ReconcilerEvent}. */
+  type: 'instance-action';
+  /** The run. */
+  runId: string;
+  /** Whether the run is a dry run (nothing was sent). */
+  dryRun: boolean;
+  /** The call and what came of it: the report's entry. */
+  action: InstanceAction;
 }
 
 /**
@@ -191,6 +206,7 @@ export type ReconcilerEvent =
   | ActionEvent
   | SafetyTrippedEvent
   | InstanceStuckEvent
+  | InstanceActionEvent
   | DestructiveLimitReachedEvent
   | RunFinishedEvent
   | RunFailedEvent

@@ -15,7 +15,15 @@ import type { InstanceRecord } from './record.js';
 import type { SyncRunOptions } from '../report.js';
 import type { ConfirmLimits } from './run/confirm-candidates.js';
 import type { StartOptions } from './runtime/scheduler.js';
-import { DESTRUCTIVE_GUARD_METHODS, keepsDestructiveGuards, type DestructiveGuardStore, type ReconcilerStore } from './ports/store.js';
+import {
+  DESTRUCTIVE_GUARD_METHODS,
+  INSTANCE_ACTION_METHODS,
+  keepsDestructiveGuards,
+  keepsInstanceActions,
+  type DestructiveGuardStore,
+  type InstanceActionStore,
+  type ReconcilerStore,
+} from './ports/store.js';
 import type { LivenessCheckOption } from './run/run-callbacks.js';
 
 /** Options of {@link createReconciler}. */
@@ -160,6 +168,8 @@ export interface ResolvedReconcilerOptions {
   livenessTimeoutMs: number;
   /** The store, when it keeps the destructive guards (the hold, the window budget). */
   guardStore: DestructiveGuardStore | undefined;
+  /** The store, when it keeps the instance-action trail (needed by `novitaOnly: 'stop' | 'delete'`). */
+  actionStore: InstanceActionStore | undefined;
   storeTimeoutMs: number;
   listingTimeoutMs: number;
   readBatchSize: number;
@@ -196,6 +206,9 @@ export function resolveReconcilerOptions(input: unknown): ResolvedReconcilerOpti
     functionOption('scope.record', scope.record);
     functionOption('scope.instance', scope.instance);
   }
+  const actionStore = keepsInstanceActions(store) ? store : undefined;
+  if (policy.novitaOnly === 'stop' || policy.novitaOnly === 'delete')
+    checkEndingOrphans(policy.novitaOnly, scope, novitaClient, actionStore);
   const clientBound = novitaClient.maxConcurrency;
   const defaultConcurrency = typeof clientBound === 'number' && clientBound >= 1 ? Math.floor(clientBound) : DEFAULT_CONFIRM_CONCURRENCY;
   return {
@@ -212,6 +225,7 @@ export function resolveReconcilerOptions(input: unknown): ResolvedReconcilerOpti
     livenessCheck: functionOption<LivenessCheckOption>('livenessCheck', options.livenessCheck),
     livenessTimeoutMs: integerOption('livenessTimeoutMs', options.livenessTimeoutMs, 10_000, 1, HOUR_MS),
     guardStore,
+    actionStore,
     storeTimeoutMs: integerOption('storeTimeoutMs', options.storeTimeoutMs, 30_000, 1, HOUR_MS),
     listingTimeoutMs: integerOption('listingTimeoutMs', options.listingTimeoutMs, 600_000, 1, 24 * HOUR_MS),
     readBatchSize: integerOption('readBatchSize', options.readBatchSize, 500, 1, 100_000),
@@ -248,4 +262,39 @@ export function resolveListOptions(input: unknown): {
 export function resolveStartOptions(input: unknown): { runImmediately: boolean } {
   const options = checkOptionKeys<StartOptions>('start', input, ['runImmediately']);
   return { runImmediately: booleanOption('runImmediately', options.runImmediately, false) };
+}
+
+/**
+ * `novitaOnly: 'stop' | 'delete'` ends GPU instances: only those the application says it owns
+ * (`scope.instance`), with a client that has the calls, on a store that keeps the trail of every call and
+ * when this library stopped each orphan. Anything less is refused when the reconciler is created.
+ */
+function checkEndingOrphans(
+  mode: 'stop' | 'delete',
+  scope: ReconcilerOptions['scope'],
+  novitaClient: NovitaClient,
+  actionStore: InstanceActionStore | undefined,
+): void {
+  if (typeof scope?.instance !== 'function')
+    throw new ConfigError(
+      'policy.novitaOnly',
+      `'${mode}' needs scope.instance: the reconciler ends only the instances the application says it owns, and without a scope it would end every instance of the account that no record names`,
+      { received: mode },
+    );
+  const calls = mode === 'stop' ? (['stopInstance'] as const) : (['stopInstance', 'deleteInstance'] as const);
+  for (const call of calls)
+    if (typeof novitaClient[call] !== 'function')
+      throw new ConfigError(
+        `novitaClient.${call}`,
+        `must be a function: policy.novitaOnly '${mode}' calls it (createNovitaClient has it)`,
+        {
+          received: mode,
+        },
+      );
+  if (actionStore === undefined)
+    throw new ConfigError(
+      'policy.novitaOnly',
+      `'${mode}' needs a store that keeps the instance-action trail (with ${INSTANCE_ACTION_METHODS.join(', ')}: the memory and Redis stores do): every call is audited`,
+      { received: mode },
+    );
 }

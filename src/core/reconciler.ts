@@ -98,8 +98,13 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   };
   const context: RunContext = { ...resolved, log, emit };
   const flights = createFlightQueue<RunResult>();
-  const run = (runOptions: SyncRunOptions, signal: AbortSignal | undefined): Promise<RunResult> =>
-    flights.run(runOptionsKey(runOptions), (runSignal) => runSync(context, runOptions, runSignal), signal);
+  // The sync of `listInstances({ syncLocalState })` (a GET) never ends an orphan, nor shares a run that may.
+  const run = (runOptions: SyncRunOptions, signal: AbortSignal | undefined, mayEndOrphans = true): Promise<RunResult> =>
+    flights.run(
+      `${runOptionsKey(runOptions)}${mayEndOrphans ? '' : ':view'}`,
+      (runSignal) => runSync(context, runOptions, runSignal, mayEndOrphans),
+      signal,
+    );
 
   // Bad options throw at the call (as every factory does), before any promise exists.
   const sync = (syncOptions: SyncOptions = {}): Promise<SyncReport> => {
@@ -144,7 +149,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     },
     async listInstances(listOptions: ListInstancesOptions = {}) {
       const { includeNovitaOnly, syncLocalState, signal } = resolveListOptions(listOptions);
-      const result = syncLocalState ? await run(RUN_OPTION_DEFAULTS, signal) : undefined;
+      const result = syncLocalState ? await run(RUN_OPTION_DEFAULTS, signal, false) : undefined;
       const { records, instances } = await readView(context, signal, result?.instances);
       const view = mergeInstanceView(records, instances, includeNovitaOnly);
       return result ? { ...view, report: result.report } : view;

@@ -46,6 +46,7 @@ function report(overrides: Partial<SyncReport> = {}): SyncReport {
     novitaOnly: [],
     orphans: { count: 0, costPerHour: 0, unpriced: 0 },
     stuck: [],
+    instanceActions: [],
     safety: { tripped: false, candidates: 0, eligible: 0, overridden: false },
     limits: { maxDestructivePerRun: null, window: null, hold: null, wanted: 0, heldBack: { cap: 0, window: 0, hold: 0 }, records: [] },
     liveness: { checked: 0, alive: 0, failed: 0, kept: [] },

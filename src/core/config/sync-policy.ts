@@ -12,7 +12,13 @@ import { envBoolean } from './boolean-rules.js';
 export type StatusMapEntry = string | { status: string; keep?: readonly string[] };
 
 /** What to do with Novita instances that no record names. */
-export type NovitaOnlyPolicy = 'report' | 'ignore' | 'adopt';
+/**
+ * What a run does with Novita instances no record names: `report` them, `ignore` them, `adopt` them as
+ * records, or end the orphans among them (those in `scope.instance`): `stop` them, or `delete` them (stopped
+ * first, deleted a later run). `stop` and `delete` need `scope.instance`, a client with the lifecycle
+ * calls and a store that keeps the instance-action trail (`createReconciler` refuses them otherwise).
+ */
+export type NovitaOnlyPolicy = 'report' | 'ignore' | 'adopt' | 'stop' | 'delete';
 
 /** The reconcile policy, with every field resolved. See {@link resolvePolicy} for the defaults. */
 export interface SyncPolicy {
@@ -46,9 +52,19 @@ export interface SyncPolicy {
   /**
    * Novita instances without a record: reported, ignored or adopted as new records. Adoption waits until
    * the instance's `createdAt` is older than `creationGraceMinutes` (until then it is reported), so an
-   * instance the application is still recording is never adopted twice. @default 'report'
+   * instance the application is still recording is never adopted twice. `stop` and `delete` end the
+   * orphans (the Novita-only instances in `scope.instance`) older than `orphanGraceMinutes`, under every
+   * guard (see docs/ownership-and-guards.md); they are still reported. @default 'report'
    */
   novitaOnly: NovitaOnlyPolicy;
+  /**
+   * With `novitaOnly: 'stop' | 'delete'`: an orphan is stopped only once Novita's creation time is at
+   * least this many minutes ago (an orphan whose age is unknown is never ended), and deleted only once
+   * this library stopped it at least this many minutes earlier. Keep it longer than your application
+   * takes from `createInstance` returning to its record naming the instance. 1 to 30 days (43200).
+   * @default 60
+   */
+  orphanGraceMinutes: number;
   /** Overrides of the default status map, per Novita status. @default {} */
   statusMap: Readonly<Record<string, StatusMapEntry>>;
   /**
@@ -151,7 +167,11 @@ const POLICY_FIELDS = {
     'SYNC_SAFETY_MIN_RECORDS',
     z.number().int('must be a whole number').min(0, 'must be 0 or more').default(10),
   ),
-  novitaOnly: policyField('SYNC_NOVITA_ONLY', z.enum(['report', 'ignore', 'adopt']).default('report')),
+  novitaOnly: policyField('SYNC_NOVITA_ONLY', z.enum(['report', 'ignore', 'adopt', 'stop', 'delete']).default('report')),
+  orphanGraceMinutes: policyField(
+    'SYNC_ORPHAN_GRACE_MINUTES',
+    z.number().finite().min(1, 'must be at least 1').max(43_200, 'must be at most 30 days (43200)').default(60),
+  ),
   statusMap: policyField(
     'SYNC_STATUS_MAP',
     z

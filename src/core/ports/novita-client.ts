@@ -90,6 +90,17 @@ export interface NovitaClient {
   getInstance(id: string, options?: NovitaCallOptions): Promise<NovitaInstance | null>;
   /** How many requests the client allows at once; the reconciler confirms candidates within this bound. */
   readonly maxConcurrency?: number;
+  /**
+   * Stops an instance (Novita's stopped state is `exited`). Optional: needed only by
+   * `policy.novitaOnly: 'stop' | 'delete'`, which `createReconciler` refuses without it. Resolves when
+   * Novita accepted the call; rejects otherwise. The reconciler never retries it within a run.
+   */
+  stopInstance?(id: string, options?: NovitaCallOptions): Promise<unknown>;
+  /**
+   * Deletes an instance. Optional: needed only by `policy.novitaOnly: 'delete'`, which `createReconciler`
+   * refuses without it. Resolves when Novita accepted the call (or the instance was already gone); rejects otherwise.
+   */
+  deleteInstance?(id: string, options?: NovitaCallOptions): Promise<unknown>;
 }
 
 /** Novita statuses that mean the instance is being deleted or is deleted. */

@@ -3,6 +3,7 @@ import type { Plan, PlannedAction } from '../plan/planner.js';
 import type {
   ActionOutcome,
   ConfirmationReport,
+  InstanceAction,
   LimitsReport,
   LivenessReport,
   SkippedCounts,
@@ -26,6 +27,8 @@ export interface ReportInput {
   limits: LimitsReport;
   /** What the application's liveness check answered. */
   liveness: LivenessReport;
+  /** The calls to end orphans, as sent and answered (or planned, or held back). */
+  instanceActions?: readonly InstanceAction[];
   startedAt: Date;
   durationMs: number;
 }
@@ -93,6 +96,7 @@ export function buildReport(input: ReportInput): SyncReport {
     novitaOnly: plan.novitaOnly,
     orphans: { ...plan.orphans },
     stuck: plan.decisions.flatMap((decision) => (decision.stuck ? [decision.stuck] : [])),
+    instanceActions: (input.instanceActions ?? []).map((action) => ({ ...action })),
     safety: plan.safety,
     limits: {
       ...input.limits,

@@ -7,7 +7,7 @@ import type { SyncScope } from '../plan/planner.js';
 import type { SyncPolicy } from '../config/sync-policy.js';
 import type { InstanceRecord } from '../record.js';
 import type { SyncReport } from '../../report.js';
-import type { DestructiveGuardStore, ReconcilerStore } from '../ports/store.js';
+import type { DestructiveGuardStore, InstanceActionStore, ReconcilerStore } from '../ports/store.js';
 import type { LivenessCheckOption } from './run-callbacks.js';
 import type { ConfirmLimits } from './confirm-candidates.js';
 
@@ -28,6 +28,8 @@ export interface RunContext {
   livenessTimeoutMs: number;
   /** The store, when it keeps the destructive guards (the hold, the window budget). */
   guardStore: DestructiveGuardStore | undefined;
+  /** The store, when it keeps the instance-action trail (`novitaOnly: 'stop' | 'delete'` needs it). */
+  actionStore: InstanceActionStore | undefined;
   /** Deadline of one store or lock call. */
   storeTimeoutMs: number;
   /** Deadline of the whole listing (every page and walk). */

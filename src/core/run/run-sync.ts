@@ -2,7 +2,8 @@
  * One reconcile run, the only code that sequences I/O. In order:
  * takeLease -> readListing (with readRecords overlapping it) -> plan -> confirmCandidates -> plan
  * again -> ages of the orphans the listing gave none -> guardDestructive (liveness, cap, hold, window) ->
- * applyWrites -> buildReport -> stuck events -> recordCompletion -> releaseLease. Writes that end nothing
+ * applyWrites -> endOrphans (policy.novitaOnly 'stop' | 'delete') -> buildReport -> stuck and
+ * instance-action events -> recordCompletion -> releaseLease. Writes that end nothing
  * are sent from the first plan on; destructive ones only after the guards.
  * The decisions are the pure planner's (plan/planner.ts). Every call to the world is raced against the
  * run's signal (the caller's, joined with the lease's `lost`) and a deadline (deadline.ts), so that a
@@ -12,7 +13,15 @@ import { randomUUID } from 'node:crypto';
 import { AbortedError, ReconcilerError, isReconcilerError } from '../../errors.js';
 import { planSync, settleAges, settlePending, type Plan, type PlanInput, type PlannedAction } from '../plan/planner.js';
 import type { NovitaInstance } from '../ports/novita-client.js';
-import type { ActionOutcome, ConfirmationReport, LimitsReport, LivenessReport, SyncReport, SyncRunOptions } from '../../report.js';
+import type {
+  ActionOutcome,
+  ConfirmationReport,
+  InstanceAction,
+  LimitsReport,
+  LivenessReport,
+  SyncReport,
+  SyncRunOptions,
+} from '../../report.js';
 import { createWriter, plannedActions } from './apply-writes.js';
 import { buildReport, NO_CONFIRMATIONS, summaryFields } from './build-report.js';
 import { confirmCandidates } from './confirm-candidates.js';
@@ -20,6 +29,7 @@ import { recordCompletion, releaseLease, takeLease } from './lease.js';
 import { createProgress } from './progress.js';
 import { readListingAndRecords } from './read-inputs.js';
 import { callbacksForRun } from './run-callbacks.js';
+import { endOrphans } from './end-orphans.js';
 import { emptyLimits, guardDestructive, NO_LIVENESS, releaseUnwritten, type GuardedPlan } from './guard-destructive.js';
 import { throwIfAborted, type Run } from './run.js';
 import { describeError, type RunContext, type RunResult } from './run-context.js';
@@ -29,7 +39,13 @@ export { describeError } from './run-context.js';
 export { readView } from './read-inputs.js';
 
 /** One run. Resolves its report, or rejects with a classified error carrying what it applied (`error.report`). */
-export async function runSync(context: RunContext, runOptions: SyncRunOptions, signal: AbortSignal | undefined): Promise<RunResult> {
+export async function runSync(
+  context: RunContext,
+  runOptions: SyncRunOptions,
+  signal: AbortSignal | undefined,
+  /** `false` for the sync that `listInstances({ syncLocalState })` runs: a GET never ends an instance. */
+  mayEndOrphans = true,
+): Promise<RunResult> {
   const runId = randomUUID();
   const startedAt = context.clock();
   const startedMs = Date.now();
@@ -67,6 +83,7 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
       ...(callbacks.priceOf ? { priceOf: callbacks.priceOf } : {}),
     };
     let limits = emptyLimits(run);
+    const instanceActions: InstanceAction[] = [];
     let liveness: LivenessReport = NO_LIVENESS;
     const reportOf = (reported: Plan, outcomeOf: (action: PlannedAction) => ActionOutcome): SyncReport => {
       const planned = plannedActions(reported, () => true);
@@ -82,6 +99,7 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
         confirmations,
         limits,
         liveness,
+        instanceActions,
         startedAt,
         durationMs: Date.now() - startedMs,
       });
@@ -177,9 +195,29 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
       }
       await releaseUnwrittenReservations();
     }
+    // Orphans last, once the records are written: never from a GET, nor a run told to leave obsolete things alone.
+    if (mayEndOrphans && runOptions.handleObsoleteInstances && context.actionStore) {
+      try {
+        await endOrphans(run, {
+          plan: finalPlan,
+          instances: listing.instances,
+          entries,
+          scope: callbacks.scope,
+          dryRun: runOptions.dryRun,
+          recordsGranted: guarded.granted.length,
+          actionStore: context.actionStore,
+          guardStore: context.guardStore,
+          actions: instanceActions,
+        });
+      } catch (error) {
+        partial = finish(writer ? writer.outcomeOf : () => 'planned');
+        throw error;
+      }
+    }
     const report = finish(writer ? writer.outcomeOf : () => 'planned');
     announceActions(context, report);
     announceStuck(context, report);
+    announceInstanceActions(context, report);
     if (!runOptions.dryRun) await recordCompletion(run);
     context.log('info', summaryFields(report), 'Instance sync completed');
     context.emit({ type: 'run-finished', runId, report });
@@ -266,6 +304,19 @@ async function ageStep(run: Run, ids: readonly string[], budgetMs: number): Prom
     throw error;
   }
   return details;
+}
+
+/** Logs and emits each call to end an orphan (planned, sent, failed or held back). */
+function announceInstanceActions(context: RunContext, report: SyncReport): void {
+  for (const action of report.instanceActions) {
+    const level = action.outcome === 'failed' ? 'error' : action.outcome === 'skipped' ? 'warn' : 'info';
+    context.log(
+      level,
+      { runId: report.runId, dryRun: report.dryRun, ...action },
+      `Orphan ${action.kind} ${action.outcome}${action.skipped ? ` (${action.skipped})` : ''}: ${action.novitaInstanceId}, ${action.reason}`,
+    );
+    context.emit({ type: 'instance-action', runId: report.runId, dryRun: report.dryRun, action });
+  }
 }
 
 /** Logs and emits each record stuck in a transition (report only). */

@@ -30,6 +30,7 @@ describe('resolvePolicy', () => {
       novitaOnly: 'report',
       statusMap: {},
       stuckAfterMinutes: 60,
+      orphanGraceMinutes: 60,
       maxDestructivePerRun: null,
       destructiveBudget: null,
     });
@@ -52,7 +53,8 @@ describe('resolvePolicy', () => {
     ['NaN grace', { creationGraceMinutes: Number.NaN }, 'policy.creationGraceMinutes', /got NaN/],
     ['a fraction above 1', { maxObsoleteFraction: 1.5 }, 'policy.maxObsoleteFraction', /between 0 and 1.*got 1.5/],
     ['a fractional minimum', { safetyMinRecords: 2.5 }, 'policy.safetyMinRecords', /whole number.*got 2.5/],
-    ['an unknown novitaOnly', { novitaOnly: 'delete' }, 'policy.novitaOnly', /got "delete"/],
+    ['an unknown novitaOnly', { novitaOnly: 'terminate' }, 'policy.novitaOnly', /got "terminate"/],
+    ['an orphan grace under a minute', { orphanGraceMinutes: 0 }, 'policy.orphanGraceMinutes', /at least 1/],
     ['a remap of a deleting status', { statusMap: { removed: 'stopped' } }, 'policy.statusMap.removed', /gone/],
     ['a map to terminated', { statusMap: { exited: 'terminated' } }, 'policy.statusMap.exited', /terminated/],
     ['an empty mapped status', { statusMap: { exited: '' } }, 'policy.statusMap.exited', /got ""/],
@@ -94,6 +96,7 @@ describe('policyFromEnv', () => {
       SYNC_NOVITA_ONLY: 'adopt',
       SYNC_STATUS_MAP: '{"pulling":"creating","exited":{"status":"stopped","keep":["paused"]}}',
       SYNC_STUCK_AFTER_MINUTES: '45',
+      SYNC_ORPHAN_GRACE_MINUTES: '90',
       SYNC_MAX_DESTRUCTIVE_PER_RUN: '10',
       SYNC_DESTRUCTIVE_BUDGET: '{"max":15,"windowMinutes":60}',
     });
@@ -109,6 +112,7 @@ describe('policyFromEnv', () => {
       novitaOnly: 'adopt',
       statusMap: { pulling: 'creating', exited: { status: 'stopped', keep: ['paused'] } },
       stuckAfterMinutes: 45,
+      orphanGraceMinutes: 90,
       maxDestructivePerRun: 10,
       destructiveBudget: { max: 15, windowMinutes: 60 },
     });
@@ -175,7 +179,7 @@ describe('policyFromEnv', () => {
     ['SYNC_MAX_OBSOLETE_FRACTION', '50%', /number.*got "50%"/],
     ['SYNC_MAX_OBSOLETE_FRACTION', '2', /between 0 and 1.*got "2"/],
     ['SYNC_SAFETY_MIN_RECORDS', '1.5', /whole number.*got "1.5"/],
-    ['SYNC_NOVITA_ONLY', 'delete', /got "delete"/],
+    ['SYNC_NOVITA_ONLY', 'terminate', /got "terminate"/],
     ['SYNC_STATUS_MAP', '{pulling:creating}', /JSON.*got "\{pulling:creating\}"/],
   ];
   for (const [variable, value, message] of bad) {
