@@ -133,7 +133,11 @@ const listPageSchema = z.object({
     .array(instanceSchema)
     .nullable()
     .transform((items) => items ?? []),
-  total: integer.pipe(z.number().int().nonnegative('expected a non-negative total')),
+  // Novita's current reference shows no `total`; when one is sent it must be a count.
+  total: integer
+    .pipe(z.number().int().nonnegative('expected a non-negative total'))
+    .nullish()
+    .transform((total) => total ?? undefined),
   pageSize: lenientInteger,
   pageNum: lenientInteger,
 });
@@ -154,8 +158,8 @@ type ParsedInstance = z.output<typeof instanceSchema>;
 export interface V1ListPage {
   /** The items of this page, in Novita's order. */
   instances: NovitaInstanceDetail[];
-  /** The `total` this page announced. */
-  total: number;
+  /** The `total` this page announced; absent when Novita sent none (its current reference shows none). */
+  total?: number;
   /** The page size Novita echoed, when it echoed one. */
   pageSize?: number;
   /** The page number Novita echoed, when it echoed one. */
@@ -185,7 +189,7 @@ export function parseV1ListPage(body: unknown, options: V1ParseOptions = {}): V1
   const intern = createIntern();
   return {
     instances: parsed.instances.map((item, index) => toDetail(item, options.keepRaw ? rawItems[index] : undefined, intern)),
-    total: parsed.total,
+    ...(parsed.total === undefined ? {} : { total: parsed.total }),
     ...(parsed.pageSize === undefined ? {} : { pageSize: parsed.pageSize }),
     ...(parsed.pageNum === undefined ? {} : { pageNum: parsed.pageNum }),
   };

@@ -12,7 +12,20 @@ export interface CheckedListing {
 /** Rejects any listing that is not provably complete: items that are not instances, duplicate ids, or distinct ids other than `total`. */
 export function checkListing(listing: unknown): CheckedListing {
   if (typeof listing !== 'object' || listing === null) throw new NovitaInvalidResponseError('', 'the client resolved no listing object');
-  const { instances, total, walks } = listing as { instances?: unknown; total?: unknown; walks?: unknown };
+  const { instances, total, walks, complete, reason } = listing as {
+    instances?: unknown;
+    total?: unknown;
+    walks?: unknown;
+    complete?: unknown;
+    reason?: unknown;
+  };
+  // Until the run grades listings, one the client itself calls unproven is refused like an incomplete one.
+  if (complete === false) {
+    throw new NovitaIncompleteListingError(
+      `Novita listing unproven: ${typeof reason === 'string' ? reason : 'the client says it is not complete'}; not taken as the truth`,
+      { received: Array.isArray(instances) ? instances.length : 0, expected: typeof total === 'number' ? total : undefined, pages: 0 },
+    );
+  }
   if (!Array.isArray(instances)) throw new NovitaInvalidResponseError('instances', 'must be an array');
   if (typeof total !== 'number' || !Number.isInteger(total) || total < 0)
     throw new NovitaInvalidResponseError('total', 'must be a whole number');

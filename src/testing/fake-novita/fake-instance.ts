@@ -72,14 +72,26 @@ export interface FakeInstanceState {
   goneAtMs: number | undefined;
 }
 
-/** Unix seconds as a string, `"0"` for never: Novita v1's timestamp encoding. */
-function seconds(ms: number | undefined): string {
-  return ms === undefined ? '0' : String(Math.floor(ms / 1000));
+/**
+ * How the fake writes the fields Novita has been seen to send in more than one way (see
+ * `FakeNovitaOptions.numbers` and `emptyEnumStrings`).
+ */
+export interface FakeRenderStyle {
+  /** `'strings'`: counts and Unix seconds as strings (`"16"`, `"1727430000"`), as the reference shows; `'numbers'`: as JSON numbers. */
+  numbers: 'strings' | 'numbers';
+  /** `billingMode` sent as `""` whatever the seed says (`spotStatus` is `""` either way). */
+  emptyEnumStrings: boolean;
 }
 
+const REFERENCE_STYLE: FakeRenderStyle = { numbers: 'strings', emptyEnumStrings: false };
+
 /** Renders an instance the way Novita's list endpoint does. */
-export function renderListItem(instance: FakeInstanceState): Record<string, unknown> {
+export function renderListItem(instance: FakeInstanceState, style: FakeRenderStyle = REFERENCE_STYLE): Record<string, unknown> {
   const cpuNum = instance.kind === 'cpu' ? 4 : 16 * Math.max(1, instance.gpuNum);
+  const asText = style.numbers === 'strings';
+  const count = (value: number): string | number => (asText ? String(value) : value);
+  // Unix seconds, `0` for never: Novita v1's timestamp encoding.
+  const seconds = (ms: number | undefined): string | number => count(ms === undefined ? 0 : Math.floor(ms / 1000));
   return {
     id: instance.id,
     name: instance.name,
@@ -90,9 +102,9 @@ export function renderListItem(instance: FakeInstanceState): Record<string, unkn
     imageAuthId: '',
     command: '',
     entrypoint: '',
-    cpuNum: String(cpuNum),
-    memory: String(cpuNum * 4 - 2),
-    gpuNum: String(instance.gpuNum),
+    cpuNum: count(cpuNum),
+    memory: count(cpuNum * 4 - 2),
+    gpuNum: count(instance.gpuNum),
     portMappings: [{ port: 8888, type: 'http', endpoint: `https://${instance.id}-8888.proxy.fake` }],
     productId: instance.productId,
     productName: instance.productName,
@@ -101,10 +113,10 @@ export function renderListItem(instance: FakeInstanceState): Record<string, unkn
     statusError: { state: '', message: '' },
     envs: instance.envs.map((env) => ({ key: env.key, value: env.value })),
     kind: instance.kind,
-    billingMode: instance.billingMode,
-    endTime: '-1',
+    billingMode: style.emptyEnumStrings ? '' : instance.billingMode,
+    endTime: count(-1),
     spotStatus: '',
-    spotReclaimTime: '0',
+    spotReclaimTime: count(0),
     createdAt: seconds(instance.createdAtMs),
     lastStartedAt: seconds(instance.lastStartedAtMs),
     lastStoppedAt: seconds(instance.lastStoppedAtMs),
@@ -113,10 +125,10 @@ export function renderListItem(instance: FakeInstanceState): Record<string, unkn
 }
 
 /** Renders an instance the way Novita's get-one endpoint does: the list item plus detail and credentials. */
-export function renderDetail(instance: FakeInstanceState): Record<string, unknown> {
+export function renderDetail(instance: FakeInstanceState, style: FakeRenderStyle = REFERENCE_STYLE): Record<string, unknown> {
   const running = instance.status === 'running';
   return {
-    ...renderListItem(instance),
+    ...renderListItem(instance, style),
     network: { id: `net-${instance.id.slice(0, 6)}`, ip: '10.12.0.7' },
     node: [{ maxRootfsSize: 500 }],
     jobs: [],
