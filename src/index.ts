@@ -47,7 +47,7 @@ export type {
   ListingRestartedEvent,
   RunSkippedEvent,
 } from './core/events.js';
-export { createSyncHandler, createListHandler, toNodeHandler, toFetchHandler, httpStatusOf } from './http/index.js';
+export { createSyncHandler, createListHandler, toNodeHandler, toFetchHandler, httpStatusOf, requestParts } from './http/index.js';
 export type {
   NodeHandler,
   NodeRequestLike,
@@ -70,6 +70,8 @@ export type {
   HttpErrorDetails,
   HttpValidationIssue,
   HandlerCallOptions,
+  RequestParts,
+  RequestPartsInput,
 } from './http/index.js';
 export { toPublicInstance, mergeInstanceView } from './core/instance-view.js';
 export type { PublicInstance, InstanceView, InstanceViewRow } from './core/instance-view.js';

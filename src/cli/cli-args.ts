@@ -5,6 +5,7 @@
  * not a command, or a pointless combination is a usage error naming it.
  */
 import { parseArgs } from 'node:util';
+import { nearestName } from '../options.js';
 
 /** The commands: one run (the default), the schedule, and the standalone fake Novita. */
 export type CliCommandName = 'run' | 'watch' | 'fake-novita';
@@ -73,6 +74,17 @@ const PARSE_OPTIONS = Object.fromEntries(
   Object.entries(FLAGS).map(([name, flag]) => [name, { type: flag.type, ...('short' in flag ? { short: flag.short } : {}) }]),
 ) as Record<FlagName, { type: 'boolean' | 'string'; short?: string }>;
 
+/**
+ * `unknown flag --dryrun; did you mean --dry-run?`: the nearest flag by the rule the options use
+ * ({@link nearestName}), among the command's own flags first.
+ */
+function unknownFlag(rawName: string, name: string, command: CliCommandName): string {
+  const all = Object.keys(FLAGS) as FlagName[];
+  const own = all.filter((flag) => (FLAGS[flag].commands as readonly string[]).includes(command));
+  const nearest = rawName.startsWith('--') ? (nearestName(name, own) ?? nearestName(name, all)) : undefined;
+  return `unknown flag ${rawName}${nearest === undefined ? '' : `; did you mean --${nearest}?`}`;
+}
+
 /** @internal Parses argv (without the node and script paths). */
 export function parseCliArgs(argv: readonly string[]): ParsedArgs {
   // strict: false hands every token back, so the messages below are ours and name what was typed.
@@ -96,7 +108,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
       );
     }
     const flag = (FLAGS as Record<string, (typeof FLAGS)[FlagName]>)[token.name];
-    if (flag === undefined) return fail(`unknown flag ${token.rawName}`);
+    if (flag === undefined) return fail(unknownFlag(token.rawName, token.name, command));
     const name = token.name as FlagName;
     if (!(flag.commands as readonly string[]).includes(command)) {
       const owners = flag.commands.map((owner) => (owner === 'run' ? 'a single run' : `novita-reconcile ${owner}`));

@@ -53,7 +53,14 @@ export function summariseReport(report: SyncReport): string[] {
   }
   if (routineHidden > 0)
     lines.push(`  ... and ${count(routineHidden, 'more refresh or stamp', 'more refreshes and stamps')} (every action is in --json)`);
-  if (report.actions.length === 0) lines.push('  (no actions: every record already agrees with Novita)');
+  if (report.actions.length === 0) {
+    const held = heldBack(report);
+    lines.push(
+      held.length === 0
+        ? '  (no actions: every record already agrees with Novita)'
+        : `  (no actions, but not every record agrees with Novita: ${held.join('; ')})`,
+    );
+  }
   lines.push(
     `Records: ${report.beforeSync} before, ${report.afterSync} after: updated ${report.updated}, marked terminated ${report.markedTerminated}, ` +
       `removed ${report.removed}, unchanged ${report.unchanged}, conflicts ${report.conflicts}, unverified ${report.unverified}` +
@@ -75,11 +82,29 @@ export function summariseReport(report: SyncReport): string[] {
   lines.push(novitaLine(report));
   if (report.listingWalks > 1) lines.push(`Listing: read ${report.listingWalks} times, because it changed while it was read`);
   const safety = report.safety;
+  const heldBySafety = report.skipped.safety > 0 ? ` for ${count(report.skipped.safety, 'record')}` : '';
   lines.push(
-    `Safety limit: ${safety.tripped ? `tripped${safety.overridden ? ', overridden by --force' : ', obsolete handling held back'} (${safety.reason ?? `${safety.candidates} of ${safety.eligible}`})` : 'not tripped'}`,
+    `Safety limit: ${safety.tripped ? `tripped${safety.overridden ? ', overridden by --force' : `, obsolete handling held back${heldBySafety}`} (${safety.reason ?? `${safety.candidates} of ${safety.eligible}`})` : 'not tripped'}`,
   );
   lines.push(`Run ${report.runId} took ${report.duration} ms.`);
   return lines;
+}
+
+/**
+ * The records a run left as they were although they may not agree with Novita, and why: a summary of
+ * a run that held records back must never read as "everything agrees".
+ */
+function heldBack(report: SyncReport): string[] {
+  const held: string[] = [];
+  if (report.skipped.safety > 0)
+    held.push(`${count(report.skipped.safety, 'record')} held back by the safety limit (--force runs obsolete handling anyway)`);
+  if (report.unverified > 0) held.push(`${count(report.unverified, 'record')} unverified (Novita did not confirm they are gone)`);
+  if (report.conflicts > 0) held.push(`${count(report.conflicts, 'record')} changed by someone else during the run`);
+  if (report.skipped.unknownStatus > 0)
+    held.push(`${count(report.skipped.unknownStatus, 'record')} with a Novita status outside the status map`);
+  if (report.skipped.duplicate > 0) held.push(`${count(report.skipped.duplicate, 'record')} naming an instance another record names`);
+  if (report.skipped.invalid > 0) held.push(`${count(report.skipped.invalid, 'stored value')} that could not be decoded`);
+  return held;
 }
 
 function novitaLine(report: SyncReport): string {

@@ -91,6 +91,25 @@ export function planSync(input: PlanInput): Plan {
   };
 }
 
+/**
+ * The run's final plan once the confirmations are in: every decision of `first` as it was made (its
+ * writes may already be applied), except the records `first` left pending, which take the decision
+ * `confirmed` (a plan of the same input with the confirmations) made for them. So each record is
+ * decided once per run, and the report describes exactly the writes that were sent. Adoptions, the
+ * Novita-only instances and the safety limit are `first`'s: none of them waits on a confirmation.
+ */
+export function settlePending(first: Plan, confirmed: Plan): Plan {
+  const decisions = first.decisions.map((decision, index) => {
+    if (decision.category !== 'pending') return decision;
+    const settled = confirmed.decisions[index];
+    // Both plans decide the same entries in the same order; anything else is a bug, never a guess.
+    if (settled === undefined || settled.recordId !== decision.recordId)
+      throw new Error(`the confirmed plan does not decide record ${decision.recordId} at the place the first plan did`);
+    return settled;
+  });
+  return { ...first, decisions, toConfirm: [] };
+}
+
 function planContext(input: PlanInput): PlanContext {
   const listed = new Map<string, NovitaInstance>();
   for (const instance of input.instances) if (!listed.has(instance.id)) listed.set(instance.id, instance);

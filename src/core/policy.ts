@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { checkOptionKeys } from '../options.js';
+import { checkOptionKeys, nearestName } from '../options.js';
 import { GONE_STATUSES } from './novita-client.js';
 
 /**
@@ -197,10 +197,34 @@ const FIELD_KINDS: Record<keyof SyncPolicy, FieldKind> = {
   statusMap: 'json',
 };
 
+const POLICY_VARIABLE_PREFIX = 'SYNC_';
+
+/** Throws for a set `SYNC_` variable that is not a policy variable but is near one. */
+function refuseMisspeltVariables(env: Readonly<Record<string, string | undefined>>): void {
+  const known = Object.keys(POLICY_ENV_VARIABLES);
+  // Compared without the shared prefix, so that only the part a person typed counts toward the distance.
+  const knownSuffixes = known.map((name) => name.slice(POLICY_VARIABLE_PREFIX.length));
+  for (const [variable, raw] of Object.entries(env)) {
+    // Case too: the environment is case-sensitive, so `sync_interval_minutes` would be ignored as well.
+    if (!variable.toUpperCase().startsWith(POLICY_VARIABLE_PREFIX) || Object.hasOwn(POLICY_ENV_VARIABLES, variable)) continue;
+    if (raw === undefined || raw.trim() === '') continue;
+    const suffix = nearestName(variable.slice(POLICY_VARIABLE_PREFIX.length), knownSuffixes);
+    if (suffix === undefined) continue;
+    const nearest = `${POLICY_VARIABLE_PREFIX}${suffix}`;
+    throw new ConfigError(variable, `is not a policy variable; did you mean ${nearest}? (${variable} would be ignored)`, {
+      received: raw,
+      envVariable: variable,
+    });
+  }
+}
+
 /**
  * Reads the policy from environment variables (`SYNC_*`, see `.env.example`), filling defaults for
  * those not set. An empty variable counts as not set. `overrides` win over the environment.
- * Throws {@link ConfigError} naming the variable and what it got.
+ * Throws {@link ConfigError} naming the variable and what it got, and for a `SYNC_` variable that is
+ * not one of the policy's but is near one (`SYNC_INTERVAL_MINS` for `SYNC_INTERVAL_MINUTES`, by the
+ * rule that names a misspelt option), naming both: a misspelt variable would otherwise be ignored in
+ * silence. `SYNC_` names near none are left alone (they may be the application's own).
  *
  * @example
  * ```ts
@@ -211,6 +235,7 @@ export function policyFromEnv(
   env: Readonly<Record<string, string | undefined>> = process.env,
   overrides: SyncPolicyInput = {},
 ): SyncPolicy {
+  refuseMisspeltVariables(env);
   const input: Record<string, unknown> = {};
   for (const [variable, field] of Object.entries(POLICY_ENV_VARIABLES) as [keyof typeof POLICY_ENV_VARIABLES, keyof SyncPolicy][]) {
     const raw = env[variable];

@@ -5,17 +5,10 @@
  */
 import { ConfigError } from '../errors.js';
 import { checkOptionKeys, integerOption } from '../options.js';
-import {
-  failureResult,
-  internalErrorResult,
-  validationResult,
-  type HandlerCallOptions,
-  type HttpResult,
-  type HttpStatus,
-} from './envelope.js';
+import { failureResult, internalErrorResult, type HandlerCallOptions, type HttpResult, type HttpStatus } from './envelope.js';
 import { handlerKindOf } from './handler-kind.js';
 import { understandBody, type BodyFields, type ContentHeaders, type ReceivedBody } from './read-body.js';
-import { echoedName } from './request-input.js';
+import { echoedName, requestParts } from './request-input.js';
 
 /** Options of {@link toNodeHandler} and {@link toFetchHandler}. */
 export interface HttpAdapterOptions {
@@ -88,53 +81,21 @@ export async function answerRequest<T>(
   try {
     const understood = understandBody(request.body, request);
     if (!understood.ok) return understood.result;
-    const merged = mergeFields(new URLSearchParams(request.search), understood.fields);
-    if (!merged.ok) return merged.result;
-    return await adapter.handler(merged.input, signal === undefined ? {} : { signal });
+    // The handler merges the parts by the one rule every caller meets (request-input.ts): a field in
+    // both is refused, as is a key repeated in the query string or in a form.
+    const input = requestParts({ query: new URLSearchParams(request.search), body: bodyPart(understood.fields) });
+    return await adapter.handler(input, signal === undefined ? {} : { signal });
   } catch {
     // The handlers never reject; only a bug of ours gets here.
     return internalErrorResult();
   }
 }
 
-type Merged = { ok: true; input: Record<string, unknown> } | { ok: false; result: HttpResult<never> };
-
-function mergeFields(query: URLSearchParams, body: BodyFields): Merged {
-  const input = Object.create(null) as Record<string, unknown>;
-  const refuse = (field: string, message: string): Merged => ({
-    ok: false,
-    result: validationResult([{ field: echoedName(field), message }]),
-  });
-  for (const [key, value] of query) {
-    if (Object.hasOwn(input, key)) return refuse(key, 'is given more than once in the query string');
-    input[key] = value;
-  }
-  const fromQuery = new Set(Object.keys(input));
-  const inBoth = (key: string): Merged => refuse(key, 'is given both in the query string and in the body: send it once');
-  if (body.kind === 'form') {
-    const seen = new Set<string>();
-    for (const [key, value] of body.params) {
-      if (fromQuery.has(key)) return inBoth(key);
-      if (seen.has(key)) return refuse(key, 'is given more than once in the body');
-      seen.add(key);
-      input[key] = value;
-    }
-  } else if (body.kind === 'object') {
-    const source = body.value as Record<string, unknown>;
-    let keys: string[];
-    try {
-      keys = Object.keys(source);
-    } catch {
-      return refuse('(body)', 'could not be read (a getter or a Proxy threw)');
-    }
-    for (const key of keys) {
-      if (fromQuery.has(key)) return inBoth(key);
-      // Forwarded, not copied: the handler reads only the fields it accepts, once, and answers a 400
-      // when one cannot be read, so nothing of a framework's object is touched here.
-      Object.defineProperty(input, key, { enumerable: true, get: () => source[key] });
-    }
-  }
-  return { ok: true, input };
+/** The body as a part of a request: nothing, the form's entries, or the object of fields. */
+function bodyPart(fields: BodyFields): unknown {
+  if (fields.kind === 'form') return fields.params;
+  if (fields.kind === 'object') return fields.value;
+  return undefined;
 }
 
 /** An answer ready to write: status, headers and the JSON text. */

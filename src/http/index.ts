@@ -14,6 +14,8 @@ export { toFetchHandler } from './fetch-adapter.js';
 export type { FetchHandler } from './fetch-adapter.js';
 export type { HttpAdapterOptions, AdaptableHandler } from './http-adapter.js';
 export { httpStatusOf } from './envelope.js';
+export { requestParts } from './request-input.js';
+export type { RequestParts, RequestPartsInput } from './request-input.js';
 export type {
   HttpResult,
   HttpStatus,

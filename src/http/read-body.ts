@@ -6,6 +6,7 @@
  * `-d '{"dryRun":true}'` is a form body, and a JSON-only app once read it as no body at all).
  */
 import { failureResult, validationResult, type HttpResult } from './envelope.js';
+import { findDuplicateKey } from './json-duplicate-key.js';
 import { echoedName } from './request-input.js';
 
 /** What an adapter received as the body, before anything was made of it. */
@@ -100,8 +101,14 @@ export function understandBody(body: ReceivedBody, headers: ContentHeaders): Und
       return invalid('is not valid UTF-8');
     }
   }
-  if (text.trim() === '') return { ok: true, fields: { kind: 'none' } };
-  if (format === 'form') return { ok: true, fields: { kind: 'form', params: new URLSearchParams(text) } };
+  if (text === '') return { ok: true, fields: { kind: 'none' } };
+  if (format === 'form') {
+    if (text.trim() === '') return { ok: true, fields: { kind: 'none' } };
+    return { ok: true, fields: { kind: 'form', params: new URLSearchParams(text) } };
+  }
+  // A JSON body of only whitespace is not JSON: a body was sent and said nothing a person can vouch
+  // for, so it must not run a sync with the defaults (a 0-byte body, sent as "no body", still does).
+  if (text.trim() === '') return invalid('is not valid JSON (only whitespace): send a JSON object of fields, or no body at all');
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -110,6 +117,18 @@ export function understandBody(body: ReceivedBody, headers: ContentHeaders): Und
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
     return invalid(`must be a JSON object of fields, got ${describeJson(value)}`);
+  const repeated = findDuplicateKey(text);
+  if (repeated !== undefined) {
+    return {
+      ok: false,
+      result: validationResult([
+        {
+          field: echoedName(repeated),
+          message: 'is given more than once in the JSON body: which value counts would be a guess, send it once',
+        },
+      ]),
+    };
+  }
   return { ok: true, fields: { kind: 'object', value } };
 }
 

@@ -13,6 +13,61 @@ import type { HttpValidationIssue } from './envelope.js';
 
 const BOOLEAN_MESSAGE = 'must be true or false (a JSON boolean, or the query string "true" or "false")';
 
+/**
+ * The parts of a request, for a framework that parsed the request itself (Fastify, Express with its
+ * parsers, NestJS, Koa): the query object and the parsed body, handed over separately.
+ */
+export interface RequestParts {
+  /** The parsed query string: `request.query` (an object of strings), a `URLSearchParams`, or nothing. */
+  query?: unknown;
+  /** What the framework's JSON or form parser made of the body (`request.body`), or nothing. */
+  body?: unknown;
+}
+
+/** What {@link requestParts} returns: hand it to a handler as it is. */
+export interface RequestPartsInput {
+  /** The query part, as handed over. */
+  readonly query: unknown;
+  /** The body part, as handed over. */
+  readonly body: unknown;
+}
+
+/** A `Symbol.for` key, so that parts made by the ESM copy of the package are known to the CJS copy. */
+const REQUEST_PARTS = Symbol.for('novita-reconciler.request-parts');
+
+/**
+ * Hands a handler the query and the body of a request separately, to be merged by the adapters' rule:
+ * a field given in both is a 400 naming it (even with the same value), a key repeated in the query
+ * string or a form is a 400, and a body that is not an object of fields is a 400. Use it whenever a
+ * framework parsed the request before the handler runs; `request.body ?? request.query` drops the
+ * query whenever a body came (`POST ?dryRun=true` with a body `{}` would sync for real).
+ *
+ * @example Fastify
+ * ```ts
+ * const sync = createSyncHandler(reconciler);
+ * fastify.post('/api/instances/sync', async (request, reply) => {
+ *   const { status, body } = await sync(requestParts({ query: request.query, body: request.body }));
+ *   return reply.code(status).send(body);
+ * });
+ * ```
+ */
+export function requestParts(parts: RequestParts): RequestPartsInput {
+  const input: RequestPartsInput = { query: parts?.query, body: parts?.body };
+  Object.defineProperty(input, REQUEST_PARTS, { value: true, enumerable: false });
+  return Object.freeze(input);
+}
+
+/** Whether `input` came from {@link requestParts}. Never throws (a hostile Proxy's trap may). */
+function isRequestParts(input: unknown): input is RequestPartsInput {
+  try {
+    return (
+      typeof input === 'object' && input !== null && Object.isFrozen(input) && (input as Record<symbol, unknown>)[REQUEST_PARTS] === true
+    );
+  } catch {
+    return false;
+  }
+}
+
 /** Unknown fields named one by one in an answer; the rest are counted. */
 export const LISTED_UNKNOWN_FIELDS = 10;
 /** The longest field name an answer repeats. */
@@ -57,8 +112,8 @@ interface InputSnapshot {
   issues: HttpValidationIssue[];
 }
 
-const unreadable = (accepted: readonly string[]): HttpValidationIssue => ({
-  field: '(input)',
+const unreadable = (accepted: readonly string[], label: string): HttpValidationIssue => ({
+  field: label,
   message: `could not be read (a getter or a Proxy threw); send an object of fields (accepted: ${accepted.join(', ')})`,
 });
 
@@ -71,12 +126,13 @@ const unreadable = (accepted: readonly string[]): HttpValidationIssue => ({
  * or a class instance whose fields are not own keys: reading one of those as "no fields" would run
  * a sync with the defaults on input that asked for something else).
  */
-function snapshotInput(input: unknown, accepted: readonly string[]): InputSnapshot {
+function snapshotInput(input: unknown, accepted: readonly string[], part: InputPart = WHOLE_INPUT): InputSnapshot {
   const snapshot: InputSnapshot = { fields: Object.create(null) as Record<string, unknown>, unknownNames: [], unknownCount: 0, issues: [] };
+  const { label, where } = part;
   const objectOfFields = `must be an object of fields (accepted: ${accepted.join(', ')})`;
   if (input === undefined || input === null) return snapshot;
   if (typeof input !== 'object') {
-    snapshot.issues.push({ field: '(input)', message: `${objectOfFields}, got ${describeReceived(input)}` });
+    snapshot.issues.push({ field: label, message: `${objectOfFields}, got ${describeReceived(input)}${part.hint}` });
     return snapshot;
   }
   const note = (key: string, read: () => unknown): void => {
@@ -96,7 +152,7 @@ function snapshotInput(input: unknown, accepted: readonly string[]): InputSnapsh
       const seen = new Set<string>();
       for (const [key, value] of input.entries()) {
         if (seen.has(key)) {
-          snapshot.issues.push({ field: echoedName(key), message: 'is given more than once' });
+          snapshot.issues.push({ field: echoedName(key), message: `is given more than once${where}` });
           return snapshot;
         }
         seen.add(key);
@@ -105,22 +161,58 @@ function snapshotInput(input: unknown, accepted: readonly string[]): InputSnapsh
       return snapshot;
     }
     if (Array.isArray(input)) {
-      snapshot.issues.push({ field: '(input)', message: `${objectOfFields}, got an array` });
+      snapshot.issues.push({ field: label, message: `${objectOfFields}, got an array` });
       return snapshot;
     }
     const prototype: unknown = Object.getPrototypeOf(input);
     if (prototype !== null && Object.getPrototypeOf(prototype) !== null) {
       snapshot.issues.push({
-        field: '(input)',
+        field: label,
         message: `${objectOfFields}, a URLSearchParams or a FormData, got ${describeInstance(prototype)}`,
       });
       return snapshot;
     }
     for (const key of Object.keys(input)) note(key, () => (input as Record<string, unknown>)[key]);
   } catch {
-    snapshot.issues = [unreadable(accepted)];
+    snapshot.issues = [unreadable(accepted, label)];
   }
   return snapshot;
+}
+
+/** Which part of a request a snapshot reads: how its issues name it. */
+interface InputPart {
+  /** The field name of an issue about the part as a whole. */
+  label: string;
+  /** Appended to "is given more than once". */
+  where: string;
+  /** Appended to a refusal of a part that is not an object. */
+  hint: string;
+}
+
+const WHOLE_INPUT: InputPart = { label: '(input)', where: '', hint: '' };
+const QUERY_PART: InputPart = { label: '(query)', where: ' in the query string', hint: '' };
+const BODY_PART: InputPart = {
+  label: '(body)',
+  where: ' in the body',
+  hint: ': hand over what a JSON or form parser made of the body, or serve the endpoint with toNodeHandler or toFetchHandler, which read the raw body',
+};
+
+/**
+ * Both snapshots as one: a field given in the query string and in the body is refused, even with the
+ * same value (which one should win is a guess, and between `dryRun=true` and `dryRun=false` it must
+ * not be ours).
+ */
+function snapshotParts(parts: RequestParts, accepted: readonly string[]): InputSnapshot {
+  const query = snapshotInput(parts.query, accepted, QUERY_PART);
+  if (query.issues.length > 0) return query;
+  const body = snapshotInput(parts.body, accepted, BODY_PART);
+  if (body.issues.length > 0) return body;
+  for (const field of Object.keys(query.fields)) {
+    if (Object.hasOwn(body.fields, field))
+      return { ...body, issues: [{ field, message: 'is given both in the query string and in the body: send it once' }] };
+  }
+  const unknownNames = [...query.unknownNames, ...body.unknownNames].slice(0, LISTED_UNKNOWN_FIELDS);
+  return { fields: { ...query.fields, ...body.fields }, unknownNames, unknownCount: query.unknownCount + body.unknownCount, issues: [] };
 }
 
 /** A `URLSearchParams` or a `FormData` (both read as their entries). */
@@ -149,7 +241,7 @@ export function parseRequestInput<Shape extends z.ZodRawShape>(
   input: unknown,
 ): ParsedInput<z.output<z.ZodObject<Shape>>> {
   const accepted = Object.keys(schema.shape);
-  const snapshot = snapshotInput(input, accepted);
+  const snapshot = isRequestParts(input) ? snapshotParts(input, accepted) : snapshotInput(input, accepted);
   if (snapshot.issues.length > 0) return { ok: false, issues: snapshot.issues };
   const issues: HttpValidationIssue[] = [];
   const value: Record<string, unknown> = {};

@@ -22,16 +22,18 @@ const integer = z.union([
 /** Descriptive numbers: an undocumented shape drops the typed value instead of failing the response. */
 const lenientInteger = integer.optional().catch(undefined);
 
-const optionalText = z
-  .string()
-  .nullish()
-  .transform((text) => text ?? undefined);
+/**
+ * Every text Novita sends that the client keeps, bar the instance's `id` and `status` (opaque
+ * identifiers, compared as they came): URL credentials and secret-looking query values are redacted
+ * here, once, by {@link redactUrlSecrets}, so no field (a `statusError.message` quoting an image URL
+ * with `user:password@`, a connect component's address with `?token=`) can carry them out.
+ */
+const novitaText = z.string().transform(redactUrlSecrets);
+
+const optionalText = novitaText.nullish().transform((text) => text ?? undefined);
 
 /** Enum-like strings: `""` (which Novita sends) becomes absent, unknown values pass through. */
-const optionalEnumText = z
-  .string()
-  .nullish()
-  .transform((text) => (text ? text : undefined));
+const optionalEnumText = novitaText.nullish().transform((text) => (text ? text : undefined));
 
 const lenientText = optionalText.catch(undefined);
 const lenientEnumText = optionalEnumText.catch(undefined);
@@ -78,8 +80,8 @@ const lenientBoolean = z.boolean().nullish().catch(undefined);
 // sends inside them is never carried along.
 const portMapping = z.object({ port: integer, type: optionalText, endpoint: optionalText });
 const volumeMount = z.object({ type: optionalText, size: lenientInteger, id: optionalText, mountPath: optionalText });
-const env = z.object({ key: z.string() });
-const statusError = z.object({ state: z.string().nullish(), message: z.string().nullish() });
+const env = z.object({ key: novitaText });
+const statusError = z.object({ state: novitaText.nullish(), message: novitaText.nullish() });
 const network = z.object({ id: lenientText, ip: lenientText });
 const node = z.object({ maxRootfsSize: lenientInteger });
 const lenient = <S extends z.ZodType>(schema: S) => schema.nullish().catch(undefined);
@@ -149,7 +151,7 @@ const lifecycleSchema = z.looseObject({ instanceId: lenientText, state: lenientT
 const errorEnvelopeSchema = z.looseObject({
   code: integer,
   reason: z.string().regex(/^[A-Z][A-Z0-9_]*$/),
-  message: z.string(),
+  message: novitaText,
 });
 
 type ParsedInstance = z.output<typeof instanceSchema>;
@@ -236,7 +238,7 @@ function compact<T extends object>(value: T | null | undefined): { [K in keyof T
   let kept = 0;
   for (const [key, inner] of Object.entries(value)) {
     if (inner === undefined || inner === null) continue;
-    copy[key] = typeof inner === 'string' ? redactUrlSecrets(inner) : inner;
+    copy[key] = inner;
     kept += 1;
   }
   return kept === 0 ? undefined : (copy as { [K in keyof T]?: Exclude<T[K], null | undefined> });
@@ -261,8 +263,7 @@ function createIntern(): Intern {
 
 /**
  * The client's instance: the allowlisted fields only, in one fixed order (so instances share one
- * shape in memory), strings from Novita copied as they are except URLs, whose embedded secrets are
- * redacted.
+ * shape in memory), strings as the schema left them (URL secrets already redacted by `novitaText`).
  */
 function toDetail(item: ParsedInstance, rawItem: unknown, intern: Intern): NovitaInstanceDetail {
   const detail: NovitaInstanceDetail = { id: item.id, status: item.status };
@@ -273,7 +274,7 @@ function toDetail(item: ParsedInstance, rawItem: unknown, intern: Intern): Novit
   if (item.clusterName !== undefined) detail.clusterName = intern(item.clusterName);
   if (item.productId !== undefined) detail.productId = intern(item.productId);
   if (item.productName !== undefined) detail.productName = intern(item.productName);
-  if (item.imageUrl !== undefined) detail.imageUrl = intern(redactUrlSecrets(item.imageUrl));
+  if (item.imageUrl !== undefined) detail.imageUrl = intern(item.imageUrl);
   if (item.imageAuthId !== undefined) detail.imageAuthId = intern(item.imageAuthId);
   if (item.command !== undefined) detail.command = intern(item.command);
   if (item.entrypoint !== undefined) detail.entrypoint = intern(item.entrypoint);

@@ -217,6 +217,7 @@ describe('novita-reconcile: usage and configuration (exit 2)', () => {
     ['SYNC_MAX_OBSOLETE_FRACTION is not a number', { SYNC_MAX_OBSOLETE_FRACTION: 'lots' }, 'SYNC_MAX_OBSOLETE_FRACTION'],
     ['SYNC_REMOVE_OBSOLETE_INSTANCES is not a boolean', { SYNC_REMOVE_OBSOLETE_INSTANCES: 'sometimes' }, 'SYNC_REMOVE_OBSOLETE_INSTANCES'],
     ['SYNC_STATUS_MAP is not JSON', { SYNC_STATUS_MAP: '{pulling:creating}' }, 'SYNC_STATUS_MAP'],
+    ['SYNC_INTERVAL_MINS is a misspelt SYNC_INTERVAL_MINUTES', { SYNC_INTERVAL_MINS: '5' }, 'SYNC_INTERVAL_MINS'],
   ])('%s: exits 2 naming the variable, before any request', async (_case, override, variable) => {
     const { env, fake } = await scene(mixedFleet);
     const { code, stdout, stderr } = await run([], { ...env, ...override });
@@ -229,6 +230,10 @@ describe('novita-reconcile: usage and configuration (exit 2)', () => {
   it.each([
     [['--bogus'], 'unknown flag --bogus'],
     [['-x'], 'unknown flag -x'],
+    [['--dryrun'], 'unknown flag --dryrun; did you mean --dry-run?'],
+    [['--jsn'], 'unknown flag --jsn; did you mean --json?'],
+    [['watch', '--jsno'], 'unknown flag --jsno; did you mean --json?'],
+    [['fake-novita', '--api-keys', 'k'], 'unknown flag --api-keys; did you mean --api-key?'],
     [['--dry-run=yes'], '--dry-run takes no value'],
     [['sync'], 'unexpected argument "sync"'],
     [['--list', '--force'], '--force applies to a sync run and cannot be combined with --list'],

@@ -161,3 +161,41 @@ describe('instance credentials, by allowlist', () => {
     });
   });
 });
+
+describe('URL credentials in any text Novita sends', () => {
+  const PASSWORD = 'canary-url-password-88ee';
+  const URL_WITH_PASSWORD = `https://deploy:${PASSWORD}@registry.example/team/img:1`;
+  const QUERY_SECRET = 'canary-query-token-99ff';
+
+  it('redacts user:password@ and secret query values in statusError, names, image, cluster and product fields of getInstance and listInstances', async () => {
+    const fake = await fakeNovita();
+    const [seeded] = fake.addInstances(1, () => ({
+      name: `job ${URL_WITH_PASSWORD}`,
+      imageUrl: URL_WITH_PASSWORD,
+      status: 'exited',
+      extra: {
+        statusError: { state: 'pullImageFailed', message: `pull ${URL_WITH_PASSWORD} failed: unauthorized` },
+        clusterName: `mirror https://x:${PASSWORD}@mirror.example`,
+        productName: `GPU https://logs.example/?access_token=${QUERY_SECRET}`,
+      },
+    }));
+    const id = seeded?.id ?? '';
+    for (const keepRaw of [false, true]) {
+      const client = clientFor(fake, { keepRaw });
+      const one = await client.getInstance(id);
+      const listed = (await client.listInstances()).instances.find((instance) => instance.id === id);
+      for (const instance of [one, listed]) {
+        const text = JSON.stringify(instance);
+        expect(text).not.toContain(PASSWORD);
+        expect(text).not.toContain(QUERY_SECRET);
+        // What is not a secret is kept, so the message still says what failed.
+        expect(instance?.statusError).toEqual({
+          state: 'pullImageFailed',
+          message: 'pull https://[redacted]@registry.example/team/img:1 failed: unauthorized',
+        });
+        expect(instance?.imageUrl).toBe('https://[redacted]@registry.example/team/img:1');
+        expect(instance?.name).toBe('job https://[redacted]@registry.example/team/img:1');
+      }
+    }
+  });
+});

@@ -144,6 +144,27 @@ export const SYNC_CASES: readonly [string, SentRequest, Outcome][] = [
     { ...post('application/json', '{"dryRun":true}'), headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' } },
     { refused: { status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' } },
   ],
+  [
+    'a JSON body that names dryRun twice ({"dryRun":true,"dryRun":false}): 400 naming it, nothing runs',
+    post('application/json', '{"dryRun":true,"dryRun":false}'),
+    { refused: { status: 400, code: 'VALIDATION_ERROR', field: 'dryRun' } },
+  ],
+  [
+    'a JSON key repeated under another spelling of the same name (dry\\u0052un): 400',
+    post('application/json', '{"dryRun":false, "dry\\u0052un":true}'),
+    { refused: { status: 400, code: 'VALIDATION_ERROR', field: 'dryRun' } },
+  ],
+  [
+    'a key repeated at depth ({"dryRun":true,"x":[{"a":1,"a":2}]}): 400 naming its path',
+    post('application/json', '{"dryRun":true,"x":[{"b":0},{"a":1,"a":2}]}'),
+    { refused: { status: 400, code: 'VALIDATION_ERROR', field: 'x[1].a' } },
+  ],
+  [
+    'a JSON body of only whitespace: 400, not a sync with the defaults',
+    post('application/json', ' \n\t '),
+    { refused: { status: 400, code: 'VALIDATION_ERROR', field: '(body)' } },
+  ],
+  ['a 0-byte JSON body: a real sync with the defaults', post('application/json', ''), 'synced'],
   ['invalid JSON: 400', post('application/json', '{"dryRun":tru'), { refused: { status: 400, code: 'VALIDATION_ERROR', field: '(body)' } }],
   [
     'a JSON array: 400',

@@ -107,3 +107,32 @@ describe('CLI summary', () => {
     );
   });
 });
+
+describe('CLI summary of a run that held records back', () => {
+  it('says how many records the safety limit held back and why, never "every record already agrees"', () => {
+    const lines = summariseReport(
+      report({
+        beforeSync: 20,
+        unchanged: 8,
+        skipped: { grace: 0, unknownStatus: 0, invalid: 0, duplicate: 0, outOfScope: 0, safety: 12 },
+        obsoleteCandidates: 12,
+        safety: { tripped: true, candidates: 12, eligible: 20, overridden: false, reason: '12 of 20 records (60%) exceed 50%' },
+      }),
+    );
+    const text = lines.join('\n');
+    expect(text).not.toContain('every record already agrees');
+    expect(text).toContain('(no actions, but not every record agrees with Novita: 12 records held back by the safety limit');
+    expect(text).toContain('Safety limit: tripped, obsolete handling held back for 12 records (12 of 20 records (60%) exceed 50%)');
+  });
+
+  it('names unverified records and conflicts too', () => {
+    const text = summariseReport(report({ beforeSync: 3, unverified: 2, conflicts: 1 })).join('\n');
+    expect(text).toContain('2 records unverified (Novita did not confirm they are gone); 1 record changed by someone else during the run');
+  });
+
+  it('says every record agrees only when nothing was held back', () => {
+    expect(summariseReport(report({ beforeSync: 3, unchanged: 3 })).join('\n')).toContain(
+      '(no actions: every record already agrees with Novita)',
+    );
+  });
+});

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULT_POLICY, isReconcilerError, POLICY_ENV_VARIABLES, policyFromEnv, resolvePolicy } from '../../src/index.js';
+import { configError } from '../support/config-error.js';
 
 const expectConfigError = (run: () => unknown, field: string, messagePart: RegExp): void => {
   let caught: unknown;
@@ -104,6 +105,24 @@ describe('policyFromEnv', () => {
 
   it('takes the defaults for unset and empty variables, and ignores unrelated ones', () => {
     expect(policyFromEnv({ SYNC_INTERVAL_MINUTES: '', PATH: '/bin', SYNC_UNRELATED: 'x' })).toEqual(DEFAULT_POLICY);
+  });
+
+  it.each([
+    ['SYNC_INTERVAL_MINS', '5', 'SYNC_INTERVAL_MINUTES'],
+    ['SYNC_INTERVAL', '5', 'SYNC_INTERVAL_MINUTES'],
+    ['SYNC_REMOVE_OBSOLETE_INSTANCE', 'true', 'SYNC_REMOVE_OBSOLETE_INSTANCES'],
+    ['SYNC_RETENTION_DAYS', '3', 'SYNC_OBSOLETE_INSTANCE_RETENTION_DAYS'],
+    ['SYNC_CONFIRM_OBSOLETES', 'false', 'SYNC_CONFIRM_OBSOLETE'],
+    ['sync_interval_minutes', '5', 'SYNC_INTERVAL_MINUTES'],
+  ])('refuses the misspelt %s=%s with a ConfigError naming it and %s', (variable, value, nearest) => {
+    const error = configError(() => policyFromEnv({ [variable]: value }));
+    expect(error.field).toBe(variable);
+    expect(error.message).toContain(variable);
+    expect(error.message).toContain(`did you mean ${nearest}?`);
+  });
+
+  it('leaves alone SYNC_ variables near no policy variable, and misspelt ones left empty', () => {
+    expect(policyFromEnv({ SYNC_TOKEN: 'x', SYNC_WEBHOOK_URL: 'https://x', SYNC_INTERVAL_MINS: '' })).toEqual(DEFAULT_POLICY);
   });
 
   it('lets explicit overrides win over the environment', () => {

@@ -75,6 +75,21 @@ const cases: Case[] = [
     expectCounts: { markedTerminated: 1 },
   },
   {
+    name: 'stamps timestamps.terminated now when it marks a revived record terminated: a stale stamp the app left is not kept',
+    // The app revived the record (status running) and left the old stamp: retention must count from now,
+    // not remove the record on the very next run.
+    records: [record('a', { timestamps: { terminated: daysAgo(30) } })],
+    listing: [],
+    expectActions: [['markTerminated', 'a', 'running', 'terminated', 'instance-not-found']],
+    expectRecords: {
+      a: {
+        ...OBSOLETE_MARK,
+        timestamps: { created: daysAgo(1), started: daysAgo(1), terminated: NOW.toISOString(), updated: NOW.toISOString() },
+      },
+    },
+    expectCounts: { markedTerminated: 1, removed: 0 },
+  },
+  {
     name: 'removes a vanished instance when removeObsoleteInstances is set',
     records: [record('a'), record('b')],
     listing: [instance('nv-b', 'running')],

@@ -110,8 +110,10 @@ export function removeDecision(read: ReadRecord, reason: ActionReason, novitaSta
 }
 
 /**
- * Step 6: the record is marked terminated, with `timestamps.terminated` (never moved once set), the
- * reason, and the proof Novita gave, when it gave one (retention then needs no second confirmation).
+ * Step 6: the record is marked terminated, with `timestamps.terminated` stamped now (kept only when
+ * the record is already terminated: a stamp the application left on a record it revived is stale, and
+ * retention counting from it would remove the record on the very next run), the reason, and the proof
+ * Novita gave, when it gave one (retention then needs no second confirmation).
  */
 export function markTerminatedDecision(
   read: ReadRecord,
@@ -123,7 +125,8 @@ export function markTerminatedDecision(
   const next = cloneForWrite(read.record, nowIso);
   next.status = TERMINATED;
   if (novitaStatus !== null) next.novitaStatus = novitaStatus;
-  next.timestamps = { ...next.timestamps, terminated: read.record.timestamps?.terminated ?? nowIso };
+  const alreadyTerminated = read.record.status === TERMINATED ? read.record.timestamps?.terminated : undefined;
+  next.timestamps = { ...next.timestamps, terminated: alreadyTerminated ?? nowIso };
   next.terminationReason = reason;
   if (proof !== undefined) next.terminationProof = proof;
   else delete next.terminationProof;

@@ -19,9 +19,6 @@ export function plannedActions(plan: Plan, include: (decision: RecordDecision) =
   return [...plan.decisions.flatMap((decision) => (decision.action && include(decision) ? [decision.action] : [])), ...plan.adoptions];
 }
 
-/** The same write, whichever plan built it: the record (or adoption) it is about. */
-const actionKey = (action: PlannedAction): string => `${action.kind === 'adopt' ? 'adopt' : 'record'}:${action.recordId}`;
-
 /** Applies writes in the order they are handed over, one batch after another; stops at the first failure. */
 export interface Writer {
   enqueue(actions: readonly PlannedAction[]): void;
@@ -29,7 +26,7 @@ export interface Writer {
   done(): Promise<void>;
   /** Resolves when every write handed over so far settled, whatever happened. */
   settled(): Promise<void>;
-  /** What became of the write of this action (of either plan); `not-applied` when it was never sent. */
+  /** What became of the write of this very action; `not-applied` when it was never handed over or never sent. */
   outcomeOf(action: PlannedAction): ActionOutcome;
   /** Aborted when a write batch failed. */
   readonly failed: AbortSignal;
@@ -45,7 +42,6 @@ export function createWriter(
   progress: Progress,
 ): Writer {
   const outcomes = new Map<PlannedAction, ActionOutcome>();
-  const byKey = new Map<string, PlannedAction>();
   let chain: Promise<void> = Promise.resolve();
   let handedOver = 0;
   let written = 0;
@@ -58,10 +54,7 @@ export function createWriter(
     },
     enqueue(actions) {
       if (actions.length === 0) return;
-      for (const action of actions) {
-        byKey.set(actionKey(action), action);
-        outcomes.set(action, 'not-applied');
-      }
+      for (const action of actions) outcomes.set(action, 'not-applied');
       handedOver += actions.length;
       chain = chain.then(() =>
         applyWrites(context, runId, actions, outcomes, runSignal, lease, (count) => {
@@ -79,10 +72,7 @@ export function createWriter(
       progress.end('writing', written, handedOver);
     },
     settled: () => chain.catch(() => undefined),
-    outcomeOf(action) {
-      const sent = byKey.get(actionKey(action));
-      return sent === undefined ? 'not-applied' : (outcomes.get(sent) ?? 'not-applied');
-    },
+    outcomeOf: (action) => outcomes.get(action) ?? 'not-applied',
   };
 }
 

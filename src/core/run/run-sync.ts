@@ -9,7 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import { AbortedError, ReconcilerError, isReconcilerError } from '../../errors.js';
 import type { LockLease } from '../lock.js';
-import { planSync, type Plan, type PlanInput, type PlannedAction } from '../planner.js';
+import { planSync, settlePending, type Plan, type PlanInput, type PlannedAction } from '../planner.js';
 import type { ActionOutcome, ConfirmationReport, SyncReport, SyncRunOptions } from '../../report.js';
 import { createWriter, plannedActions } from './apply-writes.js';
 import { buildReport, NO_CONFIRMATIONS, summaryFields } from './build-report.js';
@@ -17,6 +17,7 @@ import { confirmCandidates } from './confirm-candidates.js';
 import { recordCompletion, releaseLease, takeLease } from './lease.js';
 import { createProgress, type Progress } from './progress.js';
 import { readListingAndRecords } from './read-inputs.js';
+import { callbacksForRun } from './run-callbacks.js';
 import { abortError, describeError, type RunContext, type RunResult } from './run-context.js';
 
 export type { RunContext, RunResult } from './run-context.js';
@@ -37,6 +38,7 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
   try {
     context.emit({ type: 'run-started', runId, options: runOptions, timestamp: startedAt.toISOString() });
     const { listing, entries } = await readListingAndRecords(context, runId, runSignal, lease, progress);
+    const callbacks = callbacksForRun(context.scope, context.adoptRecord);
     const planInput: PlanInput = {
       entries,
       instances: listing.instances,
@@ -44,8 +46,8 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
       now: context.clock(),
       handleObsoleteInstances: runOptions.handleObsoleteInstances,
       forceSync: runOptions.forceSync,
-      adoptRecord: context.adoptRecord,
-      ...(context.scope ? { scope: context.scope } : {}),
+      adoptRecord: callbacks.adoptRecord,
+      ...(callbacks.scope ? { scope: callbacks.scope } : {}),
     };
     const reportOf = (reported: Plan, outcomeOf: (action: PlannedAction) => ActionOutcome): SyncReport => {
       const planned = plannedActions(reported, () => true);
@@ -65,12 +67,12 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
     };
     let plan = planSync(planInput);
     let confirmations: ConfirmationReport = NO_CONFIRMATIONS;
-    // The writes no confirmation can change start at once and run while the confirmations are asked:
-    // the plan is a pure function, so the second plan decides those records exactly as the first.
+    // The writes no confirmation can change start at once and run while the confirmations are asked.
+    // Those decisions are final: the confirmed plan only settles the records left pending, so each
+    // record is decided once and the report is built from the very actions the writer was handed.
     const writer = runOptions.dryRun ? undefined : createWriter(context, runId, runSignal, lease, progress);
     if (plan.toConfirm.length > 0) {
       writer?.enqueue(plannedActions(plan, (decision) => decision.category !== 'pending'));
-      const pending = new Set(plan.decisions.filter((decision) => decision.category === 'pending').map((decision) => decision.recordId));
       let confirmed: Awaited<ReturnType<typeof confirmStep>>;
       try {
         // A failed early write fails the run: the confirmations stop with it.
@@ -82,8 +84,13 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
         throw writer?.failure ?? error;
       }
       confirmations = confirmed.report;
-      plan = planSync({ ...planInput, confirmations: confirmed.answers });
-      writer?.enqueue(plan.decisions.flatMap((decision) => (decision.action && pending.has(decision.recordId) ? [decision.action] : [])));
+      const first = plan;
+      plan = settlePending(first, planSync({ ...planInput, confirmations: confirmed.answers }));
+      writer?.enqueue(
+        plan.decisions.flatMap((decision, index) =>
+          decision.action && first.decisions[index]?.category === 'pending' ? [decision.action] : [],
+        ),
+      );
     } else {
       writer?.enqueue(plannedActions(plan, () => true));
     }
