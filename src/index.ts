@@ -105,6 +105,8 @@ export type {
   ListingProgress,
 } from './core/novita-client.js';
 export type { SyncLock, LockLease } from './core/lock.js';
+export { checkPolicy, doctorReport } from './core/doctor.js';
+export type { DoctorCheck, DoctorReport, DoctorStatus, PolicyCheckContext } from './core/doctor.js';
 export { createMemoryStore } from './store/memory-store.js';
 export type { MemoryStore, MemoryStoreOptions } from './store/memory-store.js';
 export {

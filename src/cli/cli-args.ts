@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { nearestName } from '../options.js';
 
 /** The commands: one run (the default), the schedule, and the standalone fake Novita. */
-export type CliCommandName = 'run' | 'watch' | 'fake-novita';
+export type CliCommandName = 'run' | 'watch' | 'doctor' | 'fake-novita';
 
 /** Flags of one run (`novita-reconcile [flags]`). */
 export interface RunFlags {
@@ -28,6 +28,14 @@ export interface WatchFlags {
   config: string | undefined;
 }
 
+/** Flags of `novita-reconcile doctor`. */
+export interface DoctorFlags {
+  json: boolean;
+  config: string | undefined;
+  /** The directory `--capture` saves the first listing page and the not-found answer in. */
+  capture: string | undefined;
+}
+
 /** Flags of `novita-reconcile fake-novita`. */
 export interface FakeNovitaFlags {
   /** 0 picks a free port. */
@@ -42,6 +50,7 @@ export interface FakeNovitaFlags {
 export type CliRequest =
   | { command: 'run'; flags: RunFlags }
   | { command: 'watch'; flags: WatchFlags }
+  | { command: 'doctor'; flags: DoctorFlags }
   | { command: 'fake-novita'; flags: FakeNovitaFlags }
   | { command: 'help'; topic: CliCommandName }
   | { command: 'version' };
@@ -58,9 +67,10 @@ const FLAGS = {
   'no-obsolete': { type: 'boolean', commands: ['run'] },
   list: { type: 'boolean', commands: ['run'] },
   'detailed-exitcode': { type: 'boolean', commands: ['run'] },
-  json: { type: 'boolean', commands: ['run', 'watch'] },
-  config: { type: 'string', commands: ['run', 'watch'] },
-  help: { type: 'boolean', short: 'h', commands: ['run', 'watch', 'fake-novita'] },
+  json: { type: 'boolean', commands: ['run', 'watch', 'doctor'] },
+  config: { type: 'string', commands: ['run', 'watch', 'doctor'] },
+  capture: { type: 'string', commands: ['doctor'] },
+  help: { type: 'boolean', short: 'h', commands: ['run', 'watch', 'doctor', 'fake-novita'] },
   version: { type: 'boolean', commands: ['run'] },
   port: { type: 'string', commands: ['fake-novita'] },
   host: { type: 'string', commands: ['fake-novita'] },
@@ -69,7 +79,7 @@ const FLAGS = {
   'latency-ms': { type: 'string', commands: ['fake-novita'] },
 } as const satisfies Record<string, { type: 'boolean' | 'string'; short?: string; commands: readonly CliCommandName[] }>;
 
-const COMMANDS: readonly CliCommandName[] = ['watch', 'fake-novita'];
+const COMMANDS: readonly CliCommandName[] = ['watch', 'doctor', 'fake-novita'];
 const PARSE_OPTIONS = Object.fromEntries(
   Object.entries(FLAGS).map(([name, flag]) => [name, { type: flag.type, ...('short' in flag ? { short: flag.short } : {}) }]),
 ) as Record<FlagName, { type: 'boolean' | 'string'; short?: string }>;
@@ -137,6 +147,11 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
   if (switches.has('version')) return { ok: true, request: { command: 'version' } };
   if (command === 'watch') return { ok: true, request: { command, flags: { json: switches.has('json'), config: values.get('config') } } };
   if (command === 'fake-novita') return fakeNovitaRequest(values);
+  if (command === 'doctor') {
+    const capture = values.get('capture');
+    if (capture !== undefined && capture.trim() === '') return fail('--capture needs a directory');
+    return { ok: true, request: { command, flags: { json: switches.has('json'), config: values.get('config'), capture } } };
+  }
 
   const flags: RunFlags = {
     dryRun: switches.has('dry-run'),

@@ -1,6 +1,6 @@
 /**
  * `novita-reconcile`: one reconcile run from a cron job (the default), the schedule in a worker
- * (`watch`), or the fake Novita on its own (`fake-novita`). Configured from the environment, or from a
+ * (`watch`), a read-only check of the setup (`doctor`), or the fake Novita on its own (`fake-novita`). Configured from the environment, or from a
  * `--config` module. `runCli` is the whole command, in process (tests call it directly); `bin.ts` only
  * hands it the process's argv, environment, streams and an AbortSignal for SIGINT/SIGTERM.
  */
@@ -15,6 +15,7 @@ import { helpText } from './cli-help.js';
 import { stderrLogger } from './cli-logger.js';
 import { secretsOf, setUpCli, type CliSetup } from './cli-setup.js';
 import { EXIT_CODES } from './exit-codes.js';
+import { runDoctorCommand } from './doctor-command.js';
 import { runFakeNovitaCommand } from './fake-novita-command.js';
 import { reportFailure, runListCommand, runSyncCommand } from './run-command.js';
 import { runWatchCommand, watchPrinter } from './watch-command.js';
@@ -78,6 +79,11 @@ export async function runCli(
       return EXIT_CODES.OK;
     case 'fake-novita':
       return runFakeNovitaCommand(request.flags, options.signal, cli);
+    case 'doctor':
+      return runDoctorCommand(request.flags, env, cli, {
+        ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
     default:
       return reconcile(request.command === 'watch' ? { watch: request.flags } : { run: request.flags }, env, cli, options);
   }

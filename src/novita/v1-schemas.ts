@@ -129,6 +129,32 @@ const instanceSchema = z.object({
   connectComponentLog: lenient(z.object({ systemLogAddress: lenientText, instanceLogAddress: lenientText, isRunning: lenientBoolean })),
 });
 
+/**
+ * The allowlist, as field names: every instance field the client keeps, and for nested objects (or
+ * arrays of them) the inner fields it keeps (`null`: a value kept as a whole). What is not named here is
+ * dropped by the parse. For the doctor, which names fields (never values) that failed to parse, and for
+ * captures, which keep every key but only allowlisted values.
+ */
+export const V1_INSTANCE_FIELDS: Readonly<Record<string, readonly string[] | null>> = {
+  ...Object.fromEntries(Object.keys(instanceSchema.shape).map((key) => [key, null])),
+  portMappings: Object.keys(portMapping.shape),
+  envs: ['key'],
+  volumeMounts: Object.keys(volumeMount.shape),
+  statusError: Object.keys(statusError.shape),
+  network: Object.keys(network.shape),
+  node: Object.keys(node.shape),
+  connectComponentSSH: ['sshCommand', 'isRunning'],
+  connectComponentWebTerminal: ['address', 'username', 'isRunning'],
+  connectComponentJupyter: ['port', 'address', 'isRunning'],
+  connectComponentLog: ['systemLogAddress', 'instanceLogAddress', 'isRunning'],
+};
+
+/** The list page's own fields (its items are instances). */
+export const V1_LIST_PAGE_FIELDS: readonly string[] = ['instances', 'total', 'pageSize', 'pageNum'];
+
+/** Novita's error envelope's fields. */
+export const V1_ERROR_FIELDS: readonly string[] = ['code', 'reason', 'message', 'metadata'];
+
 const listPageSchema = z.object({
   // Go encodes an empty slice as null; an empty page is still a page.
   instances: z

@@ -136,3 +136,38 @@ describe('CLI summary of a run that held records back', () => {
     );
   });
 });
+
+describe('doctor: arguments and text form', () => {
+  it('parses doctor with --json, --config and --capture, and refuses a run flag or an empty --capture', async () => {
+    const { parseCliArgs } = await import('../../src/cli/cli-args.js');
+    expect(parseCliArgs(['doctor', '--json', '--capture', 'out', '--config', 'c.mjs'])).toEqual({
+      ok: true,
+      request: { command: 'doctor', flags: { json: true, capture: 'out', config: 'c.mjs' } },
+    });
+    expect(parseCliArgs(['doctor', '--dry-run'])).toMatchObject({ ok: false, message: expect.stringContaining('--dry-run is a flag of') });
+    expect(parseCliArgs(['doctor', '--capture='])).toMatchObject({ ok: false });
+    expect(parseCliArgs(['--capture', 'x'])).toMatchObject({ ok: false, message: expect.stringContaining('novita-reconcile doctor') });
+  });
+
+  it('prints one line per check, what to do under it, and a tally', async () => {
+    const { formatChecks } = await import('../../src/cli/doctor-command.js');
+    expect(
+      formatChecks([
+        { id: 'a', title: 'API key', status: 'ok', why: 'accepted' },
+        { id: 'b', title: 'Not-found answer', status: 'fail', why: 'HTTP 404', todo: 'widen the rule' },
+      ]),
+    ).toEqual([
+      'ok    API key           accepted',
+      'fail  Not-found answer  HTTP 404',
+      '                        -> widen the rule',
+      'doctor: 1 ok, 0 warn, 1 fail',
+    ]);
+  });
+
+  it('checkPolicy warns when no listing can be proven and confirmations are off', async () => {
+    const { checkPolicy, resolvePolicy } = await import('../../src/index.js');
+    expect(checkPolicy(resolvePolicy({})).status).toBe('ok');
+    expect(checkPolicy(resolvePolicy({ confirmObsolete: false }), { listingHasTotal: false })).toMatchObject({ status: 'warn' });
+    expect(checkPolicy(resolvePolicy({}), { notFoundProves: false })).toMatchObject({ status: 'warn' });
+  });
+});
