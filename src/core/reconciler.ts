@@ -114,32 +114,39 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   const intervalMs = policy.syncIntervalMinutes * 60_000;
   /** One turn of the schedule: skipped when another replica sharing the lock completed a real run recently. */
   const scheduledTurn = async (signal: AbortSignal): Promise<void> => {
-    const lastCompletedRun = await readLastCompletedRun();
-    if (lastCompletedRun !== null) {
-      const age = resolved.clock().getTime() - lastCompletedRun.getTime();
-      // The earliest a timer fires is the interval less its jitter: a run younger than that was this turn's run.
-      if (age > -intervalMs && age < intervalMs * (1 - SCHEDULE_JITTER)) {
-        log(
-          'info',
-          { lastCompletedRun: lastCompletedRun.toISOString(), syncIntervalMinutes: policy.syncIntervalMinutes },
-          'Scheduled sync skipped: a replica completed one within the interval',
-        );
-        emit({
-          type: 'run-skipped',
-          reason: 'recent-run-elsewhere',
-          lastCompletedRun: lastCompletedRun.toISOString(),
-          timestamp: resolved.clock().toISOString(),
-        });
-        return;
-      }
+    const age = await readSinceLastCompletedRun();
+    // The earliest a timer fires is the interval less its jitter: a run younger than that was this turn's run.
+    if (age !== null && age > -intervalMs && age < intervalMs * (1 - SCHEDULE_JITTER)) {
+      // Said in this replica's terms: the age is the lock's, the time it points at is ours.
+      const lastCompletedRun = new Date(resolved.clock().getTime() - age).toISOString();
+      log(
+        'info',
+        { lastCompletedRun, sinceLastCompletedRunMs: age, syncIntervalMinutes: policy.syncIntervalMinutes },
+        'Scheduled sync skipped: a replica completed one within the interval',
+      );
+      emit({ type: 'run-skipped', reason: 'recent-run-elsewhere', lastCompletedRun, timestamp: resolved.clock().toISOString() });
+      return;
     }
     await sync({ signal });
   };
-  const readLastCompletedRun = async (): Promise<Date | null> => {
-    if (!lock?.lastCompletedRun) return null;
+  /**
+   * How long ago a replica completed a real run: on the lock's own clock when it has one (the Redis
+   * lock reads Redis `TIME`), else (an older custom lock) the recorded time against this replica's
+   * clock; `null` when unknown, and the replica runs.
+   */
+  const readSinceLastCompletedRun = async (): Promise<number | null> => {
+    if (!lock?.sinceLastCompletedRun && !lock?.lastCompletedRun) return null;
     try {
+      if (lock.sinceLastCompletedRun) {
+        const age = await raceCall(
+          () => (lock.sinceLastCompletedRun as () => Promise<number | null>)(),
+          undefined,
+          resolved.storeTimeoutMs,
+        );
+        return typeof age === 'number' && Number.isFinite(age) ? age : null;
+      }
       const at = await raceCall(() => (lock.lastCompletedRun as () => Promise<Date | null>)(), undefined, resolved.storeTimeoutMs);
-      return at instanceof Date && !Number.isNaN(at.getTime()) ? at : null;
+      return at instanceof Date && !Number.isNaN(at.getTime()) ? resolved.clock().getTime() - at.getTime() : null;
     } catch (error) {
       log('warn', { err: describeError(error) }, 'Could not read when the last run completed; this replica runs as scheduled');
       return null;

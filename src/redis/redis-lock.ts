@@ -51,10 +51,12 @@ export interface RedisLockLease extends LockLease {
   /** The lock key and this lease's token, for the Redis store's write scripts. */
   readonly fence: WriteFence;
   /**
-   * Keeps `at` as the time the last real run completed, next to the lock key, only while this lease
-   * still holds the lock (checked in the same script). Resolves `false`, writing nothing, otherwise.
+   * Keeps the time the last real run completed, next to the lock key, only while this lease still
+   * holds the lock (checked in the same script). Resolves `false`, writing nothing, otherwise. Without
+   * `at` (as the reconciler calls it), the time is the Redis server's (`TIME`), the one clock every
+   * replica shares; `at` records a time of the caller's instead.
    */
-  recordCompletedRun(at: Date): Promise<boolean>;
+  recordCompletedRun(at?: Date): Promise<boolean>;
 }
 
 /** The lock of {@link createRedisLock}: a {@link SyncLock} with the shared schedule. */
@@ -66,6 +68,13 @@ export interface RedisLock extends SyncLock {
    * Rejects (`STORE_UNAVAILABLE`, `ABORTED`) when it cannot be read, which a scheduler takes as unknown.
    */
   lastCompletedRun(options?: { signal?: AbortSignal }): Promise<Date | null>;
+  /**
+   * How long ago, in ms, a real run last completed under this lock key, measured on the Redis server's
+   * clock (`TIME`, read in the same transaction as the recorded time); `null` before the first. The
+   * reconciler's shared schedule reads this, so replicas whose clocks disagree still share one
+   * schedule. Rejects (`STORE_UNAVAILABLE`, `ABORTED`) when it cannot be read.
+   */
+  sinceLastCompletedRun(options?: { signal?: AbortSignal }): Promise<number | null>;
 }
 
 /**
@@ -76,10 +85,11 @@ export interface RedisLock extends SyncLock {
  * another owner, or when no renewal succeeded for `ttlMs`. `release()` deletes the key only for its
  * owner. The lease's `fence` makes the Redis store refuse the writes of a run that lost the lock.
  *
- * Replicas sharing the lock share one schedule: `lease.recordCompletedRun(at)` keeps the time of a
+ * Replicas sharing the lock share one schedule: `lease.recordCompletedRun()` keeps the time of a
  * completed real run next to the lock key (only while the lease holds the lock), and
- * `lastCompletedRun()` reads it. Each lock key has its own time. The lock adds no permanent listener
- * to the client, however many locks share it.
+ * `sinceLastCompletedRun()` says how long ago that was; both read the Redis server's clock, never a
+ * replica's. Each lock key has its own time. The lock adds no permanent listener to the client,
+ * however many locks share it.
  *
  * @example
  * ```ts
@@ -141,6 +151,29 @@ export function createRedisLock(options: RedisLockOptions): RedisLock {
     const stored = await callRedis('last completed run read', () =>
       untilAborted(redis.get(completedRunKey), signal, 'last completed run read'),
     );
+    return parseCompletedRun(stored);
+  }
+
+  async function sinceLastCompletedRun(readOptions: { signal?: AbortSignal } = {}): Promise<number | null> {
+    checkOptionKeys('sinceLastCompletedRun', readOptions, ['signal']);
+    const signal = signalOption('signal', readOptions.signal);
+    throwIfAborted(signal);
+    // One transaction: the recorded time and the server's clock, read together on the node that holds the key.
+    const replies = await callRedis('last completed run read', () =>
+      untilAborted(redis.multi().get(completedRunKey).time().exec(), signal, 'last completed run read'),
+    );
+    const [stored, time] = transactionReplies(replies, 2, 'last completed run read');
+    const at = parseCompletedRun(stored as string | null);
+    return at === null ? null : serverTimeMs(time) - at.getTime();
+  }
+
+  /** The Redis server's clock, read on the node that holds the lock key (a transaction with a command on it). */
+  async function serverNow(): Promise<number> {
+    const replies = await callRedis('server time read', () => redis.multi().exists(key).time().exec());
+    return serverTimeMs(transactionReplies(replies, 2, 'server time read')[1]);
+  }
+
+  function parseCompletedRun(stored: string | null): Date | null {
     if (stored === null) return null;
     const at = /^\d{1,15}$/.test(stored) ? new Date(Number(stored)) : undefined;
     if (at === undefined || Number.isNaN(at.getTime())) {
@@ -205,19 +238,39 @@ export function createRedisLock(options: RedisLockOptions): RedisLock {
           // Releasing must not turn a finished run into a failure: the key expires after ttlMs anyway.
         }
       },
-      async recordCompletedRun(at: Date): Promise<boolean> {
-        if (!(at instanceof Date) || Number.isNaN(at.getTime())) throw new ConfigError('at', 'must be a valid Date', { received: at });
+      async recordCompletedRun(at?: Date): Promise<boolean> {
+        if (at !== undefined && (!(at instanceof Date) || Number.isNaN(at.getTime())))
+          throw new ConfigError('at', "must be a valid Date, or left out for the Redis server's time", { received: at });
         // Checked here too: past its local expiry the key may already be someone else's.
         if (done || Date.now() >= expiresAt) return false;
+        const atMs = at === undefined ? await serverNow() : at.getTime();
         const recorded = await callRedis('completed run record', () =>
-          redis.novitaReconcilerRecordCompletedRun(key, completedRunKey, token, at.getTime()),
+          redis.novitaReconcilerRecordCompletedRun(key, completedRunKey, token, atMs),
         );
         return Number(recorded) === 1;
       },
     };
   }
 
-  return { acquire, lastCompletedRun };
+  return { acquire, lastCompletedRun, sinceLastCompletedRun };
+}
+
+/** The replies of a transaction (`[error, reply]` pairs), or the error of the first command that failed. */
+function transactionReplies(replies: [Error | null, unknown][] | null, expected: number, what: string): unknown[] {
+  if (replies === null || replies.length !== expected)
+    throw new StoreUnavailableError(`Redis lock: the ${what} transaction was not executed`);
+  return replies.map(([error, reply]) => {
+    if (error) throw new StoreUnavailableError(`Redis lock: ${what} failed: ${error.message}`, { cause: error });
+    return reply;
+  });
+}
+
+/** A `TIME` reply (`[seconds, microseconds]`) in ms since the epoch. */
+function serverTimeMs(reply: unknown): number {
+  const [seconds, micros] = Array.isArray(reply) ? reply.map(Number) : [];
+  if (seconds === undefined || micros === undefined || !Number.isFinite(seconds) || !Number.isFinite(micros))
+    throw new StoreUnavailableError(`Redis lock: TIME answered ${JSON.stringify(reply)}, not [seconds, microseconds]`);
+  return seconds * 1000 + Math.floor(micros / 1000);
 }
 
 /**

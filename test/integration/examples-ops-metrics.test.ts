@@ -33,7 +33,8 @@ function sharedLock(): SyncLock {
         lost: new AbortController().signal,
         release: async () => void (held = false),
         recordCompletedRun: async (at) => {
-          lastRun = at;
+          // A lock without a clock of its own (no sinceLastCompletedRun) is always handed the time.
+          lastRun = at ?? null;
           return true;
         },
       };

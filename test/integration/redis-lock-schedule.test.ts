@@ -43,6 +43,31 @@ describe('Redis lock: the last completed run', () => {
     expect(await lock.lastCompletedRun()).toEqual(at);
   });
 
+  it('without a time, a lease records the Redis server clock; sinceLastCompletedRun measures the age on that clock too', async () => {
+    const lock = createRedisLock({ store: createRedisStore({ redis, prefix: freshPrefix('server-clock') }) });
+    expect(await lock.sinceLastCompletedRun()).toBeNull();
+    const [seconds, micros] = (await redis.time()).map(Number) as [number, number];
+    const serverBefore = seconds * 1000 + Math.floor(micros / 1000);
+    expect(await (await take(lock)).recordCompletedRun()).toBe(true);
+    const recorded = (await lock.lastCompletedRun())?.getTime() ?? 0;
+    expect(recorded).toBeGreaterThanOrEqual(serverBefore);
+    expect(recorded - serverBefore).toBeLessThan(1_000);
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    const age = await lock.sinceLastCompletedRun();
+    expect(age).toBeGreaterThanOrEqual(100);
+    expect(age).toBeLessThan(2_000);
+  });
+
+  it('sinceLastCompletedRun is the server clock less the recorded time, whatever this machine says', async () => {
+    const lock = createRedisLock({ store: createRedisStore({ redis, prefix: freshPrefix('since') }) });
+    const [seconds] = (await redis.time()).map(Number) as [number, number];
+    // A run recorded (by a replica with a clock an hour fast) as an hour from the server's now.
+    expect(await (await take(lock)).recordCompletedRun(new Date(seconds * 1000 + 3_600_000))).toBe(true);
+    const age = (await lock.sinceLastCompletedRun()) ?? 0;
+    expect(age).toBeLessThan(-3_590_000);
+    expect(age).toBeGreaterThan(-3_600_000);
+  });
+
   it('two locks with different keys keep separate times', async () => {
     const prefixA = freshPrefix('account-a');
     const accountA = createRedisLock({ redis, prefix: prefixA });

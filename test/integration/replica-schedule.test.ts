@@ -57,4 +57,44 @@ describe('replicas on one Redis share one schedule', () => {
     expect(busy).toHaveLength(0);
     console.log(`replica schedule: ${runs.length} runs, ${skipped.length} skipped turns in ${seconds.toFixed(1)} s at a 1.2 s interval`);
   }, 20_000);
+
+  it('replicas whose clocks disagree by 0.8 and 1.6 intervals still make one run per interval: time is measured on Redis', async () => {
+    const prefix = uniquePrefix('replicas-skew');
+    cleanups.push(async () => {
+      const direct = new Redis(requireRedisUrl());
+      await dropPrefix(direct, prefix);
+      direct.disconnect();
+    });
+    const intervalMs = 1_200;
+    const finished: number[] = [];
+    const replicas = [0, 0.8, 1.6].map((skew) => {
+      const redis = new Redis(requireRedisUrl());
+      cleanups.push(() => redis.disconnect());
+      const store = createRedisStore({ redis, prefix });
+      return createReconciler({
+        store,
+        novitaClient: createScriptedNovitaClient({ latencyMs: 20 }),
+        lock: createRedisLock({ store }),
+        policy: { syncIntervalMinutes: intervalMs / 60_000 },
+        // Each replica's clock is off by a part of the interval; its timers still tick in real time.
+        clock: () => new Date(Date.now() + skew * intervalMs),
+        onEvent: (event) => {
+          if (event.type === 'run-finished') finished.push(Date.now());
+        },
+      });
+    });
+    const started = Date.now();
+    for (const reconciler of replicas) reconciler.start();
+    await new Promise((resolve) => setTimeout(resolve, 7_300));
+    await Promise.all(replicas.map((reconciler) => reconciler.stop()));
+    const seconds = (Date.now() - started) / 1_000;
+    const gaps = finished.slice(1).map((at, index) => at - (finished[index] as number));
+    // Each replica's clock used to decide: at this skew, 1.27 runs per interval, runs 0.36 s apart.
+    expect(finished.length).toBeGreaterThanOrEqual(3);
+    expect(finished.length).toBeLessThanOrEqual(Math.ceil(seconds / ((intervalMs / 1_000) * 0.9)) + 1);
+    expect(Math.min(...gaps), `gaps ${gaps.join(', ')} ms`).toBeGreaterThan(intervalMs * 0.75);
+    console.log(
+      `skewed replica schedule: ${finished.length} runs in ${seconds.toFixed(1)} s at a 1.2 s interval, shortest gap ${Math.min(...gaps)} ms`,
+    );
+  }, 20_000);
 });

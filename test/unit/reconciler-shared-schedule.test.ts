@@ -24,7 +24,8 @@ function sharedLock(options: { failRead?: boolean } = {}): { lock: SyncLock; rec
         lost: new AbortController().signal,
         release: async () => void (held = false),
         recordCompletedRun: async (at) => {
-          recorded.push(at);
+          // A lock without a clock of its own (no sinceLastCompletedRun) is always handed the time.
+          if (at) recorded.push(at);
           return true;
         },
       };

@@ -43,7 +43,13 @@ export async function releaseLease(context: RunContext, runId: string, lease: Lo
 export async function recordCompletion(context: RunContext, runId: string, lease: LockLease | null): Promise<void> {
   if (!lease?.recordCompletedRun) return;
   try {
-    await raceCall(() => (lease.recordCompletedRun as (at: Date) => Promise<boolean>)(context.clock()), undefined, context.storeTimeoutMs);
+    // A lock with a clock of its own stamps the time itself: replicas' clocks may disagree, its does not.
+    const ownClock = typeof context.lock?.sinceLastCompletedRun === 'function';
+    await raceCall(
+      () => (lease.recordCompletedRun as (at?: Date) => Promise<boolean>)(ownClock ? undefined : context.clock()),
+      undefined,
+      context.storeTimeoutMs,
+    );
   } catch (error) {
     context.log(
       'warn',
