@@ -29,6 +29,7 @@ export type {
   ActionReason,
   ActionOutcome,
   SkippedCounts,
+  ListingReport,
   SafetyReport,
   NovitaOnlyInstance,
   SyncRunOptions,
@@ -45,6 +46,7 @@ export type {
   ProgressEvent,
   ProgressPhase,
   ListingRestartedEvent,
+  ListingUnprovenEvent,
   RunSkippedEvent,
 } from './core/events.js';
 export { createSyncHandler, createListHandler, toNodeHandler, toFetchHandler, httpStatusOf, requestParts } from './http/index.js';

@@ -80,7 +80,12 @@ export function summariseReport(report: SyncReport): string[] {
     );
   }
   lines.push(novitaLine(report));
-  if (report.listingWalks > 1) lines.push(`Listing: read ${report.listingWalks} times, because it changed while it was read`);
+  const listing = report.listing;
+  if (!listing.complete)
+    lines.push(
+      `Listing: unproven (${listing.reason ?? 'not proven complete'}); records absent from it were acted on only with Novita's proof, one by one`,
+    );
+  else if (listing.walks > 1) lines.push(`Listing: read ${listing.walks} times, because it changed while it was read`);
   const safety = report.safety;
   const heldBySafety = report.skipped.safety > 0 ? ` for ${count(report.skipped.safety, 'record')}` : '';
   lines.push(
@@ -98,6 +103,8 @@ function heldBack(report: SyncReport): string[] {
   const held: string[] = [];
   if (report.skipped.safety > 0)
     held.push(`${count(report.skipped.safety, 'record')} held back by the safety limit (--force runs obsolete handling anyway)`);
+  if (report.skipped.unproven > 0)
+    held.push(`${count(report.skipped.unproven, 'record')} absent from an unproven listing, held back (confirmObsolete is off)`);
   if (report.unverified > 0) held.push(`${count(report.unverified, 'record')} unverified (Novita did not confirm they are gone)`);
   if (report.conflicts > 0) held.push(`${count(report.conflicts, 'record')} changed by someone else during the run`);
   if (report.skipped.unknownStatus > 0)

@@ -33,9 +33,10 @@ function report(overrides: Partial<SyncReport> = {}): SyncReport {
     unverified: 0,
     notApplied: 0,
     unknown: 0,
-    skipped: { grace: 0, unknownStatus: 0, invalid: 0, duplicate: 0, outOfScope: 0, safety: 0 },
+    skipped: { grace: 0, unknownStatus: 0, invalid: 0, duplicate: 0, outOfScope: 0, safety: 0, unproven: 0 },
     obsoleteCandidates: 0,
     confirmations: { requested: 0, gone: 0, alive: 0, failed: 0, notAttempted: 0, stoppedBy: null },
+    listing: { complete: true, walks: 1, total: 0 },
     listingWalks: 1,
     novitaInstances: 0,
     localInstances: 0,
@@ -92,6 +93,7 @@ describe('CLI summary', () => {
     const busy = summariseReport(
       report({
         unknown: 2,
+        listing: { complete: true, walks: 3, total: 0 },
         listingWalks: 3,
         confirmations: { requested: 6, gone: 2, alive: 1, failed: 3, notAttempted: 0, stoppedBy: null },
       }),
@@ -114,7 +116,7 @@ describe('CLI summary of a run that held records back', () => {
       report({
         beforeSync: 20,
         unchanged: 8,
-        skipped: { grace: 0, unknownStatus: 0, invalid: 0, duplicate: 0, outOfScope: 0, safety: 12 },
+        skipped: { grace: 0, unknownStatus: 0, invalid: 0, duplicate: 0, outOfScope: 0, safety: 12, unproven: 0 },
         obsoleteCandidates: 12,
         safety: { tripped: true, candidates: 12, eligible: 20, overridden: false, reason: '12 of 20 records (60%) exceed 50%' },
       }),
@@ -169,5 +171,21 @@ describe('doctor: arguments and text form', () => {
     expect(checkPolicy(resolvePolicy({})).status).toBe('ok');
     expect(checkPolicy(resolvePolicy({ confirmObsolete: false }), { listingHasTotal: false })).toMatchObject({ status: 'warn' });
     expect(checkPolicy(resolvePolicy({}), { notFoundProves: false })).toMatchObject({ status: 'warn' });
+  });
+});
+
+describe('the summary of a run on an unproven listing', () => {
+  it('says so in one line, and counts the records held back for want of a proof', () => {
+    const lines = summariseReport(
+      report({
+        listing: { complete: false, reason: 'the listing announced no total', walks: 1, total: null },
+        skipped: { grace: 0, unknownStatus: 0, invalid: 0, duplicate: 0, outOfScope: 0, safety: 0, unproven: 2 },
+        beforeSync: 2,
+      }),
+    );
+    expect(lines.filter((line) => line.startsWith('Listing:'))).toEqual([
+      "Listing: unproven (the listing announced no total); records absent from it were acted on only with Novita's proof, one by one",
+    ]);
+    expect(lines.join('\n')).toContain('2 records absent from an unproven listing, held back (confirmObsolete is off)');
   });
 });

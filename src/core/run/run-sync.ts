@@ -38,10 +38,17 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
   try {
     context.emit({ type: 'run-started', runId, options: runOptions, timestamp: startedAt.toISOString() });
     const { listing, entries } = await readListingAndRecords(context, runId, runSignal, lease, progress);
+    if (!listing.complete) {
+      const reason = listing.reason ?? 'not proven complete';
+      const fields = { runId, reason, walks: listing.walks, total: listing.total, instances: listing.instances.length };
+      context.log('warn', fields, 'Novita listing unproven: absence from it is acted on only with a proof per record');
+      context.emit({ type: 'listing-unproven', ...fields });
+    }
     const callbacks = callbacksForRun(context.scope, context.adoptRecord);
     const planInput: PlanInput = {
       entries,
       instances: listing.instances,
+      listingComplete: listing.complete,
       policy: context.policy,
       now: context.clock(),
       handleObsoleteInstances: runOptions.handleObsoleteInstances,
@@ -59,7 +66,12 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
         outcomes,
         runOptions,
         instances: listing.instances.length,
-        listingWalks: listing.walks,
+        listing: {
+          complete: listing.complete,
+          ...(listing.reason === undefined ? {} : { reason: listing.reason }),
+          walks: listing.walks,
+          total: listing.total,
+        },
         confirmations,
         startedAt,
         durationMs: Date.now() - startedMs,
