@@ -118,7 +118,7 @@ describe('the reconciler against each variant Novita was seen answering in', () 
     const strict = await scene(fakeNovitaVariants['empty-account-not-found']);
     strict.fake.clearInstances();
     const before = await strict.snapshot();
-    const error = await strict.reconciler.sync().catch((caught: unknown) => caught as Error);
+    const error = (await strict.reconciler.sync().catch((caught: unknown) => caught)) as Error;
     expect(error).toMatchObject({ code: 'NOVITA_API', status: 400, reason: 'RESOURCE_NOT_FOUND' });
     expect(error.message).toContain('notFoundListingIsEmpty: true');
     expect(await strict.snapshot()).toBe(before);

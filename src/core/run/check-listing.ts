@@ -37,7 +37,8 @@ export function checkListing(listing: unknown): CheckedListing {
   if (!Array.isArray(instances)) throw new NovitaInvalidResponseError('instances', 'must be an array');
   if (total !== undefined && total !== null && (typeof total !== 'number' || !Number.isInteger(total) || total < 0))
     throw new NovitaInvalidResponseError('total', 'must be a whole number, or absent');
-  if (complete !== undefined && typeof complete !== 'boolean') throw new NovitaInvalidResponseError('complete', 'must be a boolean, or absent');
+  if (complete !== undefined && typeof complete !== 'boolean')
+    throw new NovitaInvalidResponseError('complete', 'must be a boolean, or absent');
   const seen = new Set<string>();
   instances.forEach((instance: unknown, index) => {
     const item = instance as { id?: unknown; status?: unknown } | null;
