@@ -1,9 +1,17 @@
 /**
- * The folder rules of src/, checked in CI (`npm run lint:deps`). Layers, bottom up:
+ * The folder rules of src/, checked in CI (`npm run lint:deps`, which cruises src/, test/ and bench/:
+ * no import circle anywhere). Layers of src/, bottom up:
  *   report.ts               the report's types: imports nothing
  *   errors.ts, options.ts   errors.ts on report.ts only (a failed run's error carries its report),
- *                           options.ts on errors.ts only
- *   core/                   the planner and the run; imports only zod, node built-ins, errors, options
+ *                           options.ts on errors.ts and the boolean rules (core/config/boolean-rules.ts) only
+ *   core/                   imports only zod, node built-ins, errors, options; inside it, rooms bottom up:
+ *     ports/                  store, lock, Novita client: the interfaces; import no other room
+ *     config/                 the sync policy, the run options, the boolean rules: ports only
+ *     plan/                   the pure planner and its rules: ports, config
+ *     runtime/                single flight, deadlines, the schedule: ports (and events)
+ *     run/                    the steps of one run: ports, config, plan, runtime
+ *     doctor/                 the doctor's shared shapes and its policy check: ports, config
+ *     reconciler*.ts          the facade: wires them
  *   store/ redis/ novita/ http/   adapters: import core, errors, options; never each other
  *   testing/                the fake Novita, the scripted client, the contract suite: core, adapters
  *   cli/                    on top: anything
@@ -30,7 +38,48 @@ module.exports = {
       name: 'options-depend-on-errors-only',
       severity: 'error',
       from: { path: '^src/options\\.ts$' },
-      to: { path: '^src/', pathNot: '^src/errors\\.ts$' },
+      to: { path: '^src/', pathNot: ['^src/errors\\.ts$', '^src/core/config/boolean-rules\\.ts$'] },
+    },
+    {
+      name: 'core-ports-import-no-room',
+      severity: 'error',
+      comment: 'The ports are interfaces: what the core calls, nothing about how it decides or runs.',
+      from: { path: '^src/core/ports/' },
+      to: { path: '^src/core/(config|plan|run|runtime)/|^src/core/reconciler' },
+    },
+    {
+      name: 'core-config-imports-ports-only',
+      severity: 'error',
+      comment: 'Configuration is read before any plan or run exists.',
+      from: { path: '^src/core/config/' },
+      to: { path: '^src/core/(plan|run|runtime)/|^src/core/reconciler' },
+    },
+    {
+      name: 'core-plan-is-pure',
+      severity: 'error',
+      comment: 'The planner is a pure function of (records, listing, policy, now): it never runs, waits or schedules.',
+      from: { path: '^src/core/plan/' },
+      to: { path: '^src/core/(run|runtime)/|^src/core/reconciler' },
+    },
+    {
+      name: 'core-runtime-knows-no-run',
+      severity: 'error',
+      comment: 'Single flight, deadlines and the schedule work for any run: the facade hands them one.',
+      from: { path: '^src/core/runtime/' },
+      to: { path: '^src/core/(plan|run)/|^src/core/reconciler' },
+    },
+    {
+      name: 'core-doctor-imports-ports-and-config-only',
+      comment: 'The doctor checks a setup before any run: it knows the policy, never how a run plans or runs.',
+      severity: 'error',
+      from: { path: '^src/core/doctor/' },
+      to: { path: '^src/core/(plan|run|runtime)/|^src/core/reconciler' },
+    },
+    {
+      name: 'core-run-imports-no-facade',
+      severity: 'error',
+      from: { path: '^src/core/run/' },
+      to: { path: '^src/core/reconciler' },
     },
     {
       name: 'core-imports-no-adapter',

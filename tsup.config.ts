@@ -6,6 +6,8 @@ export default defineConfig({
     testing: 'src/testing/index.ts',
     novita: 'src/novita/index.ts',
     redis: 'src/redis/index.ts',
+    http: 'src/http/index.ts',
+    'cli-config': 'src/cli/index.ts',
     cli: 'src/cli/bin.ts',
   },
   format: ['esm', 'cjs'],

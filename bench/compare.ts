@@ -7,7 +7,7 @@
  * latencies or fleet variants do not compare; the script says so when the setups differ.
  */
 import { readFileSync } from 'node:fs';
-import type { BenchResults } from './report-format.js';
+import type { BenchResults } from './bench-results.js';
 
 const [beforePath, afterPath] = process.argv.slice(2);
 if (!beforePath || !afterPath) {

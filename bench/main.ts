@@ -23,7 +23,8 @@ import { startHelper } from './child-rpc.js';
 import { runHeapCheck, type HeapCheckResult } from './heap-check.js';
 import type { FleetVariant } from './fleet.js';
 import type { MeasureSizeHandlers, SizeResult } from './measure-size.js';
-import { consoleTable, markdownTable, type BenchResults, type FleetChoice } from './report-format.js';
+import type { BenchResults, FleetChoice } from './bench-results.js';
+import { consoleTable, markdownTable } from './report-format.js';
 
 const DEFAULT_RUNS: Record<number, number> = { 1000: 5, 10000: 3, 100000: 1 };
 /** The targets at 10k need a second concurrency; measuring it elsewhere would only cost time. */

@@ -12,9 +12,9 @@
  * example `() => reconciler.sync()`) to count the commands of a whole reconcile run.
  */
 import { Redis } from 'ioredis';
-import type { ConditionalWrite, StoreEntry } from '../src/core/store.js';
+import type { ConditionalWrite, StoreEntry } from '../src/core/ports/store.js';
 import { createReconciler } from '../src/core/reconciler.js';
-import type { NovitaInstance } from '../src/core/novita-client.js';
+import type { NovitaInstance } from '../src/core/ports/novita-client.js';
 import { createRedisLock, createRedisStore, type RedisStore } from '../src/redis/index.js';
 import { createScriptedNovitaClient } from '../src/testing/scripted-novita-client.js';
 import { spawnRedis } from '../test/setup/spawn-redis.js';

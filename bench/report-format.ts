@@ -1,38 +1,11 @@
 /**
  * The bench's results as people read them: a table for the console, a markdown table for the README
- * (also written to bench/results/latest.md), and the shape of the JSON file commits are compared by.
+ * (also written to bench/results/latest.md). The JSON file's shape is bench-results.ts.
  */
+import type { BenchResults } from './bench-results.js';
 import type { FleetVariant } from './fleet.js';
-import type { HeapCheckResult } from './heap-check.js';
 import type { SizeResult, SyncSummary } from './measure-size.js';
 import { checkTargets } from './targets.js';
-
-/** `--fleet`: one fleet everywhere, or the steady fleet everywhere plus the upgrade fleet at 10k. */
-export type FleetChoice = FleetVariant | 'both';
-
-/** The JSON file: one bench run. */
-export interface BenchResults {
-  /** Bumped when a field changes meaning. */
-  schema: 1;
-  commit: string;
-  /** Uncommitted changes outside bench/results when the bench ran. */
-  dirty: boolean;
-  date: string;
-  node: string;
-  platform: string;
-  cpus: number;
-  cpuModel: string;
-  setup: {
-    fleet: FleetChoice;
-    novitaLatencyMs: number;
-    redisDelayMs: number;
-    redisUrl: 'own redis-server' | 'REDIS_URL';
-    redisVersion: string;
-  };
-  sizes: SizeResult[];
-  heapCheck: HeapCheckResult | null;
-  durationS: number;
-}
 
 const seconds = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 const ratio = (a: number, b: number): string => (b > 0 ? `${(a / b).toFixed(2)}x` : '-');

@@ -3,7 +3,7 @@
  * were not measured is left out.
  */
 import type { FleetVariant } from './fleet.js';
-import type { BenchResults } from './report-format.js';
+import type { BenchResults } from './bench-results.js';
 
 /** One target and how the run fared. */
 export interface TargetCheck {

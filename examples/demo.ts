@@ -5,6 +5,9 @@
  * The fleet covers every case: a status change, a vanished instance, a failed start, an expired
  * terminated record, a Novita-only instance, a record inside the creation grace period, a record
  * whose instance is being deleted, and a record in a refinement status Novita agrees with.
+ *
+ * Run:
+ *   npm run demo
  */
 import { createMemoryStore, createReconciler, type InstanceRecord, type SyncReport } from 'novita-reconciler';
 import { createScriptedNovitaClient } from 'novita-reconciler/testing';

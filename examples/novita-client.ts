@@ -1,6 +1,9 @@
 /**
  * The Novita client against the fake Novita: a listing, a fault it survives, one it refuses to hide,
- * and an instance's lifecycle. Run with `npx tsx examples/novita-client.ts`.
+ * and an instance's lifecycle. It starts its own fake Novita: nothing to set up.
+ *
+ * Run:
+ *   node --import tsx examples/novita-client.ts
  */
 import { isReconcilerError } from '../src/errors.js';
 import { createNovitaClient } from '../src/novita/index.js';

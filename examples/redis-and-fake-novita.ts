@@ -2,7 +2,8 @@
  * The production wiring, end to end on one machine: the Redis store and lock, the built-in Novita
  * client, and the fake Novita standing in for api.novita.ai.
  *
- *   REDIS_URL=redis://127.0.0.1:6379 npx tsx examples/redis-and-fake-novita.ts
+ * Run:
+ *   REDIS_URL=redis://127.0.0.1:6379 node --import tsx examples/redis-and-fake-novita.ts
  *
  * It writes under a throwaway key prefix and deletes it at the end.
  */

@@ -2,12 +2,14 @@
  * novita-reconciler: keeps a backend's records of its Novita.ai GPU instances true to Novita.
  *
  * This entry point is the core: the reconciler, the policy, the memory store, the interfaces every
- * adapter implements, and the errors. It never imports ioredis.
+ * adapter implements, and the errors. It never imports ioredis. The HTTP helpers are
+ * `novita-reconciler/http` (re-exported here, deprecated, until the next major version); the CLI's
+ * config types are `novita-reconciler/cli`.
  */
 export { createReconciler } from './core/reconciler.js';
 export type { Reconciler, ReconcilerOptions, SyncOptions, ListInstancesOptions, ListInstancesResult } from './core/reconciler.js';
-export type { StartOptions, StopOptions } from './core/scheduler.js';
-export { planSync, defaultAdoptRecord } from './core/planner.js';
+export type { StartOptions, StopOptions } from './core/runtime/scheduler.js';
+export { planSync, defaultAdoptRecord } from './core/plan/planner.js';
 export type {
   PlanInput,
   Plan,
@@ -17,11 +19,12 @@ export type {
   SkipReason,
   Confirmation,
   SyncScope,
-} from './core/planner.js';
-export { resolvePolicy, policyFromEnv, syncPolicySchema, DEFAULT_POLICY, POLICY_ENV_VARIABLES } from './core/policy.js';
-export type { SyncPolicy, SyncPolicyInput, StatusMapEntry, NovitaOnlyPolicy } from './core/policy.js';
-export { DEFAULT_STATUS_MAP, buildStatusMap, mapStatus } from './core/status-map.js';
-export type { StatusRule, StatusVerdict } from './core/status-map.js';
+} from './core/plan/planner.js';
+export { resolvePolicy, policyFromEnv, syncPolicySchema, DEFAULT_POLICY, POLICY_ENV_VARIABLES } from './core/config/sync-policy.js';
+export type { SyncPolicy, SyncPolicyInput, StatusMapEntry, NovitaOnlyPolicy } from './core/config/sync-policy.js';
+export type { RunOptionsInput } from './core/config/run-options.js';
+export { DEFAULT_STATUS_MAP, buildStatusMap, mapStatus } from './core/plan/status-map.js';
+export type { StatusRule, StatusVerdict } from './core/plan/status-map.js';
 export type {
   SyncReport,
   SyncAction,
@@ -33,6 +36,7 @@ export type {
   SafetyReport,
   NovitaOnlyInstance,
   SyncRunOptions,
+  ConfirmationReport,
 } from './report.js';
 export type {
   ReconcilerEvent,
@@ -49,32 +53,66 @@ export type {
   ListingUnprovenEvent,
   RunSkippedEvent,
 } from './core/events.js';
-export { createSyncHandler, createListHandler, toNodeHandler, toFetchHandler, httpStatusOf, requestParts } from './http/index.js';
-export type {
-  NodeHandler,
-  NodeRequestLike,
-  NodeResponseLike,
-  FetchHandler,
-  HttpAdapterOptions,
-  AdaptableHandler,
-  HttpStatus,
-  HttpErrorStatus,
-  SyncHandler,
-  SyncHandlerOptions,
-  SyncRequestInput,
-  ListHandler,
-  ListHandlerOptions,
-  ListRequestInput,
-  HttpResult,
-  HttpSuccessBody,
-  HttpFailureBody,
-  HttpErrorCode,
-  HttpErrorDetails,
-  HttpValidationIssue,
-  HandlerCallOptions,
-  RequestParts,
-  RequestPartsInput,
-} from './http/index.js';
+// The HTTP helpers live in novita-reconciler/http; these root re-exports stay for this minor version.
+import * as http from './http/index.js';
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export const createSyncHandler = http.createSyncHandler;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export const createListHandler = http.createListHandler;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export const toNodeHandler = http.toNodeHandler;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export const toFetchHandler = http.toFetchHandler;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export const httpStatusOf = http.httpStatusOf;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export const requestParts = http.requestParts;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type NodeHandler = http.NodeHandler;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type NodeRequestLike = http.NodeRequestLike;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type NodeResponseLike = http.NodeResponseLike;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type FetchHandler = http.FetchHandler;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type HttpAdapterOptions = http.HttpAdapterOptions;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type AdaptableHandler<T> = http.AdaptableHandler<T>;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type HttpStatus = http.HttpStatus;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type HttpErrorStatus = http.HttpErrorStatus;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type SyncHandler = http.SyncHandler;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type SyncHandlerOptions = http.SyncHandlerOptions;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type SyncRequestInput = http.SyncRequestInput;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type ListHandler = http.ListHandler;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type ListHandlerOptions = http.ListHandlerOptions;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type ListRequestInput = http.ListRequestInput;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type HttpResult<T> = http.HttpResult<T>;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type HttpSuccessBody<T> = http.HttpSuccessBody<T>;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type HttpFailureBody = http.HttpFailureBody;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type HttpErrorCode = http.HttpErrorCode;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type HttpErrorDetails = http.HttpErrorDetails;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type HttpValidationIssue = http.HttpValidationIssue;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type HandlerCallOptions = http.HandlerCallOptions;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type RequestParts = http.RequestParts;
+/** @deprecated Import it from `novita-reconciler/http`; the root entry point re-exports it until the next major version. */
+export type RequestPartsInput = http.RequestPartsInput;
 export { toPublicInstance, mergeInstanceView } from './core/instance-view.js';
 export type { PublicInstance, InstanceView, InstanceViewRow } from './core/instance-view.js';
 export { decodeRecord, assertRecord } from './core/record.js';
@@ -94,9 +132,9 @@ export type {
   WriteFence,
   ReadBatchesOptions,
   WriteBatchOptions,
-} from './core/store.js';
-export { writeBatchProgress } from './core/store.js';
-export { GONE_STATUSES } from './core/novita-client.js';
+} from './core/ports/store.js';
+export { writeBatchProgress } from './core/ports/store.js';
+export { GONE_STATUSES } from './core/ports/novita-client.js';
 export type {
   NovitaClient,
   NovitaInstance,
@@ -105,10 +143,10 @@ export type {
   ListInstancesCallOptions,
   ListingRestart,
   ListingProgress,
-} from './core/novita-client.js';
-export type { SyncLock, LockLease } from './core/lock.js';
-export { checkPolicy, doctorReport } from './core/doctor.js';
-export type { DoctorCheck, DoctorReport, DoctorStatus, PolicyCheckContext } from './core/doctor.js';
+} from './core/ports/novita-client.js';
+export type { SyncLock, LockLease } from './core/ports/lock.js';
+export { checkPolicy, doctorReport } from './core/doctor/doctor.js';
+export type { DoctorCheck, DoctorReport, DoctorStatus, PolicyCheckContext } from './core/doctor/doctor.js';
 export { createMemoryStore } from './store/memory-store.js';
 export type { MemoryStore, MemoryStoreOptions } from './store/memory-store.js';
 export {
@@ -126,4 +164,3 @@ export {
   isReconcilerError,
 } from './errors.js';
 export type { ErrorCode, ReconcilerErrorOptions, NovitaApiErrorOptions, IncompleteListingOptions } from './errors.js';
-export type { CliConfig, CliConfigExport } from './cli/cli-config-module.js';

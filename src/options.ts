@@ -4,8 +4,9 @@
  * name when there is one), and each known value is checked with one wording. Empty environment
  * variables count as unset everywhere ({@link readEnv}).
  *
- * Depends only on errors.ts, so every layer may use it.
+ * Depends only on errors.ts and the boolean rules (core/config/boolean-rules.ts, on errors.ts only), so every layer may use it.
  */
+import { optionBoolean } from './core/config/boolean-rules.js';
 import { ConfigError } from './errors.js';
 
 /**
@@ -66,12 +67,8 @@ function editDistance(a: string, b: string): number {
   return previous[b.length] as number;
 }
 
-/** `value`, or `fallback` when undefined; anything but a boolean is a {@link ConfigError}. @internal */
-export function booleanOption(field: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new ConfigError(field, 'must be true or false', { received: value });
-  return value;
-}
+/** A real boolean, or `fallback` when undefined (the options' boolean rule, core/config/boolean-rules.ts). @internal */
+export const booleanOption = optionBoolean;
 
 /** A whole number in `[min, max]`, or `fallback` when undefined. @internal */
 export function integerOption(field: string, value: unknown, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {

@@ -166,18 +166,19 @@ export interface NovitaOnlyInstance {
   status: string;
 }
 
-/** The options a run was called with, resolved. */
+/**
+ * The run options: one shape from the HTTP handler (`SyncRequestInput`) and `sync()` (`SyncOptions`,
+ * each optional) to the run, whose report carries them resolved (`options`). Runs with equal run
+ * options share one run (single flight).
+ */
 export interface SyncRunOptions {
-  /** Whether the run wrote nothing and only reported what it would do (`sync({ dryRun })`, `false` unless asked). */
+  /** Decide everything, write nothing, report the actions a real run would take. @default false */
   dryRun: boolean;
-  /**
-   * Whether obsolete handling and retention were allowed this run (`true` unless asked otherwise);
-   * `false` still refreshes statuses.
-   */
+  /** `false` still refreshes statuses but leaves obsolete records (and retention) alone. @default true */
   handleObsoleteInstances: boolean;
   /**
-   * Whether the run was allowed past a tripped safety limit (`false` unless asked); whether it had to be
-   * is `safety.overridden`.
+   * Proceed although the safety limit tripped; overrides nothing else (whether a run had to is
+   * `safety.overridden`). @default false
    */
   forceSync: boolean;
 }

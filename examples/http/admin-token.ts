@@ -2,6 +2,8 @@
  * The admin check every HTTP example puts in front of both endpoints: a sync changes records and the
  * list returns them whole, so neither is ever served open. Replace it with your own authentication;
  * keep it in front of the handlers.
+ *
+ * Part of: examples/http/express.ts (and every other HTTP example, which say how to run them)
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 

@@ -3,13 +3,15 @@
  * `toNodeHandler`. The adapter takes the body `express.json()` or `express.urlencoded()` parsed, and
  * reads the stream itself when no parser did, so the app's own parsers may stay as they are.
  *
- *   npx tsx examples/http/express.ts                      # demo: fake Novita, memory store
- *   REDIS_URL=... NOVITA_API_KEY=... ADMIN_TOKEN=... PORT=8080 npx tsx examples/http/express.ts
+ * Run:
+ *   node --import tsx examples/http/express.ts            # a demo: the fake Novita and a memory store
+ *   REDIS_URL=... NOVITA_API_KEY=... ADMIN_TOKEN=... PORT=8080 node --import tsx examples/http/express.ts
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import express, { type RequestHandler } from 'express';
-import { createListHandler, createSyncHandler, toNodeHandler, type Reconciler } from 'novita-reconciler';
+import type { Reconciler } from 'novita-reconciler';
+import { createListHandler, createSyncHandler, toNodeHandler } from 'novita-reconciler/http';
 import { isAdminAuthorization, UNAUTHORIZED_BODY } from './admin-token.js';
 import { isMain, listenOptions, prepareExample, runStandalone, type ListenOptions, type RunningExample } from './standalone.js';
 

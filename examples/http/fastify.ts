@@ -10,10 +10,15 @@
  * that the adapter writes the answer, which also means Fastify's onSend and onResponse hooks (and
  * its response log line) do not run for these two routes.
  *
- *   npx tsx examples/http/fastify.ts                      # demo: fake Novita, memory store
+ * On its own it is a demo on the fake Novita and a memory store; with REDIS_URL, the production wiring
+ * of reconciler.ts.
+ *
+ * Run:
+ *   node --import tsx examples/http/fastify.ts
  */
 import Fastify, { type FastifyInstance } from 'fastify';
-import { createListHandler, createSyncHandler, toNodeHandler, type Reconciler } from 'novita-reconciler';
+import type { Reconciler } from 'novita-reconciler';
+import { createListHandler, createSyncHandler, toNodeHandler } from 'novita-reconciler/http';
 import { isAdminAuthorization, UNAUTHORIZED_BODY } from './admin-token.js';
 import { isMain, listenOptions, prepareExample, runStandalone, type ListenOptions, type RunningExample } from './standalone.js';
 

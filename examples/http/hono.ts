@@ -4,14 +4,19 @@
  * `c.req.json()` already read is refused with a 400, never taken as no fields. The same app runs on
  * Bun, Deno and workers with their own `serve`.
  *
- *   npx tsx examples/http/hono.ts                         # demo: fake Novita, memory store
+ * On its own it is a demo on the fake Novita and a memory store; with REDIS_URL, the production wiring
+ * of reconciler.ts.
+ *
+ * Run:
+ *   node --import tsx examples/http/hono.ts
  */
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { bearerAuth } from 'hono/bearer-auth';
-import { createListHandler, createSyncHandler, toFetchHandler, type Reconciler } from 'novita-reconciler';
+import type { Reconciler } from 'novita-reconciler';
+import { createListHandler, createSyncHandler, toFetchHandler } from 'novita-reconciler/http';
 import { isMain, listenOptions, prepareExample, runStandalone, type ListenOptions, type RunningExample } from './standalone.js';
 
 /** The app: `POST /api/instances/sync` and `GET /api/instances`, for callers with the admin token. */

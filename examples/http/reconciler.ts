@@ -9,6 +9,8 @@
  *   store, seeded so that a sync has something to do (a status to refresh, a vanished instance).
  *
  * In your application, keep the first branch and delete the second.
+ *
+ * Part of: examples/http/express.ts (and every other HTTP example, which say how to run them)
  */
 import { createMemoryStore, createReconciler, policyFromEnv, type InstanceRecord, type Reconciler } from 'novita-reconciler';
 

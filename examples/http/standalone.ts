@@ -1,7 +1,9 @@
 /**
- * What lets each HTTP example also run on its own (`npx tsx examples/http/express.ts`): the port and
+ * What lets each HTTP example also run on its own (`node --import tsx examples/http/express.ts`): the port and
  * host from the environment, the start-up lines, and a clean stop on SIGINT/SIGTERM. Not needed when
  * you copy an example's app into your own server.
+ *
+ * Part of: examples/http/express.ts (and every other HTTP example, which say how to run them)
  */
 import { pathToFileURL } from 'node:url';
 import { resolveAdminToken, type AdminToken } from './admin-token.js';
@@ -62,12 +64,14 @@ export function isMain(moduleUrl: string): boolean {
 export async function runStandalone(name: string, start: () => Promise<RunningExample>): Promise<void> {
   const running = await start();
   const auth = `-H "authorization: Bearer ${running.admin.generated ? running.admin.token : '$ADMIN_TOKEN'}"`;
-  console.log(
+  // One write: a reader that waits for "listening" (a supervisor, the tests) has the token line too.
+  const lines = [
     `${name} listening on ${running.url} (${running.built.mode === 'demo' ? 'demo: the fake Novita and a memory store' : 'Redis store, Novita from NOVITA_API_KEY'})`,
-  );
-  if (running.admin.generated) console.log(`ADMIN_TOKEN is not set; this run's token is ${running.admin.token}`);
-  console.log(`  curl ${auth} ${running.url}/api/instances`);
-  console.log(`  curl ${auth} -d dryRun=true ${running.url}/api/instances/sync`);
+    ...(running.admin.generated ? [`ADMIN_TOKEN is not set; this run's token is ${running.admin.token}`] : []),
+    `  curl ${auth} ${running.url}/api/instances`,
+    `  curl ${auth} -d dryRun=true ${running.url}/api/instances/sync`,
+  ];
+  console.log(lines.join('\n'));
   const stop = (): void => {
     running.close().then(
       () => process.exit(0),

@@ -11,9 +11,17 @@
  * `protect` skips a tick that comes while the previous run is still going, so slow runs never pile
  * up. It is given a callback here, which turns it on as `protect: true` does and logs the skipped tick. Unlike `reconciler.start()`, croner's timer
  * keeps the process alive: a process that only runs this schedule does not exit by itself.
+ *
+ * On its own it runs the reconciler of the environment, as the command reads it: REDIS_URL,
+ * NOVITA_API_KEY, SYNC_*; the pattern from SYNC_CRON, default every 15 minutes; pino lines on stdout;
+ * SIGTERM stops it.
+ *
+ * Run:
+ *   REDIS_URL=redis://127.0.0.1:6379 NOVITA_API_KEY=sk_... node --import tsx examples/ops/croner-schedule.ts
  */
 import { Cron } from 'croner';
 import { isReconcilerError, type Reconciler, type ReconcilerLogger, type SyncOptions } from 'novita-reconciler';
+import { isMain, reconcilerFromEnv, stopOnSignal } from './from-env.js';
 
 /** Options of {@link scheduleSync}. */
 export interface CronSyncOptions {
@@ -76,4 +84,24 @@ export function scheduleSync(reconciler: Reconciler, options: CronSyncOptions = 
       await inFlight?.catch(() => undefined);
     },
   };
+}
+
+if (isMain(import.meta.url)) {
+  const { default: pino } = await import('pino');
+  const logger = pino();
+  const { reconciler, close } = await reconcilerFromEnv({
+    logger,
+    // The reconciler's own timer stays off: croner runs the schedule.
+    onEvent: (event) => {
+      if (event.type === 'run-finished') logger.info({ event: event.type, actions: event.report.actions.length }, 'sync finished');
+    },
+  });
+  const pattern = process.env.SYNC_CRON?.trim() || '0,15,30,45 * * * *';
+  const schedule = scheduleSync(reconciler, { pattern, logger });
+  logger.info({ pattern, nextRun: schedule.job.nextRun()?.toISOString() }, 'croner schedule started');
+  stopOnSignal(async () => {
+    await schedule.stop();
+    await close();
+    logger.info('stopped');
+  });
 }

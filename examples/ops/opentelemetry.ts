@@ -15,9 +15,16 @@
  * // Nested under your own span: the run span's parent is the context `sync()` was called in.
  * await tracer.startActiveSpan('nightly-maintenance', async (span) => { await reconciler.sync(); span.end(); });
  * ```
+ *
+ * On its own it makes one sync of the reconciler of the environment, as the command reads it: REDIS_URL,
+ * NOVITA_API_KEY, SYNC_*; its span printed to stdout by the SDK's ConsoleSpanExporter, then exit.
+ *
+ * Run:
+ *   REDIS_URL=redis://127.0.0.1:6379 NOVITA_API_KEY=sk_... node --import tsx examples/ops/opentelemetry.ts [--dry-run]
  */
 import { metrics, SpanStatusCode, trace, type Attributes, type Meter, type Span, type Tracer } from '@opentelemetry/api';
 import type { ReconcilerEvent, SyncReport } from 'novita-reconciler';
+import { isMain, reconcilerFromEnv } from './from-env.js';
 
 /** Options of {@link createOtelOnEvent}. */
 export interface OtelOptions {
@@ -144,4 +151,16 @@ function reportAttributes(report: SyncReport): Attributes {
   };
   for (const [reason, count] of Object.entries(report.skipped)) attributes[`novita_reconciler.skipped.${reason}`] = count;
   return attributes;
+}
+
+if (isMain(import.meta.url)) {
+  // An SDK of your choice goes here (NodeSDK with an OTLP exporter, say); this one prints spans.
+  const { BasicTracerProvider, ConsoleSpanExporter, SimpleSpanProcessor } = await import('@opentelemetry/sdk-trace-base');
+  trace.setGlobalTracerProvider(new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(new ConsoleSpanExporter())] }));
+  const { reconciler, close } = await reconcilerFromEnv({ onEvent: createOtelOnEvent() });
+  try {
+    await reconciler.sync({ dryRun: process.argv.includes('--dry-run') });
+  } finally {
+    await close();
+  }
 }

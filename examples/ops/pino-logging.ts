@@ -2,7 +2,8 @@
  * Logging with pino: the reconciler and the Novita client take a pino logger as it is (their logger
  * option has pino's `(fields, message)` shape). One run, then exit:
  *
- *   REDIS_URL=redis://127.0.0.1:6379 NOVITA_API_KEY=sk_... npx tsx examples/ops/pino-logging.ts [--dry-run]
+ * Run:
+ *   REDIS_URL=redis://127.0.0.1:6379 NOVITA_API_KEY=sk_... node --import tsx examples/ops/pino-logging.ts [--dry-run]
  *
  * What the reconciler logs, as JSON lines: `Instance sync completed` once per run (info) with the
  * counts (`runId`, `dryRun`, `beforeSync`, `afterSync`, `updated`, `markedTerminated`, `removed`,

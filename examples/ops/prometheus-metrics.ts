@@ -20,9 +20,17 @@
  *
  * A sync that finds the lock held by another replica rejects with `SYNC_IN_PROGRESS` before its run
  * starts, so it emits no event: count those where you call `sync()` if you want them.
+ *
+ * On its own it runs the reconciler of the environment, as the command reads it: REDIS_URL,
+ * NOVITA_API_KEY, SYNC_*; it schedules itself and serves the metrics at
+ * http://127.0.0.1:$PORT/metrics, PORT default 9464; SIGTERM stops it.
+ *
+ * Run:
+ *   REDIS_URL=redis://127.0.0.1:6379 NOVITA_API_KEY=sk_... node --import tsx examples/ops/prometheus-metrics.ts
  */
 import type { ReconcilerEvent } from 'novita-reconciler';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { isMain, reconcilerFromEnv, stopOnSignal } from './from-env.js';
 
 /** The metrics, and the `onEvent` handler that keeps them. */
 export interface SyncMetrics {
@@ -117,4 +125,31 @@ export function createSyncMetrics(registry: Registry): SyncMetrics {
       }
     },
   };
+}
+
+if (isMain(import.meta.url)) {
+  const { createServer } = await import('node:http');
+  const { collectDefaultMetrics, Registry } = await import('prom-client');
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const metrics = createSyncMetrics(registry);
+  const { reconciler, close } = await reconcilerFromEnv({ onEvent: metrics.onEvent });
+  const server = createServer((request, response) => {
+    if (request.url !== '/metrics') return void response.writeHead(404).end();
+    registry.metrics().then(
+      (text) => response.writeHead(200, { 'content-type': registry.contentType }).end(text),
+      () => response.writeHead(500).end(),
+    );
+  });
+  server.listen(Number(process.env.PORT?.trim() || 9464), process.env.HOST?.trim() || '127.0.0.1', () => {
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    console.log(JSON.stringify({ msg: 'metrics served', url: `http://127.0.0.1:${port}/metrics` }));
+    reconciler.start({ runImmediately: true });
+  });
+  stopOnSignal(async () => {
+    await reconciler.stop();
+    await new Promise((resolve) => server.close(resolve));
+    await close();
+  });
 }

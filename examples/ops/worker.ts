@@ -2,7 +2,8 @@
  * A dedicated worker process: the reconciler schedules itself (`start()`), and the process shuts down
  * cleanly on SIGTERM (Kubernetes, systemd, docker stop) or SIGINT (Ctrl-C).
  *
- *   REDIS_URL=redis://127.0.0.1:6379 NOVITA_API_KEY=sk_... npx tsx examples/ops/worker.ts
+ * Run:
+ *   REDIS_URL=redis://127.0.0.1:6379 NOVITA_API_KEY=sk_... node --import tsx examples/ops/worker.ts
  *
  * Configuration is the package's environment: NOVITA_API_KEY, NOVITA_API_BASE_URL, REDIS_URL,
  * REDIS_KEY_PREFIX and the SYNC_* policy variables (see .env.example). Logs are pino JSON lines on stdout.

@@ -8,10 +8,10 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { ReconcilerLogger } from '../core/events.js';
-import type { SyncLock } from '../core/lock.js';
-import type { NovitaClient } from '../core/novita-client.js';
-import type { SyncPolicyInput } from '../core/policy.js';
-import type { ReconcilerStore } from '../core/store.js';
+import type { SyncLock } from '../core/ports/lock.js';
+import type { NovitaClient } from '../core/ports/novita-client.js';
+import type { SyncPolicyInput } from '../core/config/sync-policy.js';
+import type { ReconcilerStore } from '../core/ports/store.js';
 import { ConfigError } from '../errors.js';
 import { checkOptionKeys, functionOption, requireMethods } from '../options.js';
 

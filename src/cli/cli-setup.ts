@@ -3,10 +3,10 @@
  * environment. Every setting is read and checked before any connection is opened; a `ConfigError`
  * names the variable (or the `--config` field) at fault.
  */
-import type { SyncLock } from '../core/lock.js';
-import type { NovitaClient } from '../core/novita-client.js';
-import { policyFromEnv, type SyncPolicy } from '../core/policy.js';
-import type { ReconcilerStore } from '../core/store.js';
+import type { SyncLock } from '../core/ports/lock.js';
+import type { NovitaClient } from '../core/ports/novita-client.js';
+import { policyFromEnv, type SyncPolicy } from '../core/config/sync-policy.js';
+import type { ReconcilerStore } from '../core/ports/store.js';
 import { ConfigError } from '../errors.js';
 import { createNovitaClient, DEFAULT_NOVITA_BASE_URL } from '../novita/index.js';
 import { readEnv } from '../options.js';

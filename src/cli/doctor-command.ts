@@ -6,10 +6,10 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import type { DoctorCheck } from '../core/doctor.js';
-import { checkPolicy, doctorReport } from '../core/doctor.js';
-import { policyFromEnv } from '../core/policy.js';
-import type { ReconcilerStore } from '../core/store.js';
+import type { DoctorCheck } from '../core/doctor/doctor.js';
+import { checkPolicy, doctorReport } from '../core/doctor/doctor.js';
+import { policyFromEnv } from '../core/config/sync-policy.js';
+import type { ReconcilerStore } from '../core/ports/store.js';
 import { checkNovita, checkNovitaClient, DEFAULT_NOVITA_BASE_URL, type NovitaDoctorResult } from '../novita/index.js';
 import { readEnv } from '../options.js';
 import type { RedisStore } from '../redis/index.js';

@@ -1,4 +1,4 @@
-import type { NovitaInstance } from './novita-client.js';
+import type { NovitaInstance } from './ports/novita-client.js';
 import type { InstanceRecord } from './record.js';
 
 /**

@@ -5,15 +5,17 @@
 import { ConfigError } from '../errors.js';
 import { booleanOption, checkOptionKeys, functionOption, integerOption, requireMethods, signalOption } from '../options.js';
 import type { ReconcilerEvent, ReconcilerLogger } from './events.js';
-import type { SyncLock } from './lock.js';
-import type { NovitaClient, NovitaInstance } from './novita-client.js';
-import { defaultAdoptRecord, type SyncScope } from './planner.js';
-import { resolvePolicy, type SyncPolicy, type SyncPolicyInput } from './policy.js';
+import type { SyncLock } from './ports/lock.js';
+import type { NovitaClient, NovitaInstance } from './ports/novita-client.js';
+import { RUN_OPTION_NAMES, resolveRunOptions, type RunOptionsInput } from './config/run-options.js';
+import type { SyncScope } from './plan/plan-types.js';
+import { defaultAdoptRecord } from './plan/record-writes.js';
+import { resolvePolicy, type SyncPolicy, type SyncPolicyInput } from './config/sync-policy.js';
 import type { InstanceRecord } from './record.js';
 import type { SyncRunOptions } from '../report.js';
-import type { RunContext } from './run/run-sync.js';
-import type { StartOptions } from './scheduler.js';
-import type { ReconcilerStore } from './store.js';
+import type { ConfirmLimits } from './run/confirm-candidates.js';
+import type { StartOptions } from './runtime/scheduler.js';
+import type { ReconcilerStore } from './ports/store.js';
 
 /** Options of {@link createReconciler}. */
 export interface ReconcilerOptions {
@@ -72,14 +74,11 @@ export interface ReconcilerOptions {
   writeBatchSize?: number;
 }
 
-/** Options of one {@link Reconciler.sync} run. */
-export interface SyncOptions {
-  /** Decide everything, write nothing, report the actions a real run would take. @default false */
-  dryRun?: boolean;
-  /** `false` still refreshes statuses but leaves obsolete records (and retention) alone. @default true */
-  handleObsoleteInstances?: boolean;
-  /** Proceed although the safety limit tripped. Overrides nothing else. @default false */
-  forceSync?: boolean;
+/**
+ * Options of one {@link Reconciler.sync} run: the run options (one shape from the HTTP handler to the
+ * run's report, see {@link SyncRunOptions}), each optional, and this call's `signal`.
+ */
+export interface SyncOptions extends RunOptionsInput {
   /**
    * Aborts this call: it rejects with `ABORTED`. When the run is shared with other callers (single
    * flight), only this call rejects; the run itself stops (and `error.report` says what it had applied)
@@ -120,11 +119,23 @@ const RECONCILER_OPTIONS = [
 const DEFAULT_CONFIRM_CONCURRENCY = 4;
 const HOUR_MS = 3_600_000;
 
-/** The resolved options, minus the two callbacks the reconciler wraps (`log` and `emit` are filled in by it). */
-export type ResolvedReconcilerOptions = Omit<RunContext, 'log' | 'emit'> & {
+/** The options of {@link createReconciler}, checked and with their defaults: the configuration every run works with. */
+export interface ResolvedReconcilerOptions {
+  store: ReconcilerStore;
+  novitaClient: NovitaClient;
+  lock: SyncLock | undefined;
+  policy: SyncPolicy;
   logger: ReconcilerLogger;
+  clock: () => Date;
   onEvent: ((event: ReconcilerEvent) => void) | undefined;
-};
+  scope: SyncScope | undefined;
+  adoptRecord: (instance: NovitaInstance) => InstanceRecord;
+  storeTimeoutMs: number;
+  listingTimeoutMs: number;
+  readBatchSize: number;
+  writeBatchSize: number;
+  confirm: ConfirmLimits;
+}
 
 /** Checks every option of {@link createReconciler} up front; throws {@link ConfigError} naming the one at fault. */
 export function resolveReconcilerOptions(input: unknown): ResolvedReconcilerOptions {
@@ -174,15 +185,8 @@ export function resolveReconcilerOptions(input: unknown): ResolvedReconcilerOpti
 
 /** Checks the options of one `sync()` call. */
 export function resolveSyncOptions(input: unknown): { runOptions: SyncRunOptions; signal: AbortSignal | undefined } {
-  const options = checkOptionKeys<SyncOptions>('sync', input, ['dryRun', 'handleObsoleteInstances', 'forceSync', 'signal']);
-  return {
-    runOptions: {
-      dryRun: booleanOption('dryRun', options.dryRun, false),
-      handleObsoleteInstances: booleanOption('handleObsoleteInstances', options.handleObsoleteInstances, true),
-      forceSync: booleanOption('forceSync', options.forceSync, false),
-    },
-    signal: signalOption('signal', options.signal),
-  };
+  const options = checkOptionKeys<SyncOptions>('sync', input, [...RUN_OPTION_NAMES, 'signal']);
+  return { runOptions: resolveRunOptions(options), signal: signalOption('signal', options.signal) };
 }
 
 /** Checks the options of one `listInstances()` call. */

@@ -1,14 +1,13 @@
 /**
  * `createReconciler`: checks its options once, then offers `sync()` (one run: run/run-sync.ts, where
  * the steps are), `listInstances()` (the merged view), and `start()`/`stop()` (the schedule). Runs in
- * one process never overlap (run/single-flight.ts); replicas sharing a lock never overlap either, and
+ * one process never overlap (runtime/single-flight.ts); replicas sharing a lock never overlap either, and
  * share one schedule when the lock records completed runs.
  */
 import type { ConfigError } from '../errors.js';
 import type { ReconcilerEvent, ReconcilerLogger } from './events.js';
 import { mergeInstanceView, type InstanceView } from './instance-view.js';
-import type { NovitaInstance } from './novita-client.js';
-import type { SyncPolicy } from './policy.js';
+import type { SyncPolicy } from './config/sync-policy.js';
 import {
   resolveListOptions,
   resolveReconcilerOptions,
@@ -19,10 +18,11 @@ import {
   type SyncOptions,
 } from './reconciler-options.js';
 import type { SyncReport, SyncRunOptions } from '../report.js';
-import { raceCall } from './run/deadline.js';
-import { describeError, readViewListing, readViewRecords, runSync, type RunContext, type RunResult } from './run/run-sync.js';
-import { createFlightQueue } from './run/single-flight.js';
-import { createSyncScheduler, SCHEDULE_JITTER, type StartOptions, type StopOptions } from './scheduler.js';
+import { RUN_OPTION_DEFAULTS, runOptionsKey } from './config/run-options.js';
+import { describeError, readView, runSync, type RunContext, type RunResult } from './run/run-sync.js';
+import { createFlightQueue } from './runtime/single-flight.js';
+import { createSyncScheduler, type StartOptions, type StopOptions } from './runtime/scheduler.js';
+import { sharedTurn } from './runtime/shared-schedule.js';
 import { checkOptionKeys, signalOption } from '../options.js';
 
 export type { ReconcilerOptions, SyncOptions, ListInstancesOptions } from './reconciler-options.js';
@@ -36,9 +36,9 @@ export interface ListInstancesResult extends InstanceView {
 /** What {@link createReconciler} returns. */
 export interface Reconciler {
   /**
-   * One reconcile run. Runs never overlap: a call made while a run with the same `dryRun`,
-   * `handleObsoleteInstances` and `forceSync` is queued or in flight shares that run's report (single
-   * flight); a call with other options waits for it, then runs.
+   * One reconcile run. Runs never overlap: a call made while a run with the same run options
+   * (`dryRun`, `handleObsoleteInstances`, `forceSync`: every field of {@link SyncRunOptions}) is queued or
+   * in flight shares that run's report (single flight); a call with other options waits for it, then runs.
    */
   sync(options?: SyncOptions): Promise<SyncReport>;
   /** The merged view of local records and Novita instances. */
@@ -99,11 +99,7 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   const context: RunContext = { ...resolved, log, emit };
   const flights = createFlightQueue<RunResult>();
   const run = (runOptions: SyncRunOptions, signal: AbortSignal | undefined): Promise<RunResult> =>
-    flights.run(
-      `${runOptions.dryRun}|${runOptions.handleObsoleteInstances}|${runOptions.forceSync}`,
-      (runSignal) => runSync(context, runOptions, runSignal),
-      signal,
-    );
+    flights.run(runOptionsKey(runOptions), (runSignal) => runSync(context, runOptions, runSignal), signal);
 
   // Bad options throw at the call (as every factory does), before any promise exists.
   const sync = (syncOptions: SyncOptions = {}): Promise<SyncReport> => {
@@ -111,47 +107,15 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     return run(runOptions, signal).then((result) => result.report);
   };
 
-  const intervalMs = policy.syncIntervalMinutes * 60_000;
-  /** One turn of the schedule: skipped when another replica sharing the lock completed a real run recently. */
-  const scheduledTurn = async (signal: AbortSignal): Promise<void> => {
-    const age = await readSinceLastCompletedRun();
-    // The earliest a timer fires is the interval less its jitter: a run younger than that was this turn's run.
-    if (age !== null && age > -intervalMs && age < intervalMs * (1 - SCHEDULE_JITTER)) {
-      // Said in this replica's terms: the age is the lock's, the time it points at is ours.
-      const lastCompletedRun = new Date(resolved.clock().getTime() - age).toISOString();
-      log(
-        'info',
-        { lastCompletedRun, sinceLastCompletedRunMs: age, syncIntervalMinutes: policy.syncIntervalMinutes },
-        'Scheduled sync skipped: a replica completed one within the interval',
-      );
-      emit({ type: 'run-skipped', reason: 'recent-run-elsewhere', lastCompletedRun, timestamp: resolved.clock().toISOString() });
-      return;
-    }
-    await sync({ signal });
-  };
-  /**
-   * How long ago a replica completed a real run: on the lock's own clock when it has one (the Redis
-   * lock reads Redis `TIME`), else (an older custom lock) the recorded time against this replica's
-   * clock; `null` when unknown, and the replica runs.
-   */
-  const readSinceLastCompletedRun = async (): Promise<number | null> => {
-    if (!lock?.sinceLastCompletedRun && !lock?.lastCompletedRun) return null;
-    try {
-      if (lock.sinceLastCompletedRun) {
-        const age = await raceCall(
-          () => (lock.sinceLastCompletedRun as () => Promise<number | null>)(),
-          undefined,
-          resolved.storeTimeoutMs,
-        );
-        return typeof age === 'number' && Number.isFinite(age) ? age : null;
-      }
-      const at = await raceCall(() => (lock.lastCompletedRun as () => Promise<Date | null>)(), undefined, resolved.storeTimeoutMs);
-      return at instanceof Date && !Number.isNaN(at.getTime()) ? resolved.clock().getTime() - at.getTime() : null;
-    } catch (error) {
-      log('warn', { err: describeError(error) }, 'Could not read when the last run completed; this replica runs as scheduled');
-      return null;
-    }
-  };
+  const scheduledTurn = sharedTurn({
+    lock,
+    clock: resolved.clock,
+    intervalMinutes: policy.syncIntervalMinutes,
+    storeTimeoutMs: resolved.storeTimeoutMs,
+    log,
+    emit,
+    sync: (signal) => sync({ signal }),
+  });
   const scheduler = createSyncScheduler({
     runSync: scheduledTurn,
     intervalMinutes: policy.syncIntervalMinutes,
@@ -180,21 +144,10 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     },
     async listInstances(listOptions: ListInstancesOptions = {}) {
       const { includeNovitaOnly, syncLocalState, signal } = resolveListOptions(listOptions);
-      let report: SyncReport | undefined;
-      let instances: NovitaInstance[];
-      if (syncLocalState) {
-        const result = await run({ dryRun: false, handleObsoleteInstances: true, forceSync: false }, signal);
-        report = result.report;
-        instances = result.instances;
-      } else {
-        instances = await readViewListing(context, signal);
-      }
-      const records = await readViewRecords(context, signal);
-      const { scope } = resolved;
-      const ownRecords = scope?.record ? records.filter((record) => scope.record?.(record)) : records;
-      const ownInstances = scope?.instance ? instances.filter((instance) => scope.instance?.(instance)) : instances;
-      const view = mergeInstanceView(ownRecords, ownInstances, includeNovitaOnly);
-      return report ? { ...view, report } : view;
+      const result = syncLocalState ? await run(RUN_OPTION_DEFAULTS, signal) : undefined;
+      const { records, instances } = await readView(context, signal, result?.instances);
+      const view = mergeInstanceView(records, instances, includeNovitaOnly);
+      return result ? { ...view, report: result.report } : view;
     },
   };
 }

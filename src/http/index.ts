@@ -1,8 +1,8 @@
 /**
  * HTTP helpers: `reconciler.sync()` and `reconciler.listInstances()` as framework-agnostic handlers
  * that take the request fields and resolve `{ status, body }` in one envelope, and the adapters that
- * serve them over Node's `(req, res)` and the Fetch API, reading the body themselves. Exported from the
- * core entry point `novita-reconciler`.
+ * serve them over Node's `(req, res)` and the Fetch API, reading the body themselves. The entry point
+ * `novita-reconciler/http`.
  */
 export { createSyncHandler } from './sync-handler.js';
 export type { SyncHandler, SyncHandlerOptions, SyncRequestInput } from './sync-handler.js';

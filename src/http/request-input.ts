@@ -8,6 +8,7 @@
  * what the answer repeats of the input is capped.
  */
 import { z } from 'zod';
+import { HTTP_BOOLEAN_STRINGS, httpBoolean } from '../core/config/boolean-rules.js';
 import { nearestName } from '../options.js';
 import type { HttpValidationIssue } from './envelope.js';
 
@@ -76,7 +77,7 @@ const ECHOED_NAME_LENGTH = 64;
 const ECHOED_VALUE_LENGTH = 40;
 
 /** A boolean from a JSON body or a query string. `"1"`, `"yes"`, `"TRUE"` and `""` are refused. */
-export const requestBoolean = z.union([z.boolean(), z.enum(['true', 'false']).transform((text) => text === 'true')], {
+export const requestBoolean = z.union([z.boolean(), z.enum(HTTP_BOOLEAN_STRINGS).transform(httpBoolean)], {
   error: BOOLEAN_MESSAGE,
 });
 

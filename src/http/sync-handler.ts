@@ -6,6 +6,7 @@ import { errorResult, internalErrorResult, successResult, validationResult, type
 import { markHandler } from './handler-kind.js';
 import { notify, readCallSignal, requireReconcilerMethod } from './handler-options.js';
 import { parseRequestInput, requestBoolean } from './request-input.js';
+import { RUN_OPTION_NAMES, type RunOptionName, type RunOptionsInput } from '../core/config/run-options.js';
 
 /** Options of {@link createSyncHandler}. */
 export interface SyncHandlerOptions {
@@ -25,24 +26,21 @@ export interface SyncHandlerOptions {
   onError?: (error: unknown) => void;
 }
 
-/** The fields a sync request may carry (JSON body or query string). */
-export interface SyncRequestInput {
-  /** Decide everything, write nothing. @default false */
-  dryRun?: boolean;
-  /** `false` refreshes statuses but leaves obsolete records alone. @default true */
-  handleObsoleteInstances?: boolean;
-  /** Proceed although the safety limit tripped; refused unless the handler has `allowForce`. @default false */
-  forceSync?: boolean;
-}
+/**
+ * The fields a sync request may carry (JSON body or query string): the run options, each optional
+ * (`forceSync: true` is refused unless the handler has `allowForce`).
+ */
+export type SyncRequestInput = RunOptionsInput;
 
 /** A sync handler: takes the request body or query, resolves `{ status, body }`, never rejects. */
 export type SyncHandler = (input: unknown, options?: HandlerCallOptions) => Promise<HttpResult<SyncReport>>;
 
-const syncRequestSchema = z.object({
-  dryRun: requestBoolean.optional(),
-  handleObsoleteInstances: requestBoolean.optional(),
-  forceSync: requestBoolean.optional(),
-});
+const syncRequestSchema = z.object(
+  Object.fromEntries(RUN_OPTION_NAMES.map((name) => [name, requestBoolean.optional()])) as Record<
+    RunOptionName,
+    z.ZodOptional<typeof requestBoolean>
+  >,
+);
 
 /**
  * Wraps `reconciler.sync()` as a framework-agnostic HTTP handler for `POST /api/instances/sync`. It
@@ -97,10 +95,7 @@ export function createSyncHandler(reconciler: Pick<Reconciler, 'sync'>, options:
           { field: 'forceSync', message: 'is not allowed on this endpoint (the handler was created without allowForce)' },
         ]);
       }
-      const syncOptions: SyncOptions = {};
-      if (request.dryRun !== undefined) syncOptions.dryRun = request.dryRun;
-      if (request.handleObsoleteInstances !== undefined) syncOptions.handleObsoleteInstances = request.handleObsoleteInstances;
-      if (request.forceSync !== undefined) syncOptions.forceSync = request.forceSync;
+      const syncOptions: SyncOptions = { ...(request satisfies SyncRequestInput) };
       let report: SyncReport;
       try {
         const signal = readCallSignal(callOptions);

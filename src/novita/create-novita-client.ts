@@ -1,5 +1,5 @@
-import type { ListInstancesCallOptions, NovitaCallOptions, NovitaClient } from '../core/novita-client.js';
-import { GONE_STATUSES } from '../core/novita-client.js';
+import type { ListInstancesCallOptions, NovitaCallOptions, NovitaClient } from '../core/ports/novita-client.js';
+import { GONE_STATUSES } from '../core/ports/novita-client.js';
 import { ConfigError, NovitaApiError, NovitaInvalidResponseError, throwIfAborted } from '../errors.js';
 import type { NovitaClientOptions } from './client-options.js';
 import { resolveNovitaClientOptions } from './client-options.js';

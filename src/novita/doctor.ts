@@ -3,13 +3,13 @@
  * client expects. A handful of plain requests (no retries: the doctor reports what Novita said), then
  * one listing through the client itself. Nothing a check says is a secret or an instance's value.
  */
-import type { DoctorCheck, DoctorReport, DoctorStatus } from '../core/doctor.js';
-import { checkPolicy, doctorReport } from '../core/doctor.js';
-import type { NovitaClient } from '../core/novita-client.js';
-import { GONE_STATUSES } from '../core/novita-client.js';
-import type { SyncPolicyInput } from '../core/policy.js';
-import { resolvePolicy } from '../core/policy.js';
-import { buildStatusMap, mapStatus } from '../core/status-map.js';
+import type { DoctorCheck, DoctorReport, DoctorStatus } from '../core/doctor/doctor.js';
+import { checkPolicy, doctorReport } from '../core/doctor/doctor.js';
+import type { NovitaClient } from '../core/ports/novita-client.js';
+import { GONE_STATUSES } from '../core/ports/novita-client.js';
+import type { SyncPolicyInput } from '../core/config/sync-policy.js';
+import { resolvePolicy } from '../core/config/sync-policy.js';
+import { buildStatusMap, mapStatus } from '../core/plan/status-map.js';
 import { isReconcilerError } from '../errors.js';
 import type { NovitaClientOptions, ResolvedNovitaClientOptions } from './client-options.js';
 import { resolveNovitaClientOptions } from './client-options.js';

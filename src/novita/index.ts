@@ -34,4 +34,4 @@ export type {
   NovitaClient,
   NovitaInstance,
   NovitaListing,
-} from '../core/novita-client.js';
+} from '../core/ports/novita-client.js';

@@ -1,4 +1,4 @@
-import type { NovitaInstance } from '../core/novita-client.js';
+import type { NovitaInstance } from '../core/ports/novita-client.js';
 
 /**
  * Novita's documented instance statuses, plus `pending` (seen right after a create). Any other string

@@ -5,7 +5,7 @@
  * so a walk that saw it shift is thrown away and the pages are read again, a bounded number of times;
  * the last walk reads to the end and resolves what it read as unproven.
  */
-import type { ListingProgress, ListingRestart } from '../core/novita-client.js';
+import type { ListingProgress, ListingRestart } from '../core/ports/novita-client.js';
 import { functionOption } from '../options.js';
 import type { NovitaInstanceDetail, NovitaInstanceListing } from './instance-detail.js';
 import type { SingleWalkOptions } from './list-walk-once.js';

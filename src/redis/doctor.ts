@@ -4,7 +4,7 @@
  * between Redis and this machine (the shared schedule runs on Redis's clock).
  */
 import type { Cluster, Redis } from 'ioredis';
-import type { DoctorCheck } from '../core/doctor.js';
+import type { DoctorCheck } from '../core/doctor/doctor.js';
 import { isClusterClient } from './connection.js';
 import { createRedisLock } from './redis-lock.js';
 import type { RedisStore } from './redis-store.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
-import type { LockLease, SyncLock } from '../core/lock.js';
-import type { WriteFence } from '../core/store.js';
+import type { LockLease, SyncLock } from '../core/ports/lock.js';
+import type { WriteFence } from '../core/ports/store.js';
 import { ConfigError, isReconcilerError, LockLostError, StoreUnavailableError, throwIfAborted } from '../errors.js';
 import { checkOptionKeys, integerOption, signalOption } from '../options.js';
 import { untilAborted } from './abortable.js';

@@ -1,11 +1,11 @@
 /**
  * `createRedisStore`: the Redis store, its options and its app-facing methods (the conditional writes are
- * in write-batch.ts, the Lua in record-scripts.ts). At about 360 lines after formatting, most of it is the
+ * in write-batch.ts, the Lua in lua/*.lua). At about 360 lines after formatting, most of it is the
  * options type with its TSDoc, which users read first; splitting it from the factory would scatter both.
  */
 import type { Cluster, Redis } from 'ioredis';
 import { assertRecord, decodeRecord, type InstanceRecord } from '../core/record.js';
-import type { InstanceStore, ReadBatchesOptions, StoreEntry, WriteResult } from '../core/store.js';
+import type { InstanceStore, ReadBatchesOptions, StoreEntry, WriteResult } from '../core/ports/store.js';
 import { ConfigError, RecordInvalidError, StoreUnavailableError, throwIfAborted } from '../errors.js';
 import { checkOptionKeys, integerOption, readEnv, requireMethods } from '../options.js';
 import { untilAborted } from './abortable.js';

@@ -6,7 +6,7 @@ import { ConfigError } from '../errors.js';
  * - `'standard'`: Redis, Redis Cluster and servers that speak their Lua (`redis.sha1hex`, `cjson`).
  *   A server lacking either makes the first store call reject with a `ConfigError` naming `scripts`.
  * - `'portable'`: in-process fakes such as ioredis-mock, whose Lua lacks both. The scripts then compute
- *   SHA-1 (the same versions as on Redis) and read a record's status in plain Lua, and are sent whole
+ *   SHA-1 in plain Lua (the same versions as on Redis), and are sent whole
  *   with every call (`EVAL`), which costs nothing in process but bandwidth on a real server.
  * - `'auto'`: `'portable'` for an ioredis-mock client, recognised by its own fields without sending it
  *   anything, else `'standard'`. A real server is never probed, so it always gets the standard scripts.

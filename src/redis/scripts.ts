@@ -1,7 +1,5 @@
 import type { Cluster, Redis, Result } from 'ioredis';
-import { RECORD_COMPLETED_RUN, RELEASE_LOCK, RENEW_LOCK } from './lock-scripts.js';
-import { PORTABLE_PRELUDE, STANDARD_PRELUDE } from './lua-preludes.js';
-import { APPLY_WRITES, DELETE_RECORD, PUT_RECORD, READ_RECORDS } from './record-scripts.js';
+import { buildLuaScript, type LuaScript, withScriptLines } from './lua-scripts.js';
 import { luaFeatureMissing, type ScriptFlavour } from './script-flavour.js';
 
 /*
@@ -12,36 +10,42 @@ import { luaFeatureMissing, type ScriptFlavour } from './script-flavour.js';
  * number of keys that changes from call to call.
  */
 
-/** @internal The store scripts by the command name they get on the client. */
+/** A store script in both flavours. */
+const recordScript = (file: string): Record<ScriptFlavour, LuaScript> => ({
+  standard: buildLuaScript(file, 'standard'),
+  portable: buildLuaScript(file, 'portable'),
+});
+
+/** @internal The store scripts (lua/*.lua) by the command name they get on the client. */
 export const RECORD_COMMANDS = {
-  novitaReconcilerReadRecords: { lua: STANDARD_PRELUDE + READ_RECORDS, portable: PORTABLE_PRELUDE + READ_RECORDS, numberOfKeys: undefined },
-  novitaReconcilerApplyWrites: { lua: STANDARD_PRELUDE + APPLY_WRITES, portable: PORTABLE_PRELUDE + APPLY_WRITES, numberOfKeys: undefined },
-  novitaReconcilerPutRecord: { lua: STANDARD_PRELUDE + PUT_RECORD, portable: PORTABLE_PRELUDE + PUT_RECORD, numberOfKeys: 2 },
-  novitaReconcilerDeleteRecord: { lua: STANDARD_PRELUDE + DELETE_RECORD, portable: PORTABLE_PRELUDE + DELETE_RECORD, numberOfKeys: 2 },
+  novitaReconcilerReadRecords: recordScript('readRecords-n.lua'),
+  novitaReconcilerApplyWrites: recordScript('applyWrites-n.lua'),
+  novitaReconcilerPutRecord: recordScript('putRecord-2.lua'),
+  novitaReconcilerDeleteRecord: recordScript('deleteRecord-2.lua'),
 } as const;
 
-/** @internal The lock scripts, which run as they are everywhere. */
+/** @internal The lock scripts (lua/*.lua), which run as they are everywhere. */
 export const LOCK_COMMANDS = {
-  novitaReconcilerRenewLock: { lua: RENEW_LOCK, numberOfKeys: 1 },
-  novitaReconcilerReleaseLock: { lua: RELEASE_LOCK, numberOfKeys: 1 },
-  novitaReconcilerRecordCompletedRun: { lua: RECORD_COMPLETED_RUN, numberOfKeys: 2 },
+  novitaReconcilerRenewLock: buildLuaScript('renewLock-1.lua'),
+  novitaReconcilerReleaseLock: buildLuaScript('releaseLock-1.lua'),
+  novitaReconcilerRecordCompletedRun: buildLuaScript('recordCompletedRun-2.lua'),
 } as const;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    /** See READ_RECORDS in novita-reconciler's redis/record-scripts.ts. */
+    /** See novita-reconciler's src/redis/lua/readRecords-n.lua. */
     novitaReconcilerReadRecords(numberOfKeys: number, ...keys: string[]): Result<unknown, Context>;
-    /** See APPLY_WRITES in novita-reconciler's redis/record-scripts.ts. */
+    /** See novita-reconciler's src/redis/lua/applyWrites-n.lua. */
     novitaReconcilerApplyWrites(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Result<unknown, Context>;
-    /** See PUT_RECORD in novita-reconciler's redis/record-scripts.ts. */
+    /** See novita-reconciler's src/redis/lua/putRecord-2.lua. */
     novitaReconcilerPutRecord(index: string, key: string, id: string, text: string, useIndex: '0' | '1'): Result<unknown, Context>;
-    /** See DELETE_RECORD in novita-reconciler's redis/record-scripts.ts. */
+    /** See novita-reconciler's src/redis/lua/deleteRecord-2.lua. */
     novitaReconcilerDeleteRecord(index: string, key: string, id: string, useIndex: '0' | '1'): Result<unknown, Context>;
-    /** See RENEW_LOCK in novita-reconciler's redis/lock-scripts.ts. */
+    /** See novita-reconciler's src/redis/lua/renewLock-1.lua. */
     novitaReconcilerRenewLock(key: string, token: string, ttlMs: number): Result<number, Context>;
-    /** See RELEASE_LOCK in novita-reconciler's redis/lock-scripts.ts. */
+    /** See novita-reconciler's src/redis/lua/releaseLock-1.lua. */
     novitaReconcilerReleaseLock(key: string, token: string): Result<number, Context>;
-    /** See RECORD_COMPLETED_RUN in novita-reconciler's redis/lock-scripts.ts. */
+    /** See novita-reconciler's src/redis/lua/recordCompletedRun-2.lua. */
     novitaReconcilerRecordCompletedRun(key: string, completedRunKey: string, token: string, atMs: number): Result<number, Context>;
   }
 }
@@ -56,7 +60,7 @@ export interface RecordScripts {
 
 type Commands = Record<string, ((...args: unknown[]) => Promise<unknown>) | undefined>;
 
-function defineOnce(redis: Redis | Cluster, name: string, lua: string, numberOfKeys: number | undefined): void {
+function defineOnce(redis: Redis | Cluster, name: string, { lua, numberOfKeys }: LuaScript): void {
   if (typeof (redis as unknown as Commands)[name] === 'function') return;
   redis.defineCommand(name, numberOfKeys === undefined ? { lua } : { lua, numberOfKeys });
 }
@@ -70,17 +74,25 @@ export function recordScripts(redis: Redis | Cluster, flavour: ScriptFlavour): R
   const client = redis as unknown as Commands & { eval(lua: string, numberOfKeys: number, ...args: (string | number)[]): Promise<unknown> };
   let run: (name: keyof typeof RECORD_COMMANDS, keys: readonly string[], args: readonly (string | number)[]) => Promise<unknown>;
   if (flavour === 'standard') {
-    for (const [name, script] of Object.entries(RECORD_COMMANDS)) defineOnce(redis, name, script.lua, script.numberOfKeys);
+    for (const [name, script] of Object.entries(RECORD_COMMANDS)) defineOnce(redis, name, script.standard);
     // Looked up on every call, so a command wrapped after the store was created is the one used.
     run = (name, keys, args) => {
-      const fixed = RECORD_COMMANDS[name].numberOfKeys !== undefined;
+      const fixed = RECORD_COMMANDS[name].standard.numberOfKeys !== undefined;
       return (client[name] as (...args: unknown[]) => Promise<unknown>)(...(fixed ? [] : [keys.length]), ...keys, ...args);
     };
   } else {
-    run = (name, keys, args) => client.eval(RECORD_COMMANDS[name].portable, keys.length, ...keys, ...args);
+    run = (name, keys, args) => client.eval(RECORD_COMMANDS[name].portable.lua, keys.length, ...keys, ...args);
   }
-  const checked = async (name: keyof typeof RECORD_COMMANDS, keys: readonly string[], args: readonly (string | number)[]) =>
-    checkLuaFeatures(await run(name, keys, args));
+  const checked = async (name: keyof typeof RECORD_COMMANDS, keys: readonly string[], args: readonly (string | number)[]) => {
+    let reply: unknown;
+    try {
+      reply = await run(name, keys, args);
+    } catch (error) {
+      // A Lua error names the line of the built text: say which file and line it came from.
+      throw withScriptLines(error, RECORD_COMMANDS[name][flavour]);
+    }
+    return checkLuaFeatures(reply);
+  };
   return {
     readRecords: (keys) => checked('novitaReconcilerReadRecords', keys, []),
     applyWrites: (keys, args) => checked('novitaReconcilerApplyWrites', keys, args),
@@ -91,7 +103,7 @@ export function recordScripts(redis: Redis | Cluster, flavour: ScriptFlavour): R
 
 /** @internal Defines the lock scripts on a client once. */
 export function defineLockScripts(redis: Redis | Cluster): void {
-  for (const [name, script] of Object.entries(LOCK_COMMANDS)) defineOnce(redis, name, script.lua, script.numberOfKeys);
+  for (const [name, script] of Object.entries(LOCK_COMMANDS)) defineOnce(redis, name, script);
 }
 
 /** @internal Throws the ConfigError of a `lua-missing` reply (a server without `redis.sha1hex` or `cjson`). */

@@ -1,5 +1,5 @@
 import { assertRecord } from '../core/record.js';
-import type { ConditionalDelete, ConditionalPut, WriteBatchOptions, WriteOutcome, WriteResult } from '../core/store.js';
+import type { ConditionalDelete, ConditionalPut, WriteBatchOptions, WriteOutcome, WriteResult } from '../core/ports/store.js';
 import { AbortedError, ConfigError, LockLostError, RecordInvalidError, StoreUnavailableError, throwIfAborted } from '../errors.js';
 import { untilAborted } from './abortable.js';
 import type { RedisRecordCodec } from './codec.js';
@@ -28,12 +28,13 @@ interface PreparedWrite {
   id: string;
   expectedVersion: string;
   text: string;
-  terminating: '0' | '1';
+  /** `1` when the planner marked the write destructive (a delete always is): the script audits it. */
+  destructive: '0' | '1';
   reason: string;
 }
 
-export type { WriteBatchProgress } from '../core/store.js';
-export { writeBatchProgress } from '../core/store.js';
+export type { WriteBatchProgress } from '../core/ports/store.js';
+export { writeBatchProgress } from '../core/ports/store.js';
 
 /** @internal What the write batch needs of its store. */
 export interface WriteBatchContext {
@@ -86,7 +87,7 @@ export function createWriteBatch(context: WriteBatchContext) {
       const chunk = prepared.slice(start, start + writeChunkSize);
       const scriptKeys = [keys.index, fence?.key ?? keys.index, keys.audit, ...chunk.map((write) => recordKey(write.id))];
       const args: (string | number)[] = [fence?.token ?? '', auditMaxLength, runId, useIndex];
-      for (const write of chunk) args.push(write.op, write.id, write.expectedVersion, write.text, write.terminating, write.reason);
+      for (const write of chunk) args.push(write.op, write.id, write.expectedVersion, write.text, write.destructive, write.reason);
       let reply: unknown;
       try {
         reply = await untilAborted(scripts.applyWrites(scriptKeys, args), options.signal, 'conditional write');
@@ -152,7 +153,7 @@ export function createWriteBatch(context: WriteBatchContext) {
       if (typeof write.expectedVersion !== 'string' || write.expectedVersion === '') {
         throw new ConfigError(`${field}.expectedVersion`, 'must be the version read', { received: write.expectedVersion });
       }
-      return { op: 'delete', id: write.id, expectedVersion: write.expectedVersion, text: '', terminating: '0', reason };
+      return { op: 'delete', id: write.id, expectedVersion: write.expectedVersion, text: '', destructive: '1', reason };
     }
     if (write.expectedVersion !== null && (typeof write.expectedVersion !== 'string' || write.expectedVersion === '')) {
       throw new ConfigError(`${field}.expectedVersion`, 'must be the version read, or null to create', { received: write.expectedVersion });
@@ -164,7 +165,7 @@ export function createWriteBatch(context: WriteBatchContext) {
       id: write.id,
       expectedVersion: write.expectedVersion ?? '',
       text: codec.encode(record),
-      terminating: record.status === 'terminated' ? '1' : '0',
+      destructive: write.destructive === true ? '1' : '0',
       reason,
     };
   }

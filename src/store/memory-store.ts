@@ -1,5 +1,12 @@
 import { assertRecord, decodeRecord, type InstanceRecord } from '../core/record.js';
-import type { ConditionalWrite, InstanceStore, ReadBatchesOptions, StoreEntry, WriteBatchOptions, WriteResult } from '../core/store.js';
+import type {
+  ConditionalWrite,
+  InstanceStore,
+  ReadBatchesOptions,
+  StoreEntry,
+  WriteBatchOptions,
+  WriteResult,
+} from '../core/ports/store.js';
 import { ConfigError, RecordInvalidError, throwIfAborted } from '../errors.js';
 import { checkOptionKeys } from '../options.js';
 

@@ -1,4 +1,4 @@
-import type { NovitaCallOptions, NovitaClient, NovitaInstance, NovitaListing } from '../core/novita-client.js';
+import type { NovitaCallOptions, NovitaClient, NovitaInstance, NovitaListing } from '../core/ports/novita-client.js';
 import { AbortedError, NovitaApiError } from '../errors.js';
 
 /** Options of {@link createScriptedNovitaClient}. */

@@ -1,7 +1,7 @@
 /** The store contract's tests of the methods the application calls: put, get, delete, list, count. */
 import assert from 'node:assert/strict';
 import type { InstanceRecord } from '../core/record.js';
-import type { InstanceStore } from '../core/store.js';
+import type { InstanceStore } from '../core/ports/store.js';
 import { isReconcilerError } from '../errors.js';
 import { jsonRoundTrip, sample, type ContractIt, type WithStore } from './store-contract-kit.js';
 

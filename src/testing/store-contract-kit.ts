@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import type { InstanceRecord } from '../core/record.js';
-import type { InstanceStore, StoreEntry, VersionedRecord } from '../core/store.js';
+import type { InstanceStore, StoreEntry, VersionedRecord } from '../core/ports/store.js';
 import type { StoreContractHarness } from './store-contract-types.js';
 
 /** The step of a test that is running, for the deadline's message. */

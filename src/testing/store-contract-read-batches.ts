@@ -1,6 +1,6 @@
 /** The store contract's tests of `readBatches`: every record once, with its version, invalid ones reported. */
 import assert from 'node:assert/strict';
-import type { InstanceStore } from '../core/store.js';
+import type { InstanceStore } from '../core/ports/store.js';
 import { isReconcilerError } from '../errors.js';
 import { readAll, sample, versionOf, type ContractIt, type WithStore } from './store-contract-kit.js';
 

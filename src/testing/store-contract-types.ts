@@ -1,4 +1,4 @@
-import type { InstanceStore } from '../core/store.js';
+import type { InstanceStore } from '../core/ports/store.js';
 
 /** A store under test, with raw access that bypasses the library, as the backend's other code would. */
 export interface StoreContractHarness<S extends InstanceStore = InstanceStore> {

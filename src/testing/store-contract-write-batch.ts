@@ -1,7 +1,7 @@
 /** The store contract's tests of `writeBatch`: conditional writes, conflicts, missing records, fences, large batches. */
 import assert from 'node:assert/strict';
 import type { InstanceRecord } from '../core/record.js';
-import type { ConditionalWrite, InstanceStore } from '../core/store.js';
+import type { ConditionalWrite, InstanceStore } from '../core/ports/store.js';
 import { isReconcilerError } from '../errors.js';
 import { readAll, sample, versionOf, type ContractIt, type WithStore } from './store-contract-kit.js';
 

@@ -3,7 +3,7 @@
  * stores here, users' own stores through `novita-reconciler/testing`). The tests themselves are in
  * store-contract-app-methods.ts, store-contract-read-batches.ts and store-contract-write-batch.ts.
  */
-import type { InstanceStore } from '../core/store.js';
+import type { InstanceStore } from '../core/ports/store.js';
 import { ConfigError } from '../errors.js';
 import { checkOptionKeys, functionOption, integerOption, stringOption } from '../options.js';
 import { defineAppMethodTests } from './store-contract-app-methods.js';

@@ -1,15 +1,18 @@
 /**
- * The package as users meet it: `npm pack`, installed into a temporary project, imported through its
- * exports map from ESM and from CommonJS, and the demo example run against it.
+ * The package as users meet it: `npm pack` on a fresh clone (the tracked files only: no dist/, no
+ * docs/api/, so the `prepack` script must build them), installed into a temporary project, imported
+ * through its exports map from ESM and from CommonJS, and the demo example run against it.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../..');
 let project = '';
+/** The paths in the tarball, without the leading `package/`. */
+let packed: string[] = [];
 
 const run = (command: string, args: string[], cwd: string): string =>
   execFileSync(command, args, {
@@ -19,16 +22,43 @@ const run = (command: string, args: string[], cwd: string): string =>
     env: { ...process.env, npm_config_audit: 'false', npm_config_fund: 'false' },
   });
 
+/** A fresh clone of the working tree: every file git tracks (or would: new files not ignored) as it is now, and the installed node_modules. */
+function freshClone(into: string): string {
+  const clone = join(into, 'clone');
+  for (const file of run('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], root).split('\0').filter(Boolean)) {
+    if (!existsSync(join(root, file))) continue; // deleted in the working tree, not yet committed
+    mkdirSync(dirname(join(clone, file)), { recursive: true });
+    cpSync(join(root, file), join(clone, file));
+  }
+  symlinkSync(join(root, 'node_modules'), join(clone, 'node_modules'), 'dir');
+  return clone;
+}
+
 describe('the packed tarball', () => {
   beforeAll(() => {
     project = mkdtempSync(join(tmpdir(), 'novita-reconciler-pack-'));
-    run('npm', ['run', 'build', '--silent'], root);
-    run('npm', ['pack', '--pack-destination', project, '--silent'], root);
+    const clone = freshClone(project);
+    expect(existsSync(join(clone, 'dist'))).toBe(false);
+    run('npm', ['pack', '--pack-destination', project, '--silent'], clone);
     const tarball = readdirSync(project).find((name) => name.endsWith('.tgz'));
     if (!tarball) throw new Error('npm pack produced no tarball');
+    packed = run('tar', ['-tzf', join(project, tarball)], project)
+      .split('\n')
+      .filter(Boolean)
+      .map((path) => path.replace(/^package\//, ''));
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
     run('npm', ['install', '--prefer-offline', '--no-package-lock', join(project, tarball)], project);
-  }, 180_000);
+  }, 240_000);
+
+  it('is built by npm pack itself on a fresh clone: dist/ (every entry point, both formats, their types), the CLI and the API reference', () => {
+    for (const entry of ['index', 'redis', 'novita', 'testing']) {
+      for (const suffix of ['.js', '.cjs', '.d.ts', '.d.cts']) expect(packed, `dist/${entry}${suffix}`).toContain(`dist/${entry}${suffix}`);
+    }
+    expect(packed).toContain('dist/cli.js');
+    expect(packed).toContain('docs/api/README.md');
+    // Nothing of the repository's own tooling or tests.
+    expect(packed.filter((path) => /^(src|test|scripts|bench)\//.test(path))).toEqual([]);
+  });
 
   afterAll(() => {
     if (project) rmSync(project, { recursive: true, force: true });
@@ -132,7 +162,9 @@ redis.disconnect();`,
       'LICENSE',
       'docs/redis.md',
       'docs/novita.md',
-      'docs/http-and-cli.md',
+      'docs/http.md',
+      'docs/cli.md',
+      'docs/ownership-and-guards.md',
       'docs/deployment.md',
       'examples/ops/worker.ts',
       '.env.example',
@@ -165,6 +197,37 @@ export const used: [typeof createReconciler, typeof defineStoreContract, typeof 
       }),
     );
     run('node', [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.node10.json'], project);
+  });
+
+  it('serves the HTTP helpers from novita-reconciler/http (ESM and CommonJS), the very functions the root still re-exports; the CLI types resolve under node10', () => {
+    writeFileSync(
+      join(project, 'http.mjs'),
+      `import * as http from 'novita-reconciler/http';
+import * as core from 'novita-reconciler';
+console.log(JSON.stringify({ sync: typeof http.createSyncHandler, node: typeof http.toNodeHandler, same: core.createSyncHandler === http.createSyncHandler }));`,
+    );
+    expect(JSON.parse(run('node', ['http.mjs'], project))).toEqual({ sync: 'function', node: 'function', same: true });
+    writeFileSync(
+      join(project, 'http.cjs'),
+      `const http = require('novita-reconciler/http');
+console.log(JSON.stringify({ sync: typeof http.createSyncHandler, fetch: typeof http.toFetchHandler }));`,
+    );
+    expect(JSON.parse(run('node', ['http.cjs'], project))).toEqual({ sync: 'function', fetch: 'function' });
+    writeFileSync(
+      join(project, 'entries-node10.ts'),
+      `import { createSyncHandler, type SyncHandler } from 'novita-reconciler/http';
+import type { CliConfig } from 'novita-reconciler/cli';
+export const used: [typeof createSyncHandler, SyncHandler | undefined, CliConfig | undefined] = [createSyncHandler, undefined, undefined];
+`,
+    );
+    writeFileSync(
+      join(project, 'tsconfig.entries-node10.json'),
+      JSON.stringify({
+        compilerOptions: { module: 'commonjs', moduleResolution: 'node10', strict: true, noEmit: true, skipLibCheck: true, types: [] },
+        files: ['entries-node10.ts'],
+      }),
+    );
+    run('node', [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.entries-node10.json'], project);
   });
 
   it('runs the demo example against the installed package', () => {

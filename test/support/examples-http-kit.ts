@@ -5,16 +5,16 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { InstanceRecord } from '../../src/index.js';
 import { createRedisStore, type RedisStore } from '../../src/redis/index.js';
+import { type ExampleCommand, spawnable } from './example-commands.js';
 
 const root = resolve(import.meta.dirname, '../..');
-const tsx = join(root, 'node_modules/tsx/dist/cli.mjs');
 
 // The versions the repository pins; @nestjs/platform-express is what every Nest HTTP app has.
 const DEPENDENCIES = [
@@ -52,16 +52,17 @@ export function prepareConsumer(): { workspace: string; consumer: string } {
   const pkg = join(workspace, 'pkg');
   run('npx', ['tsup', '--silent', '--out-dir', join(pkg, 'dist')], root);
   for (const file of ['package.json', 'README.md', 'CHANGELOG.md', '.env.example']) cpSync(join(root, file), join(pkg, file));
-  run('npm', ['pack', '--silent', '--pack-destination', workspace], pkg);
+  // Built above: the package's own prepack (build, API reference) has no sources to work on here.
+  run('npm', ['pack', '--silent', '--ignore-scripts', '--pack-destination', workspace], pkg);
   const tarball = readdirSync(workspace).find((name) => name.endsWith('.tgz'));
   if (!tarball) throw new Error('npm pack produced no tarball');
 
   const consumer = join(workspace, 'consumer');
   mkdirSync(consumer);
   writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  cpSync(join(root, 'examples/http'), join(consumer, 'http'), { recursive: true });
-  // One tsconfig for the whole project, with what Nest's decorators need (the copied one extends the repository's).
-  rmSync(join(consumer, 'http/nest/tsconfig.json'));
+  // At the same path as in the repository, so each example's header command runs as written from the project.
+  cpSync(join(root, 'examples/http'), join(consumer, 'examples/http'), { recursive: true });
+  // The project's tsconfig, which examples/http/nest/tsconfig.json extends (as it extends the repository's).
   writeFileSync(
     join(consumer, 'tsconfig.json'),
     JSON.stringify({
@@ -76,6 +77,8 @@ export function prepareConsumer(): { workspace: string; consumer: string } {
     }),
   );
   run('npm', ['install', '--prefer-offline', '--no-package-lock', '--loglevel=error', join(workspace, tarball), ...DEPENDENCIES], consumer);
+  // `node --import tsx` (the examples' headers) resolves tsx from the project: the repository's, linked.
+  symlinkSync(join(root, 'node_modules/tsx'), join(consumer, 'node_modules/tsx'), 'dir');
   return { workspace, consumer };
 }
 
@@ -92,9 +95,11 @@ export interface Example {
   output: () => string;
 }
 
-/** Starts `tsx <entry>` in the consumer project and resolves once it prints where it listens. */
-export async function startExample(consumer: string, entry: string, env: NodeJS.ProcessEnv): Promise<Example> {
-  const child = spawn(process.execPath, [tsx, entry], { cwd: consumer, env, stdio: ['ignore', 'pipe', 'pipe'] });
+/** Starts an example in the consumer project by its header's command, and resolves once it prints where it listens. */
+export async function startExample(consumer: string, command: ExampleCommand, env: NodeJS.ProcessEnv): Promise<Example> {
+  const entry = command.text;
+  const spawned = spawnable(command, env);
+  const child = spawn(spawned.file, spawned.args, { cwd: consumer, env: spawned.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis, type Cluster } from 'ioredis';
 import { inject } from 'vitest';
 import type { InstanceRecord } from '../../src/core/record.js';
-import type { StoreEntry } from '../../src/core/store.js';
+import type { StoreEntry } from '../../src/core/ports/store.js';
 import { createRedisStore, type RedisStore, type RedisStoreOptions } from '../../src/redis/index.js';
 import type { StoreContractHarness } from '../../src/testing/store-contract-types.js';
 

@@ -3,6 +3,8 @@
  * the admin token. `@Res()` hands the response to the adapter, which writes the answer; Nest's own
  * JSON and urlencoded parsers may stay on, the adapter uses what they parsed. `@All`, not `@Post` and
  * `@Get`: the adapter answers any other method with 405 and `Allow`, not Nest's 404.
+ *
+ * Part of: examples/http/nest/main.ts
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
@@ -17,7 +19,8 @@ import {
   type CanActivate,
   type ExecutionContext,
 } from '@nestjs/common';
-import { createListHandler, createSyncHandler, toNodeHandler, type NodeHandler, type Reconciler } from 'novita-reconciler';
+import type { Reconciler } from 'novita-reconciler';
+import { createListHandler, createSyncHandler, toNodeHandler, type NodeHandler } from 'novita-reconciler/http';
 import { isAdminAuthorization, type AdminToken } from '../admin-token.js';
 import { RECONCILER } from './reconciler.module.js';
 

@@ -1,9 +1,11 @@
 /**
  * A NestJS app (`@nestjs/core`, `@nestjs/common`, `@nestjs/platform-express`) with the reconciler
  * module and the instances controller. Decorators need the `experimentalDecorators` of
- * ./tsconfig.json, so run it with that config:
+ * ./tsconfig.json, so run it with that config (a demo on the fake Novita and a memory store; with
+ * REDIS_URL, the production wiring of ../reconciler.ts):
  *
- *   npx tsx --tsconfig examples/http/nest/tsconfig.json examples/http/nest/main.ts
+ * Run:
+ *   TSX_TSCONFIG_PATH=examples/http/nest/tsconfig.json node --import tsx examples/http/nest/main.ts
  */
 import { Module, type DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';

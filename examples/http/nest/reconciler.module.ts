@@ -5,6 +5,8 @@
  *
  * Tokens and `@Inject` rather than injection by class: the reconciler is an interface, and explicit
  * tokens also work under tools that emit no decorator metadata (tsx, esbuild, vitest).
+ *
+ * Part of: examples/http/nest/main.ts
  */
 import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { buildReconciler, type ExampleReconciler } from '../reconciler.js';

@@ -8,10 +8,12 @@
  * of its account's, so a record of account B read by A's run would look obsolete (B's instances are
  * not in A's listing). With a shared store you would need a `scope` per account instead (see
  * docs/deployment.md); separate prefixes make the mistake impossible.
+ *
+ * Part of: examples/ops/bullmq/main.ts
  */
 import type { Redis } from 'ioredis';
 import { createReconciler, type ReconcilerEvent, type ReconcilerLogger, type Reconciler, type SyncPolicyInput } from 'novita-reconciler';
-import { createNovitaClient, DEFAULT_NOVITA_BASE_URL } from 'novita-reconciler/novita';
+import { createNovitaClient } from 'novita-reconciler/novita';
 import { createRedisLock, createRedisStore } from 'novita-reconciler/redis';
 
 /** One Novita account this worker reconciles. */
@@ -20,7 +22,7 @@ export interface NovitaAccount {
   id: string;
   /** The account's API key. */
   apiKey: string;
-  /** @default Novita's own API */
+  /** @default `NOVITA_API_BASE_URL`, else Novita's own API */
   baseUrl?: string;
   /** The account's record namespace in Redis: the store prefix, and so its lock key. Never shared. */
   prefix: string;
@@ -54,8 +56,9 @@ export function accountReconcilers(accounts: readonly NovitaAccount[], options: 
       createReconciler({
         store,
         lock: createRedisLock({ store }),
-        // Both given explicitly: a NOVITA_API_BASE_URL in the worker's environment must not redirect every account.
-        novitaClient: createNovitaClient({ apiKey: account.apiKey, baseUrl: account.baseUrl ?? DEFAULT_NOVITA_BASE_URL }),
+        // The key is the account's own, never NOVITA_API_KEY; without a baseUrl of its own, the client reads
+        // NOVITA_API_BASE_URL (how the whole worker is pointed at a fake Novita), else Novita's API.
+        novitaClient: createNovitaClient({ apiKey: account.apiKey, ...(account.baseUrl ? { baseUrl: account.baseUrl } : {}) }),
         // BullMQ runs the schedule; the reconciler's own timer stays off.
         policy: { ...options.policy, enableAutomaticSync: false },
         ...(logger ? { logger: logger(account.id) } : {}),

@@ -1,8 +1,11 @@
 /**
  * The BullMQ worker process: two Novita accounts on one queue. Run as many replicas as you like.
  *
- *   REDIS_URL=redis://127.0.0.1:6379 NOVITA_API_KEY_RESEARCH=sk_... NOVITA_API_KEY_INFERENCE=sk_... \
- *     npx tsx examples/ops/bullmq/main.ts
+ * Run:
+ *   REDIS_URL=redis://127.0.0.1:6379 NOVITA_API_KEY_RESEARCH=sk_... NOVITA_API_KEY_INFERENCE=sk_... node --import tsx examples/ops/bullmq/main.ts
+ *
+ * `NOVITA_API_BASE_URL` points every account at another Novita (the fake, say); `REDIS_KEY_PREFIX`
+ * (default `novita`) is the root of the accounts' store prefixes (`<prefix>:research`, ...).
  *
  * Trigger a run by hand (a dry run of one account) from anywhere that can reach the queue:
  *   await new Queue(SYNC_QUEUE, { connection }).add('sync', { account: 'research', dryRun: true });
@@ -20,9 +23,10 @@ const required = (name: string): string => {
   return value;
 };
 
+const root = process.env.REDIS_KEY_PREFIX?.trim() || 'novita';
 const accounts: NovitaAccount[] = [
-  { id: 'research', apiKey: required('NOVITA_API_KEY_RESEARCH'), prefix: 'novita:research' },
-  { id: 'inference', apiKey: required('NOVITA_API_KEY_INFERENCE'), prefix: 'novita:inference' },
+  { id: 'research', apiKey: required('NOVITA_API_KEY_RESEARCH'), prefix: `${root}:research` },
+  { id: 'inference', apiKey: required('NOVITA_API_KEY_INFERENCE'), prefix: `${root}:inference` },
 ];
 const policy = policyFromEnv(process.env);
 const logger = pino();

@@ -3,6 +3,8 @@
  * a `sync` job naming the account every interval, and any worker replica runs it with that account's
  * reconciler. BullMQ hands each job to one worker, so replicas share the schedule; the account's Redis
  * lock still guards against a run from elsewhere (a CLI run, an HTTP sync) at the same moment.
+ *
+ * Part of: examples/ops/bullmq/main.ts
  */
 import { isReconcilerError, type Reconciler } from 'novita-reconciler';
 import { UnrecoverableError, Worker, type ConnectionOptions, type Queue } from 'bullmq';

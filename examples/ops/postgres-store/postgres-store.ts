@@ -14,6 +14,8 @@
  *
  * No fencing: the lock lives elsewhere (a Redis lock, or none), so a run that lost its lock could still
  * write. It can only ever write over a record unchanged since it read it (every write is conditional).
+ *
+ * Part of: examples/ops/postgres-store/main.ts
  */
 import {
   assertRecord,

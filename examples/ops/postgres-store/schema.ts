@@ -10,6 +10,8 @@
  *   repeats a number, so a row deleted and created again does not get its old version back.
  * - `id` sorts byte-wise (`COLLATE "C"`), so reading in batches by `id > last` is stable whatever the
  *   database's locale.
+ *
+ * Part of: examples/ops/postgres-store/main.ts
  */
 import { ConfigError } from 'novita-reconciler';
 import type { SqlQueryable } from './sql-client.js';

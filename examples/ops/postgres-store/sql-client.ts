@@ -4,6 +4,8 @@
  * process: tests, local development). The store's SQL is the same on both.
  *
  * Both drivers are imported as types only, so an application installs just the one it uses.
+ *
+ * Part of: examples/ops/postgres-store/main.ts
  */
 import type { PGlite } from '@electric-sql/pglite';
 import type { Pool } from 'pg';

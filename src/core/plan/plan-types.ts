@@ -1,8 +1,8 @@
 /** The planner's input and output types (see planner.ts for what each step decides). */
 import type { InstanceRecord } from '../record.js';
-import type { ConditionalWrite, StoreEntry } from '../store.js';
-import type { NovitaInstance } from '../novita-client.js';
-import type { SyncPolicy } from '../policy.js';
+import type { ConditionalWrite, StoreEntry } from '../ports/store.js';
+import type { NovitaInstance } from '../ports/novita-client.js';
+import type { SyncPolicy } from '../config/sync-policy.js';
 import type { NovitaOnlyInstance, SafetyReport, SkippedCounts, SyncAction } from '../../report.js';
 
 /** What Novita said when asked about one instance absent from the listing. */

@@ -2,10 +2,10 @@
  * The decisions that write a record, each building the next version of the record and the
  * conditional write that carries it. Pure; every write stamps `timestamps.updated`.
  */
-import { GONE_STATUSES, type NovitaInstance } from '../novita-client.js';
+import { GONE_STATUSES, type NovitaInstance } from '../ports/novita-client.js';
 import type { InstanceRecord, TerminationProof } from '../record.js';
 import type { ActionReason } from '../../report.js';
-import { mapStatus, type StatusRule } from '../status-map.js';
+import { mapStatus, type StatusRule } from './status-map.js';
 import type { PlannedAction, RecordDecision } from './plan-types.js';
 
 /** The local status the reconciler gives a record whose instance is gone. */

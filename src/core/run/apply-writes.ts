@@ -3,13 +3,12 @@
  * exactly (applied, conflict, missing, not applied, or unknown when the answer never came).
  */
 import { LockLostError, StoreUnavailableError } from '../../errors.js';
-import type { LockLease } from '../lock.js';
-import type { Plan, PlannedAction, RecordDecision } from '../planner.js';
+import type { Plan, PlannedAction, RecordDecision } from '../plan/planner.js';
 import type { ActionOutcome } from '../../report.js';
-import { writeBatchProgress, type WriteOutcome, type WriteResult } from '../store.js';
-import { raceCall, RaceLostError } from './deadline.js';
-import type { Progress } from './progress.js';
-import { abortError, asStoreError, type RunContext } from './run-context.js';
+import { writeBatchProgress, type WriteOutcome, type WriteResult } from '../ports/store.js';
+import { raceCall, RaceLostError } from '../runtime/deadline.js';
+import { throwIfAborted, type Run } from './run.js';
+import { asStoreError } from './run-context.js';
 
 /** How long an abort (or a lost lease) still waits for the answer of a write batch already sent, so the report can say what it applied. */
 const WRITE_ABORT_GRACE_MS = 1_000;
@@ -34,13 +33,8 @@ export interface Writer {
   readonly failure: unknown;
 }
 
-export function createWriter(
-  context: RunContext,
-  runId: string,
-  runSignal: AbortSignal | undefined,
-  lease: LockLease | null,
-  progress: Progress,
-): Writer {
+export function createWriter(run: Run): Writer {
+  const { progress } = run;
   const outcomes = new Map<PlannedAction, ActionOutcome>();
   let chain: Promise<void> = Promise.resolve();
   let handedOver = 0;
@@ -57,7 +51,7 @@ export function createWriter(
       for (const action of actions) outcomes.set(action, 'not-applied');
       handedOver += actions.length;
       chain = chain.then(() =>
-        applyWrites(context, runId, actions, outcomes, runSignal, lease, (count) => {
+        applyWrites(run, actions, outcomes, (count) => {
           written += count;
           progress.update('writing', written, handedOver);
         }).catch((error: unknown) => {
@@ -82,24 +76,22 @@ export function createWriter(
  * refused before attempting it marks them `not-applied`, like every batch after it.
  */
 async function applyWrites(
-  context: RunContext,
-  runId: string,
+  run: Run,
   planned: readonly PlannedAction[],
   outcomes: Map<PlannedAction, ActionOutcome>,
-  runSignal: AbortSignal | undefined,
-  lease: LockLease | null,
   onBatchWritten: (count: number) => void,
 ): Promise<void> {
+  const { context, id: runId, signal: runSignal, lease } = run;
   for (const action of planned) outcomes.set(action, 'not-applied');
   for (let start = 0; start < planned.length; start += context.writeBatchSize) {
     const batch = planned.slice(start, start + context.writeBatchSize);
-    if (runSignal?.aborted) throw abortError(runSignal, lease);
+    throwIfAborted(run);
     let results: WriteResult[];
     try {
       results = await raceCall(
         () =>
           context.store.writeBatch(
-            batch.map((action) => ({ ...action.write, reason: action.reason })),
+            batch.map((action) => ({ ...action.write, reason: action.reason, destructive: action.destructive })),
             { runId, ...(lease?.fence ? { fence: lease.fence } : {}), ...(runSignal ? { signal: runSignal } : {}) },
           ),
         runSignal,
@@ -110,7 +102,7 @@ async function applyWrites(
     } catch (error) {
       if (error instanceof RaceLostError) {
         for (const action of batch) outcomes.set(action, 'unknown');
-        if (runSignal?.aborted) throw abortError(runSignal, lease);
+        throwIfAborted(run);
         throw new StoreUnavailableError(
           `writing to the store failed: no answer within ${error.timeoutMs} ms; the outcome of ${batch.length} writes is unknown`,
           { cause: error },
@@ -126,7 +118,7 @@ async function applyWrites(
         });
       }
       if (lease?.lost.aborted) throw new LockLostError(undefined, { cause: error });
-      if (runSignal?.aborted) throw abortError(runSignal, lease);
+      throwIfAborted(run);
       throw asStoreError(error, 'writing to the store failed');
     }
     for (const [index, action] of batch.entries()) outcomes.set(action, toOutcome(results[index]?.outcome));

@@ -1,5 +1,5 @@
 /** The last step of a run: the report, built from the plan and the outcome of each write. Pure. */
-import type { Plan, PlannedAction } from '../planner.js';
+import type { Plan, PlannedAction } from '../plan/planner.js';
 import type {
   ActionOutcome,
   ConfirmationReport,

@@ -4,7 +4,7 @@
  * else is unproven, and absence from it is never acted on without a proof for that record.
  */
 import { NovitaIncompleteListingError, NovitaInvalidResponseError } from '../../errors.js';
-import type { NovitaInstance } from '../novita-client.js';
+import type { NovitaInstance } from '../ports/novita-client.js';
 
 /** A listing that passed {@link checkListing}, with its grade. */
 export interface CheckedListing {

@@ -4,8 +4,8 @@
  * again this run) and an overall time budget; whatever was not confirmed when either stops the step is
  * left `unverified` for the next run. Only the run's own signal makes the step reject.
  */
-import { GONE_STATUSES, type NovitaClient } from '../novita-client.js';
-import type { Confirmation } from '../planner.js';
+import { GONE_STATUSES, type NovitaClient } from '../ports/novita-client.js';
+import type { Confirmation } from '../plan/planner.js';
 import type { ConfirmationReport } from '../../report.js';
 
 /** How the confirmations of one run are bounded. */

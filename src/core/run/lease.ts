@@ -1,7 +1,8 @@
 /** The lock around a run: taking it, releasing it, and sharing the time of a completed run with the other replicas. */
 import { AbortedError, SyncInProgressError } from '../../errors.js';
-import type { LockLease } from '../lock.js';
-import { raceCall, RaceLostError } from './deadline.js';
+import type { LockLease } from '../ports/lock.js';
+import { raceCall, RaceLostError } from '../runtime/deadline.js';
+import type { Run } from './run.js';
 import { asStoreError, describeError, type RunContext } from './run-context.js';
 
 /** Takes the lock, when there is one: `SYNC_IN_PROGRESS` when another replica holds it. */
@@ -31,7 +32,8 @@ export async function takeLease(context: RunContext, signal: AbortSignal | undef
 }
 
 /** Releases the lease, within the store deadline; a failure is logged (the lease expires by itself). */
-export async function releaseLease(context: RunContext, runId: string, lease: LockLease): Promise<void> {
+export async function releaseLease({ context, id: runId, lease }: Run): Promise<void> {
+  if (!lease) return;
   try {
     await raceCall(() => lease.release(), undefined, context.storeTimeoutMs);
   } catch (error) {
@@ -40,7 +42,7 @@ export async function releaseLease(context: RunContext, runId: string, lease: Lo
 }
 
 /** Shares the time of this completed real run with every replica of the lock (their schedules skip a turn). */
-export async function recordCompletion(context: RunContext, runId: string, lease: LockLease | null): Promise<void> {
+export async function recordCompletion({ context, id: runId, lease }: Run): Promise<void> {
   if (!lease?.recordCompletedRun) return;
   try {
     // A lock with a clock of its own stamps the time itself: replicas' clocks may disagree, its does not.

@@ -3,33 +3,27 @@
  * listing is (step 1). Also the same reads for the merged view, which runs no sync.
  */
 import { NovitaApiError, StoreUnavailableError, isReconcilerError } from '../../errors.js';
-import type { LockLease } from '../lock.js';
-import type { NovitaInstance } from '../novita-client.js';
+import type { NovitaInstance } from '../ports/novita-client.js';
 import type { InstanceRecord } from '../record.js';
-import type { StoreEntry } from '../store.js';
+import type { StoreEntry } from '../ports/store.js';
 import { checkListing, type CheckedListing } from './check-listing.js';
-import { raceCall, raceIterable, RaceLostError } from './deadline.js';
-import { createProgress, type Progress } from './progress.js';
-import { abortError, asStoreError, describeError, type RunContext } from './run-context.js';
+import { raceCall, raceIterable, RaceLostError } from '../runtime/deadline.js';
+import { createProgress } from './progress.js';
+import { throwIfAborted, type Run } from './run.js';
+import { asStoreError, describeError, type RunContext } from './run-context.js';
 
 /**
  * Steps 1 and the read: the listing, and every stored record read meanwhile (the two overlap). The
  * listing is checked for completeness before anything is planned; when it fails, the read is abandoned.
  */
-export async function readListingAndRecords(
-  context: RunContext,
-  runId: string,
-  runSignal: AbortSignal | undefined,
-  lease: LockLease | null,
-  progress: Progress,
-): Promise<{ listing: CheckedListing; entries: StoreEntry[] }> {
+export async function readListingAndRecords(run: Run): Promise<{ listing: CheckedListing; entries: StoreEntry[] }> {
   const reading = new AbortController();
-  const readSignal = runSignal ? AbortSignal.any([runSignal, reading.signal]) : reading.signal;
-  const records = readRecords(context, readSignal, runSignal, lease, progress);
+  const readSignal = run.signal ? AbortSignal.any([run.signal, reading.signal]) : reading.signal;
+  const records = readRecords(run, readSignal);
   records.catch(() => undefined); // awaited below; a listing failure must not leave it unhandled
   let listing: CheckedListing;
   try {
-    listing = await readListing(context, runId, runSignal, lease, progress);
+    listing = await readListing(run);
   } catch (error) {
     reading.abort(new Error('the listing failed'));
     throw error;
@@ -37,13 +31,8 @@ export async function readListingAndRecords(
   return { listing, entries: await records };
 }
 
-async function readListing(
-  context: RunContext,
-  runId: string,
-  runSignal: AbortSignal | undefined,
-  lease: LockLease | null,
-  progress: Progress,
-): Promise<CheckedListing> {
+async function readListing(run: Run): Promise<CheckedListing> {
+  const { context, id: runId, signal: runSignal, progress } = run;
   let listing: unknown;
   try {
     listing = await raceCall(
@@ -60,7 +49,7 @@ async function readListing(
       context.listingTimeoutMs,
     );
   } catch (error) {
-    if (runSignal?.aborted) throw abortError(runSignal, lease);
+    throwIfAborted(run);
     if (isReconcilerError(error)) throw error;
     const detail = error instanceof RaceLostError ? `no complete listing within ${context.listingTimeoutMs} ms` : describeError(error);
     throw new NovitaApiError(`Novita listing failed: ${detail}`, { cause: error, endpoint: 'listInstances' });
@@ -70,13 +59,8 @@ async function readListing(
   return checked;
 }
 
-async function readRecords(
-  context: RunContext,
-  readSignal: AbortSignal,
-  runSignal: AbortSignal | undefined,
-  lease: LockLease | null,
-  progress: Progress,
-): Promise<StoreEntry[]> {
+async function readRecords(run: Run, readSignal: AbortSignal): Promise<StoreEntry[]> {
+  const { context, progress } = run;
   const entries: StoreEntry[] = [];
   try {
     const batches = context.store.readBatches({ batchSize: context.readBatchSize, signal: readSignal });
@@ -85,7 +69,7 @@ async function readRecords(
       progress.update('reading', entries.length);
     }
   } catch (error) {
-    if (runSignal?.aborted) throw abortError(runSignal, lease);
+    throwIfAborted(run);
     if (error instanceof RaceLostError && error.kind === 'timeout')
       throw new StoreUnavailableError(`reading the store failed: no answer within ${error.timeoutMs} ms`, { cause: error });
     throw asStoreError(error, 'reading the store failed');
@@ -94,27 +78,26 @@ async function readRecords(
   return entries;
 }
 
-/** The listing for the merged view (no run): checked like a run's. */
-export async function readViewListing(context: RunContext, signal: AbortSignal | undefined): Promise<NovitaInstance[]> {
-  return (
-    await readListing(
-      context,
-      'view',
-      signal,
-      null,
-      createProgress('view', () => undefined),
-    )
-  ).instances;
+/** The records and instances of the merged view, in this reconciler's scope. */
+export interface ViewInputs {
+  /** The valid records in scope, in the store's order. */
+  records: InstanceRecord[];
+  /** The listed instances in scope. */
+  instances: NovitaInstance[];
 }
 
-/** The valid records for the merged view (no run). */
-export async function readViewRecords(context: RunContext, signal: AbortSignal | undefined): Promise<InstanceRecord[]> {
-  const entries = await readRecords(
-    context,
-    signal ?? new AbortController().signal,
-    signal,
-    null,
-    createProgress('view', () => undefined),
-  );
-  return entries.flatMap((entry) => (entry.record ? [entry.record] : []));
+/**
+ * The reads of the merged view (no run): the listing, checked like a run's (or the one a sync just
+ * read: `listed`), then the valid records; both limited to the scope here, the one place the view asks it.
+ */
+export async function readView(context: RunContext, signal: AbortSignal | undefined, listed?: NovitaInstance[]): Promise<ViewInputs> {
+  const view: Run = { context, id: 'view', signal, lease: null, progress: createProgress('view', () => undefined) };
+  const instances = listed ?? (await readListing(view)).instances;
+  const entries = await readRecords(view, signal ?? new AbortController().signal);
+  const records = entries.flatMap((entry) => (entry.record ? [entry.record] : []));
+  const { scope } = context;
+  return {
+    records: scope?.record ? records.filter((record) => scope.record?.(record)) : records,
+    instances: scope?.instance ? instances.filter((instance) => scope.instance?.(instance)) : instances,
+  };
 }

@@ -5,8 +5,8 @@
  * plans of one run decide one record two ways, and the report would describe writes that were never
  * sent. Each answer (or throw) is kept for the run, keyed by the very object the planner is handed.
  */
-import type { NovitaInstance } from '../novita-client.js';
-import type { SyncScope } from '../planner.js';
+import type { NovitaInstance } from '../ports/novita-client.js';
+import type { SyncScope } from '../plan/planner.js';
 import type { InstanceRecord } from '../record.js';
 
 /** The callbacks one run hands the planner. */

@@ -1,13 +1,13 @@
 /** What every step of a run works with (the reconciler's resolved options), and the run's error helpers. */
-import { AbortedError, LockLostError, type ReconcilerError, StoreUnavailableError, isReconcilerError } from '../../errors.js';
+import { type ReconcilerError, StoreUnavailableError, isReconcilerError } from '../../errors.js';
 import type { ReconcilerEvent, ReconcilerLogger } from '../events.js';
-import type { LockLease, SyncLock } from '../lock.js';
-import type { NovitaClient, NovitaInstance } from '../novita-client.js';
-import type { SyncScope } from '../planner.js';
-import type { SyncPolicy } from '../policy.js';
+import type { SyncLock } from '../ports/lock.js';
+import type { NovitaClient, NovitaInstance } from '../ports/novita-client.js';
+import type { SyncScope } from '../plan/planner.js';
+import type { SyncPolicy } from '../config/sync-policy.js';
 import type { InstanceRecord } from '../record.js';
 import type { SyncReport } from '../../report.js';
-import type { ReconcilerStore } from '../store.js';
+import type { ReconcilerStore } from '../ports/store.js';
 import type { ConfirmLimits } from './confirm-candidates.js';
 
 /** What a run works with: the reconciler's resolved options. */
@@ -34,12 +34,6 @@ export interface RunContext {
 export interface RunResult {
   report: SyncReport;
   instances: NovitaInstance[];
-}
-
-/** The error a run rejects with once its signal aborted: `LOCK_LOST` when the lease went, else `ABORTED`. */
-export function abortError(signal: AbortSignal, lease: LockLease | null): ReconcilerError {
-  if (lease?.lost.aborted) return new LockLostError();
-  return new AbortedError('sync aborted', { cause: signal.reason });
 }
 
 /** A store failure as `STORE_UNAVAILABLE` (classified errors pass through). */

@@ -2,27 +2,27 @@
  * One reconcile run, the only code that sequences I/O. In order:
  * takeLease -> readListing (with readRecords overlapping it) -> plan -> confirmCandidates -> plan
  * again -> applyWrites -> buildReport -> recordCompletion -> releaseLease.
- * The decisions are the pure planner's (planner.ts). Every call to the world is raced against the
+ * The decisions are the pure planner's (plan/planner.ts). Every call to the world is raced against the
  * run's signal (the caller's, joined with the lease's `lost`) and a deadline (deadline.ts), so that a
  * run always ends.
  */
 import { randomUUID } from 'node:crypto';
 import { AbortedError, ReconcilerError, isReconcilerError } from '../../errors.js';
-import type { LockLease } from '../lock.js';
-import { planSync, settlePending, type Plan, type PlanInput, type PlannedAction } from '../planner.js';
+import { planSync, settlePending, type Plan, type PlanInput, type PlannedAction } from '../plan/planner.js';
 import type { ActionOutcome, ConfirmationReport, SyncReport, SyncRunOptions } from '../../report.js';
 import { createWriter, plannedActions } from './apply-writes.js';
 import { buildReport, NO_CONFIRMATIONS, summaryFields } from './build-report.js';
 import { confirmCandidates } from './confirm-candidates.js';
 import { recordCompletion, releaseLease, takeLease } from './lease.js';
-import { createProgress, type Progress } from './progress.js';
+import { createProgress } from './progress.js';
 import { readListingAndRecords } from './read-inputs.js';
 import { callbacksForRun } from './run-callbacks.js';
-import { abortError, describeError, type RunContext, type RunResult } from './run-context.js';
+import { throwIfAborted, type Run } from './run.js';
+import { describeError, type RunContext, type RunResult } from './run-context.js';
 
 export type { RunContext, RunResult } from './run-context.js';
 export { describeError } from './run-context.js';
-export { readViewListing, readViewRecords } from './read-inputs.js';
+export { readView } from './read-inputs.js';
 
 /** One run. Resolves its report, or rejects with a classified error carrying what it applied (`error.report`). */
 export async function runSync(context: RunContext, runOptions: SyncRunOptions, signal: AbortSignal | undefined): Promise<RunResult> {
@@ -32,12 +32,17 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
   if (signal?.aborted) throw new AbortedError('sync aborted before it started', { cause: signal.reason });
 
   const lease = await takeLease(context, signal);
-  const runSignal = lease ? AbortSignal.any(signal ? [signal, lease.lost] : [lease.lost]) : signal;
-  const progress = createProgress(runId, context.emit);
+  const run: Run = {
+    context,
+    id: runId,
+    signal: lease ? AbortSignal.any(signal ? [signal, lease.lost] : [lease.lost]) : signal,
+    lease,
+    progress: createProgress(runId, context.emit),
+  };
   let partial: SyncReport | undefined;
   try {
     context.emit({ type: 'run-started', runId, options: runOptions, timestamp: startedAt.toISOString() });
-    const { listing, entries } = await readListingAndRecords(context, runId, runSignal, lease, progress);
+    const { listing, entries } = await readListingAndRecords(run);
     if (!listing.complete) {
       const reason = listing.reason ?? 'not proven complete';
       const fields = { runId, reason, walks: listing.walks, total: listing.total, instances: listing.instances.length };
@@ -82,14 +87,14 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
     // The writes no confirmation can change start at once and run while the confirmations are asked.
     // Those decisions are final: the confirmed plan only settles the records left pending, so each
     // record is decided once and the report is built from the very actions the writer was handed.
-    const writer = runOptions.dryRun ? undefined : createWriter(context, runId, runSignal, lease, progress);
+    const writer = runOptions.dryRun ? undefined : createWriter(run);
     if (plan.toConfirm.length > 0) {
       writer?.enqueue(plannedActions(plan, (decision) => decision.category !== 'pending'));
       let confirmed: Awaited<ReturnType<typeof confirmStep>>;
       try {
         // A failed early write fails the run: the confirmations stop with it.
-        const confirmSignal = writer ? (runSignal ? AbortSignal.any([runSignal, writer.failed]) : writer.failed) : runSignal;
-        confirmed = await confirmStep(context, plan.toConfirm, confirmSignal, lease, progress);
+        const confirmSignal = writer ? (run.signal ? AbortSignal.any([run.signal, writer.failed]) : writer.failed) : run.signal;
+        confirmed = await confirmStep({ ...run, signal: confirmSignal }, plan.toConfirm);
       } catch (error) {
         await writer?.settled();
         partial = writer ? reportOf(plan, writer.outcomeOf) : undefined;
@@ -129,7 +134,7 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
     }
     const report = finish(writer ? writer.outcomeOf : () => 'planned');
     announceActions(context, report);
-    if (!runOptions.dryRun) await recordCompletion(context, runId, lease);
+    if (!runOptions.dryRun) await recordCompletion(run);
     context.log('info', summaryFields(report), 'Instance sync completed');
     context.emit({ type: 'run-finished', runId, report });
     return { report, instances: listing.instances };
@@ -153,19 +158,14 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
     context.emit({ type: 'run-failed', runId, error: failure, ...(partial ? { report: partial } : {}) });
     throw failure;
   } finally {
-    if (lease) await releaseLease(context, runId, lease);
+    await releaseLease(run);
   }
 }
 
-async function confirmStep(
-  context: RunContext,
-  ids: readonly string[],
-  runSignal: AbortSignal | undefined,
-  lease: LockLease | null,
-  progress: Progress,
-) {
+async function confirmStep(run: Run, ids: readonly string[]) {
+  const { context, progress } = run;
   try {
-    return await confirmCandidates(context.novitaClient, ids, context.confirm, runSignal, {
+    return await confirmCandidates(context.novitaClient, ids, context.confirm, run.signal, {
       onAnswer: (done, total) => progress.update('confirming', done, total),
       onFailure: (novitaInstanceId, message) =>
         context.log(
@@ -183,7 +183,7 @@ async function confirmStep(
         ),
     });
   } catch (error) {
-    if (runSignal?.aborted) throw abortError(runSignal, lease);
+    throwIfAborted(run);
     throw error;
   } finally {
     progress.end('confirming');

@@ -53,7 +53,7 @@ export type FakeFaultEffect =
    * never read as "the instance does not exist" (Novita documents that as HTTP 400).
    */
   | { kind: 'route-404'; reason?: string; message?: string }
-  /** Answer with an HTML page, as a gateway in front of Novita does (a bad gateway page). @default status 502 */
+  /** Answer with an HTML page, as a gateway in front of Novita does (a bad gateway page); `status` 502 unless given. */
   | { kind: 'html'; status?: number }
   /** Answer 429 `RATE_LIMIT_EXCEEDED`, with a `Retry-After` header (seconds, or an HTTP date string) when given. */
   | { kind: 'rate-limit'; retryAfter?: number | string }
@@ -63,7 +63,7 @@ export type FakeFaultEffect =
   | { kind: 'drop' }
   /** Answer 200 with a body that is not JSON. */
   | { kind: 'malformed-json' }
-  /** `list`: leave one item out of the page (lag), `total` unchanged. @default index 0 */
+  /** `list`: leave one item out of the page (lag; the first unless `index` says), `total` unchanged. */
   | { kind: 'omit-item'; index?: number }
   /** `list`: announce this `total` instead of the real one. */
   | { kind: 'total'; total: number }

@@ -1,5 +1,5 @@
 /**
- * The shapes Novita has been seen to answer in (see docs/novita.md, "Novita as it really answers"),
+ * The shapes Novita has been seen to answer in (see docs/novita.md, the options of startFakeNovita),
  * each as the fake's options, so a test can meet every one of them by name.
  */
 import type { FakeNovitaOptions } from './fake-options.js';

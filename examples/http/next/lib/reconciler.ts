@@ -7,6 +7,8 @@
  *
  * `next dev` re-evaluates modules on every change; keep the promise on `globalThis` if the extra Redis
  * connections bother you there.
+ *
+ * Part of: examples/http/next/app/api/instances/sync/route.ts
  */
 import type { Reconciler } from 'novita-reconciler';
 import { buildReconciler, type ExampleReconciler } from '../../reconciler';

@@ -4,6 +4,8 @@
  * is read per request, for the reason lib/reconciler.ts builds the reconciler late; without one, every
  * request is refused with a 500 that says so. Next's `proxy.ts` (`middleware.ts` before Next 16) is the
  * other place for it, as long as it covers both routes.
+ *
+ * Part of: examples/http/next/app/api/instances/sync/route.ts
  */
 import { isAdminAuthorization, UNAUTHORIZED_BODY } from '../../admin-token';
 

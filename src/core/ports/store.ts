@@ -1,0 +1,189 @@
+import type { InstanceRecord } from '../record.js';
+
+/** A record as read by the reconciler, with the opaque version a conditional write must match. */
+export interface VersionedRecord {
+  /** The record id. */
+  id: string;
+  /** The decoded record. */
+  record: InstanceRecord;
+  /** Opaque token that changes whenever the stored value changes, by anyone. */
+  version: string;
+  /** Always absent on a decoded record: `entry.invalid === undefined` tells it from an {@link InvalidStoredRecord}. */
+  invalid?: undefined;
+}
+
+/** A stored value that could not be decoded as a record. The reconciler leaves it alone and reports it. */
+export interface InvalidStoredRecord {
+  /** The record id (the key it is stored under). */
+  id: string;
+  /** Always absent: the stored value could not be decoded, so there is no record to give. */
+  record?: undefined;
+  /** Opaque token of the stored value. */
+  version: string;
+  /** Why it could not be decoded, naming the field when possible. */
+  invalid: string;
+}
+
+/** One entry of a batch read by {@link ReconcilerStore.readBatches}. */
+export type StoreEntry = VersionedRecord | InvalidStoredRecord;
+
+/** A conditional put: applies only if the stored record still has `expectedVersion` (or, when `null`, does not exist). */
+export interface ConditionalPut {
+  /** Tells a put from a {@link ConditionalDelete}. */
+  op: 'put';
+  /** The id the record is stored under; always `record.id` (the built-in stores refuse a put whose ids differ, `RECORD_INVALID`). */
+  id: string;
+  /** The whole next version of the record, to store as it is (not merged): the fields the library owns changed, every other field as read. */
+  record: InstanceRecord;
+  /** The version read, or `null` to create a record that must not exist yet. */
+  expectedVersion: string | null;
+  /** Why the reconciler writes it (an action reason), for stores that keep an audit trail. */
+  reason?: string;
+  /**
+   * Whether the reconciler's planner marked this write destructive (it marks the record terminated), so
+   * that a store keeping an audit trail records it without reading the record's status itself.
+   * @default false
+   */
+  destructive?: boolean;
+}
+
+/** A conditional delete: applies only if the stored record still has `expectedVersion`. */
+export interface ConditionalDelete {
+  /** Tells a delete from a {@link ConditionalPut}. */
+  op: 'delete';
+  /** The id of the record to delete. */
+  id: string;
+  /** The version read: the delete applies only if the stored value still has it (one already deleted answers `missing`). */
+  expectedVersion: string;
+  /** Why the reconciler deletes it (an action reason), for stores that keep an audit trail. */
+  reason?: string;
+  /** Whether the planner marked it destructive: a delete by the reconciler always is (it removes the record). @default false */
+  destructive?: boolean;
+}
+
+/** One write of a batch given to {@link ReconcilerStore.writeBatch}. */
+export type ConditionalWrite = ConditionalPut | ConditionalDelete;
+
+/**
+ * The outcome of one conditional write:
+ * - `ok`: applied;
+ * - `conflict`: the record changed (or, for a create, came to exist) since it was read; nothing written;
+ * - `missing`: the record was deleted since it was read; nothing written (for a delete, that counts as done).
+ */
+export type WriteOutcome = 'ok' | 'conflict' | 'missing';
+
+/** The result of one conditional write, in the order of the batch. */
+export interface WriteResult {
+  /** The id of the write this result answers (its `write.id`). */
+  id: string;
+  /** Whether the write was applied (`ok`), or why not (`conflict`, `missing`). */
+  outcome: WriteOutcome;
+  /** The new version after an `ok` put. */
+  version?: string;
+}
+
+/**
+ * A fencing token from a lock lease: a store that supports fencing applies a batch only while
+ * `key` still holds `token`, so a run that lost its lock cannot write.
+ */
+export interface WriteFence {
+  /** The lock's key, in the store's own namespace. */
+  key: string;
+  /** The lease owner's token. */
+  token: string;
+}
+
+/** Options of {@link ReconcilerStore.readBatches}. */
+export interface ReadBatchesOptions {
+  /** Records per batch. @default 500 */
+  batchSize?: number;
+  /**
+   * Aborted when the run stops (its caller aborted, its lease was lost) or its listing failed and the
+   * read is abandoned: the store should stop reading and reject. The reconciler stops waiting on its own
+   * too, and gives each batch at most `storeTimeoutMs`.
+   */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link ReconcilerStore.writeBatch}. */
+export interface WriteBatchOptions {
+  /** When given, a store that supports fencing writes nothing unless the fence still holds. */
+  fence?: WriteFence;
+  /** The sync run writing, for stores that keep an audit trail. */
+  runId?: string;
+  /**
+   * Aborted when the run stops (its caller aborted, its lease was lost). A store may then reject, but,
+   * as the {@link ReconcilerStore.writeBatch} contract says, only for a batch it did not attempt, or with
+   * {@link WriteBatchProgress} on its error. The reconciler waits up to 1 s (less when `storeTimeoutMs` is
+   * shorter) for the answer of a batch already sent, then counts its writes `unknown`.
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * What the reconciler needs from a store, and all it calls: every record read in batches, and
+ * conditional batch writes. A custom store (or a wrapper around one) implements these two; the
+ * app-facing methods of {@link InstanceStore} are optional extras.
+ */
+export interface ReconcilerStore {
+  /**
+   * Every stored record, in batches, each with the version a conditional write must match. A value
+   * that cannot be decoded comes as an {@link InvalidStoredRecord}, never as a thrown error.
+   */
+  readBatches(options?: ReadBatchesOptions): AsyncIterable<StoreEntry[]>;
+  /**
+   * Applies each write on its own, only if its record is unchanged since it was read (a change by
+   * anyone, including code that does not use this library, must be detected). Resolves one result
+   * per write, in order, saying exactly what was applied. Rejects (with `STORE_UNAVAILABLE`, or
+   * `LOCK_LOST` when a fence no longer holds) only when the batch could not be attempted, so that
+   * nothing of it was applied.
+   */
+  writeBatch(writes: readonly ConditionalWrite[], options?: WriteBatchOptions): Promise<WriteResult[]>;
+}
+
+/**
+ * Where the backend keeps its instance records: what the reconciler needs ({@link ReconcilerStore})
+ * plus the methods the application uses. The built-in stores implement all of it, and every
+ * implementation must pass the store contract suite exported from `novita-reconciler/testing`.
+ */
+export interface InstanceStore extends ReconcilerStore {
+  /** The record with this id, or `null`. Throws `RECORD_INVALID` when the stored value cannot be decoded. */
+  get(id: string): Promise<InstanceRecord | null>;
+  /** Creates or replaces a record unconditionally. Throws `RECORD_INVALID` for an invalid record. */
+  put(record: InstanceRecord): Promise<void>;
+  /** Deletes a record; resolves whether it existed. */
+  delete(id: string): Promise<boolean>;
+  /** Every valid record (invalid stored values are left out). */
+  list(): Promise<InstanceRecord[]>;
+  /** The number of stored records, valid or not. */
+  count(): Promise<number>;
+  /** Releases what the store owns (a connection it opened itself). Optional. */
+  close?(): Promise<void>;
+}
+
+/**
+ * What a store's `writeBatch` had done when it rejected after attempting part of the batch. A store
+ * that can fail midway puts these two fields on its error (the Redis store does); read them with
+ * {@link writeBatchProgress}. The batch splits into three parts, in order: the writes settled (each
+ * with its result; an `ok` one was applied), the writes in doubt, then writes that were not attempted.
+ * An error without them means, by the {@link ReconcilerStore.writeBatch} contract, that nothing of the
+ * batch was applied.
+ */
+export interface WriteBatchProgress {
+  /** The results of the first `writeResults.length` writes of the batch, in order. */
+  readonly writeResults: readonly WriteResult[];
+  /**
+   * How many writes right after those may or may not have been applied (an answer that never came, or a
+   * failure that could not be undone). `0` when the failure proves the rest wrote nothing.
+   */
+  readonly writesInDoubt: number;
+}
+
+/** The progress a store's rejected `writeBatch` left on its error, or `undefined` when it left none. */
+export function writeBatchProgress(error: unknown): WriteBatchProgress | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const { writeResults, writesInDoubt } = error as Partial<WriteBatchProgress>;
+  if (!Array.isArray(writeResults) || typeof writesInDoubt !== 'number' || !Number.isInteger(writesInDoubt) || writesInDoubt < 0)
+    return undefined;
+  return { writeResults, writesInDoubt };
+}

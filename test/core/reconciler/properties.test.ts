@@ -1,0 +1,148 @@
+/**
+ * Property tests over random fleets, records, policies and Novita faults. The promise they guard is
+ * the one that matters most: whatever Novita's listing omits and whatever its getInstance calls
+ * fail, no record whose instance is alive is ever marked terminated or removed.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  createMemoryStore,
+  createReconciler,
+  GONE_STATUSES,
+  NovitaApiError,
+  type InstanceRecord,
+  type NovitaInstance,
+} from '../../../src/index.js';
+import { createScriptedNovitaClient } from '../../../src/testing/scripted-novita-client.js';
+import { expectConsistentReport, NOW } from '../../support/reconcile-fixtures.js';
+
+const NOVITA_STATUSES = [
+  'pending',
+  'creating',
+  'pulling',
+  'running',
+  'starting',
+  'restarting',
+  'stopping',
+  'exited',
+  'migrating',
+  'freezing',
+  'toRemove',
+  'removing',
+  'removed',
+  'hibernating',
+];
+const LOCAL_STATUSES = [
+  'creating',
+  'created',
+  'starting',
+  'health_checking',
+  'running',
+  'ready',
+  'stopping',
+  'stopped',
+  'failed',
+  'terminated',
+];
+
+const scenario = fc.record({
+  slots: fc.array(
+    fc.record({
+      /** What Novita knows of the instance: nothing, or a status. */
+      novita: fc.option(fc.constantFrom(...NOVITA_STATUSES), { nil: undefined }),
+      /** Whether the listing omits it although it exists (lag). */
+      omitted: fc.boolean(),
+      /** Whether getInstance fails for it. */
+      getFails: fc.boolean(),
+      /** Whether a record names it, and in what state. */
+      local: fc.option(
+        fc.record({
+          status: fc.constantFrom(...LOCAL_STATUSES),
+          createdMinutesAgo: fc.integer({ min: 0, max: 60 * 24 * 30 }),
+          started: fc.boolean(),
+          terminatedDaysAgo: fc.option(fc.integer({ min: 0, max: 30 }), { nil: undefined }),
+          hasNovitaId: fc.boolean(),
+        }),
+        { nil: undefined },
+      ),
+    }),
+    { maxLength: 25 },
+  ),
+  policy: fc.record({
+    removeObsoleteInstances: fc.boolean(),
+    obsoleteRetentionDays: fc.integer({ min: 0, max: 14 }),
+    maxObsoleteFraction: fc.constantFrom(0, 0.25, 0.5, 1),
+    safetyMinRecords: fc.integer({ min: 0, max: 12 }),
+    novitaOnly: fc.constantFrom('report' as const, 'ignore' as const, 'adopt' as const),
+  }),
+  forceSync: fc.boolean(),
+  dryRun: fc.boolean(),
+});
+
+describe('reconcile properties', () => {
+  it('whatever the listing omits and getInstance fails, no record whose instance is alive is marked terminated or removed', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario, async ({ slots, policy, forceSync, dryRun }) => {
+        const fleet: NovitaInstance[] = [];
+        const records: InstanceRecord[] = [];
+        const novita = createScriptedNovitaClient();
+        const hidden: string[] = [];
+        slots.forEach((slot, index) => {
+          const novitaId = `nv${index}`;
+          if (slot.novita !== undefined) {
+            fleet.push({ id: novitaId, status: slot.novita });
+            if (slot.omitted) hidden.push(novitaId);
+          }
+          if (slot.getFails) novita.failGetInstance(novitaId, new NovitaApiError('Novita answered 503', { status: 503, retryable: true }));
+          if (slot.local) {
+            const local = slot.local;
+            records.push({
+              id: `r${index}`,
+              ...(local.hasNovitaId ? { novitaInstanceId: novitaId } : {}),
+              status: local.status,
+              timestamps: {
+                created: new Date(NOW.getTime() - local.createdMinutesAgo * 60_000).toISOString(),
+                ...(local.started ? { started: new Date(NOW.getTime() - 60_000).toISOString() } : {}),
+                ...(local.terminatedDaysAgo !== undefined
+                  ? { terminated: new Date(NOW.getTime() - local.terminatedDaysAgo * 86_400_000).toISOString() }
+                  : {}),
+              },
+            });
+          }
+        });
+        novita.setInstances(fleet);
+        novita.hideFromListing(hidden);
+        const store = createMemoryStore({ records });
+        const reconciler = createReconciler({ store, novitaClient: novita, policy, clock: () => NOW });
+        const report = await reconciler.sync({ forceSync, dryRun });
+        expectConsistentReport(report);
+
+        const alive = new Set(fleet.filter((instance) => !GONE_STATUSES.has(instance.status)).map((instance) => instance.id));
+        for (const action of report.actions) {
+          if (action.kind !== 'markTerminated' && action.kind !== 'remove') continue;
+          expect(
+            action.novitaInstanceId === null || !alive.has(action.novitaInstanceId),
+            `${action.kind} ${action.recordId} whose instance ${action.novitaInstanceId} is alive`,
+          ).toBe(true);
+        }
+        if (!dryRun) {
+          for (const stored of await store.list()) {
+            const original = records.find((item) => item.id === stored.id);
+            if (original && original.status !== 'terminated' && stored.status === 'terminated') {
+              expect(stored.novitaInstanceId === undefined || !alive.has(stored.novitaInstanceId)).toBe(true);
+            }
+          }
+          // Runs converge: a second run may only remove records whose kept termination time is already past
+          // retention (timestamps.terminated never moves); a third has nothing left to do.
+          if (report.unverified === 0 && !report.safety.tripped) {
+            const second = await reconciler.sync({ forceSync });
+            expect(second.actions.filter((action) => action.reason !== 'retention-expired')).toEqual([]);
+            const third = await reconciler.sync({ forceSync });
+            expect(third.actions).toEqual([]);
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
