@@ -21,7 +21,7 @@ export type {
   SyncScope,
 } from './core/plan/planner.js';
 export { resolvePolicy, policyFromEnv, syncPolicySchema, DEFAULT_POLICY, POLICY_ENV_VARIABLES } from './core/config/sync-policy.js';
-export type { SyncPolicy, SyncPolicyInput, StatusMapEntry, NovitaOnlyPolicy } from './core/config/sync-policy.js';
+export type { SyncPolicy, SyncPolicyInput, StatusMapEntry, NovitaOnlyPolicy, DestructiveBudget } from './core/config/sync-policy.js';
 export type { RunOptionsInput } from './core/config/run-options.js';
 export { DEFAULT_STATUS_MAP, buildStatusMap, mapStatus } from './core/plan/status-map.js';
 export type { StatusRule, StatusVerdict } from './core/plan/status-map.js';
@@ -37,7 +37,15 @@ export type {
   NovitaOnlyInstance,
   SyncRunOptions,
   ConfirmationReport,
+  LimitsReport,
+  LivenessReport,
+  LivenessKept,
+  HeldBackRecord,
+  DestructiveLimit,
+  DestructiveHold,
 } from './report.js';
+export { setHold, releaseHold, readHold } from './core/hold-switch.js';
+export type { SetHoldOptions, ReleaseHoldOptions } from './core/hold-switch.js';
 export type {
   ReconcilerEvent,
   ReconcilerLogger,
@@ -45,6 +53,7 @@ export type {
   RunStartedEvent,
   ActionEvent,
   SafetyTrippedEvent,
+  DestructiveLimitReachedEvent,
   RunFinishedEvent,
   RunFailedEvent,
   ProgressEvent,
@@ -132,8 +141,13 @@ export type {
   WriteFence,
   ReadBatchesOptions,
   WriteBatchOptions,
+  DestructiveGuardStore,
+  DestructiveReservationRequest,
+  DestructiveReservation,
+  DestructiveRelease,
+  DestructiveGuardCallOptions,
 } from './core/ports/store.js';
-export { writeBatchProgress } from './core/ports/store.js';
+export { writeBatchProgress, DESTRUCTIVE_GUARD_METHODS } from './core/ports/store.js';
 export { GONE_STATUSES } from './core/ports/novita-client.js';
 export type {
   NovitaClient,

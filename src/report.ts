@@ -112,6 +112,99 @@ export interface SkippedCounts {
    * `confirmObsolete` is off: absence from an unproven listing is never acted on without a proof.
    */
   unproven: number;
+  /**
+   * Records the run would have marked terminated or removed, held back for a later run by a limit on
+   * destructive actions: the per-run cap, the window budget or the hold (`limits` says which held how many).
+   */
+  limit: number;
+  /** Records the run would have marked terminated or removed, kept because the application's `livenessCheck` did not answer `false`. */
+  liveness: number;
+}
+
+/**
+ * The hold switch: set by a person (`novita-reconcile hold`), it holds back every destructive action of
+ * every run on the store until it is released.
+ */
+export interface DestructiveHold {
+  /** Why it was set, as given (`` when none was). */
+  reason: string;
+  /** Who set it, as given (the CLI gives `user@host`). */
+  by: string;
+  /** When it was set, ISO 8601. */
+  at: string;
+}
+
+/** Which limit held a destructive action back: the per-run cap, the window budget, or the hold. */
+export type DestructiveLimit = 'cap' | 'window' | 'hold';
+
+/** One record a limit on destructive actions held back (it counts in `skipped.limit`). */
+export interface HeldBackRecord {
+  /** The record's id. */
+  recordId: string;
+  /** The Novita instance id, or `null` when the record has none. */
+  novitaInstanceId: string | null;
+  /** What the run would have done to it. */
+  kind: 'markTerminated' | 'remove';
+  /** Why the run would have done it (`instance-not-found`, `never-started`, `retention-expired`, ...). */
+  reason: ActionReason;
+  /** The limit that held it back. */
+  limit: DestructiveLimit;
+}
+
+/**
+ * The limits on destructive actions (marking terminated, removing) in this run, each with what it held
+ * back. They apply after the safety limit and the application's `livenessCheck`, in this order: the
+ * per-run cap, the hold, the window budget; `forceSync` lifts none of them. A dry run reports exactly
+ * what the real run would hold back (it reads the window, and reserves nothing).
+ */
+export interface LimitsReport {
+  /** `policy.maxDestructivePerRun`, or `null` when no cap is set. */
+  maxDestructivePerRun: number | null;
+  /**
+   * The window budget (`policy.destructiveBudget`), or `null` when none is set: its `max` and
+   * `windowMinutes`, the destructive actions reserved within the window before this run (`usedBefore`,
+   * by every replica) and by this run (`usedByRun`: reserved for writes that were applied, or whose answer
+   * never came; in a dry run, what the run would reserve).
+   */
+  window: { max: number; windowMinutes: number; usedBefore: number; usedByRun: number } | null;
+  /** The hold as the run read it right before its destructive writes, or `null` when none was set (or the store keeps none). */
+  hold: DestructiveHold | null;
+  /** Destructive actions the run wanted after the liveness check, before these limits. */
+  wanted: number;
+  /** How many each limit held back (they add up to `skipped.limit`). */
+  heldBack: Record<DestructiveLimit, number>;
+  /** The records held back, in the order the run would have taken them. */
+  records: HeldBackRecord[];
+}
+
+/** What a livenessCheck answered for one record it kept. */
+export interface LivenessKept {
+  /** The record's id. */
+  recordId: string;
+  /** The Novita instance id, or `null` when the record has none. */
+  novitaInstanceId: string | null;
+  /**
+   * Why it was kept: the check answered something other than `false` (`alive`), threw or rejected
+   * (`error`), or did not answer within `livenessTimeoutMs` (`timeout`).
+   */
+  verdict: 'alive' | 'error' | 'timeout';
+  /** The error's message, for `error` and `timeout`. */
+  message?: string;
+}
+
+/**
+ * What the application's `livenessCheck` said this run: it is asked about every record the run would
+ * mark terminated or remove as obsolete or never-started (not retention); only `false` lets the run go on.
+ */
+export interface LivenessReport {
+  /** Records asked about (`0` without a `livenessCheck`). */
+  checked: number;
+  /** Kept because the check answered something other than `false`. */
+  alive: number;
+  /** Kept because the check threw, rejected or timed out. */
+  failed: number;
+  /** The records kept (they count in `skipped.liveness`), with why. */
+  kept: LivenessKept[];
 }
 
 /** Whether the safety limit held back obsolete handling this run. */
@@ -260,6 +353,10 @@ export interface SyncReport {
   novitaOnly: NovitaOnlyInstance[];
   /** Whether the safety limit tripped this run, on what counts, and whether `forceSync` overrode it. */
   safety: SafetyReport;
+  /** The limits on destructive actions (the per-run cap, the window budget, the hold) and what each held back. */
+  limits: LimitsReport;
+  /** What the application's `livenessCheck` answered, and the records it kept. */
+  liveness: LivenessReport;
   /** Run time in milliseconds, from the moment the run began (before its lock was taken) to its report. */
   duration: number;
   /** When the run began (before its lock was taken), ISO 8601, by the reconciler's `clock`. */

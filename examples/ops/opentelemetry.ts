@@ -4,11 +4,15 @@
  *
  * Traces: one span `novita_reconciler.sync` per run, started at `run-started` and ended at
  * `run-finished` (status OK) or `run-failed` (status ERROR, the error code and message), with the
- * report's counts, the safety limit and `listingWalks` as attributes, and one span event per action
- * (and per listing restart and safety trip).
+ * report's counts, the safety limit, the limits on destructive actions and `listingWalks` as attributes,
+ * and one span event per action (and per listing restart, safety trip and destructive limit reached).
  * Metrics: `novita_reconciler.runs` and `novita_reconciler.actions` (counters),
- * `novita_reconciler.run.duration` (histogram, seconds), `novita_reconciler.runs.skipped` (counter) and
- * `novita_reconciler.last_success` (observable gauge, Unix seconds).
+ * `novita_reconciler.run.duration` (histogram, seconds), `novita_reconciler.runs.skipped` (counter),
+ * `novita_reconciler.last_success` (observable gauge, Unix seconds), `novita_reconciler.destructive.held_back`
+ * (counter, attribute `limit`: `cap`, `window`, `hold`, `liveness`), `novita_reconciler.liveness.checks`
+ * (counter, attribute `verdict`: `gone`, `alive`, `failed`), `novita_reconciler.hold` (observable gauge:
+ * 1 while the last run found the hold set) and `novita_reconciler.destructive_window.used` (observable
+ * gauge: the window budget used after the last real run, by every replica).
  *
  * ```ts
  * const reconciler = createReconciler({ store, novitaClient, onEvent: createOtelOnEvent() });
@@ -44,6 +48,26 @@ export function createOtelOnEvent(options: OtelOptions = {}): (event: Reconciler
   const skipped = meter.createCounter('novita_reconciler.runs.skipped', {
     description: 'Scheduled turns skipped because a replica sharing the lock had just run',
   });
+  const heldBack = meter.createCounter('novita_reconciler.destructive.held_back', {
+    description: 'Records a guard on destructive actions kept from being marked terminated or removed, by guard',
+  });
+  const livenessChecks = meter.createCounter('novita_reconciler.liveness.checks', {
+    description: "Answers of the application's livenessCheck: gone, alive, failed",
+  });
+  let holdSet: number | undefined;
+  let windowUsed: number | undefined;
+  meter
+    .createObservableGauge('novita_reconciler.hold', { description: 'Whether the last run found the hold set (1) or not (0)' })
+    .addCallback((result) => {
+      if (holdSet !== undefined) result.observe(holdSet);
+    });
+  meter
+    .createObservableGauge('novita_reconciler.destructive_window.used', {
+      description: 'Destructive actions reserved in the window budget after the last real run, by every replica',
+    })
+    .addCallback((result) => {
+      if (windowUsed !== undefined) result.observe(windowUsed);
+    });
   let lastSuccess: number | undefined;
   meter
     .createObservableGauge('novita_reconciler.last_success', {
@@ -55,6 +79,18 @@ export function createOtelOnEvent(options: OtelOptions = {}): (event: Reconciler
     });
 
   const open = new Map<string, { span: Span; at: number; dryRun: boolean }>();
+  /** What the guards on destructive actions held back, and what the liveness check answered. */
+  const recordGuards = (report: SyncReport): void => {
+    const { limits, liveness, dryRun } = report;
+    for (const [limit, count] of Object.entries(limits.heldBack)) if (count > 0) heldBack.add(count, { limit, dry_run: dryRun });
+    if (report.skipped.liveness > 0) heldBack.add(report.skipped.liveness, { limit: 'liveness', dry_run: dryRun });
+    const gone = liveness.checked - liveness.alive - liveness.failed;
+    if (gone > 0) livenessChecks.add(gone, { verdict: 'gone', dry_run: dryRun });
+    if (liveness.alive > 0) livenessChecks.add(liveness.alive, { verdict: 'alive', dry_run: dryRun });
+    if (liveness.failed > 0) livenessChecks.add(liveness.failed, { verdict: 'failed', dry_run: dryRun });
+    holdSet = limits.hold === null ? 0 : 1;
+    if (limits.window !== null && !dryRun) windowUsed = limits.window.usedBefore + limits.window.usedByRun;
+  };
 
   return (event) => {
     switch (event.type) {
@@ -94,6 +130,14 @@ export function createOtelOnEvent(options: OtelOptions = {}): (event: Reconciler
       case 'listing-restarted':
         open.get(event.runId)?.span.addEvent('listing-restarted', { walk: event.walk, reason: event.reason });
         return;
+      case 'destructive-limit-reached':
+        open.get(event.runId)?.span.addEvent('destructive-limit-reached', {
+          'held_back.cap': event.limits.heldBack.cap,
+          'held_back.window': event.limits.heldBack.window,
+          'held_back.hold': event.limits.heldBack.hold,
+          hold: event.limits.hold !== null,
+        });
+        return;
       case 'run-skipped':
         skipped.add(1, { reason: event.reason });
         return;
@@ -104,6 +148,7 @@ export function createOtelOnEvent(options: OtelOptions = {}): (event: Reconciler
         runs.add(1, { outcome: 'finished', dry_run: report.dryRun });
         duration.record(report.duration / 1000, { outcome: 'finished' });
         if (!report.dryRun) lastSuccess = Date.now() / 1000;
+        recordGuards(report);
         run?.span.setAttributes(reportAttributes(report));
         run?.span.setStatus({ code: SpanStatusCode.OK });
         run?.span.end();
@@ -148,7 +193,18 @@ function reportAttributes(report: SyncReport): Attributes {
     'novita_reconciler.safety.overridden': report.safety.overridden,
     'novita_reconciler.safety.candidates': report.safety.candidates,
     'novita_reconciler.safety.eligible': report.safety.eligible,
+    'novita_reconciler.limits.held_back.cap': report.limits.heldBack.cap,
+    'novita_reconciler.limits.held_back.window': report.limits.heldBack.window,
+    'novita_reconciler.limits.held_back.hold': report.limits.heldBack.hold,
+    'novita_reconciler.limits.hold': report.limits.hold !== null,
+    'novita_reconciler.liveness.checked': report.liveness.checked,
+    'novita_reconciler.liveness.alive': report.liveness.alive,
+    'novita_reconciler.liveness.failed': report.liveness.failed,
   };
+  if (report.limits.window !== null) {
+    attributes['novita_reconciler.limits.window.used_before'] = report.limits.window.usedBefore;
+    attributes['novita_reconciler.limits.window.used_by_run'] = report.limits.window.usedByRun;
+  }
   for (const [reason, count] of Object.entries(report.skipped)) attributes[`novita_reconciler.skipped.${reason}`] = count;
   return attributes;
 }

@@ -10,6 +10,11 @@
  * | `novita_reconciler_runs_skipped_total` | counter | `reason`: a scheduled turn another replica had already run |
  * | `novita_reconciler_safety_trips_total` | counter | `overridden` |
  * | `novita_reconciler_listing_restarts_total` | counter | (none) |
+ * | `novita_reconciler_destructive_held_back_total` | counter | `limit` (`cap` / `window` / `hold` / `liveness`), `dry_run`: records a guard kept from being ended |
+ * | `novita_reconciler_liveness_checks_total` | counter | `verdict` (`gone` / `alive` / `failed`), `dry_run`: the application's livenessCheck answers |
+ * | `novita_reconciler_hold` | gauge | (none): 1 while the last run found the hold set (`novita-reconcile hold`), else 0 |
+ * | `novita_reconciler_destructive_window_used` | gauge | (none): the window budget used after the last real run (all replicas) |
+ * | `novita_reconciler_destructive_window_max` | gauge | (none): the window budget's `max` (absent without a budget) |
  *
  * ```ts
  * const registry = new Registry();
@@ -84,6 +89,34 @@ export function createSyncMetrics(registry: Registry): SyncMetrics {
     registers,
   });
 
+  const heldBack = new Counter({
+    name: 'novita_reconciler_destructive_held_back_total',
+    help: 'Records a guard on destructive actions kept from being marked terminated or removed, by guard',
+    labelNames: ['limit', 'dry_run'],
+    registers,
+  });
+  const livenessChecks = new Counter({
+    name: 'novita_reconciler_liveness_checks_total',
+    help: "Answers of the application's livenessCheck: gone (false, the run may end it), alive, failed (threw or timed out)",
+    labelNames: ['verdict', 'dry_run'],
+    registers,
+  });
+  const hold = new Gauge({
+    name: 'novita_reconciler_hold',
+    help: 'Whether the last run found the hold set (1) or not (0)',
+    registers,
+  });
+  const windowUsed = new Gauge({
+    name: 'novita_reconciler_destructive_window_used',
+    help: 'Destructive actions reserved in the window budget after the last real run, by every replica',
+    registers,
+  });
+  const windowMax = new Gauge({
+    name: 'novita_reconciler_destructive_window_max',
+    help: "The window budget's max (policy.destructiveBudget)",
+    registers,
+  });
+
   // A failed run may carry no report: its duration and options come from its run-started event.
   const started = new Map<string, { at: number; dryRun: boolean }>();
 
@@ -111,6 +144,22 @@ export function createSyncMetrics(registry: Registry): SyncMetrics {
           runs.inc({ outcome: 'finished', code: '', dry_run: String(report.dryRun) });
           duration.observe({ outcome: 'finished' }, report.duration / 1000);
           if (!report.dryRun) lastSuccess.set(Date.now() / 1000);
+          const dryRun = String(report.dryRun);
+          const { limits, liveness } = report;
+          for (const [limit, count] of Object.entries(limits.heldBack)) if (count > 0) heldBack.inc({ limit, dry_run: dryRun }, count);
+          if (report.skipped.liveness > 0) heldBack.inc({ limit: 'liveness', dry_run: dryRun }, report.skipped.liveness);
+          const gone = liveness.checked - liveness.alive - liveness.failed;
+          for (const [verdict, count] of [
+            ['gone', gone],
+            ['alive', liveness.alive],
+            ['failed', liveness.failed],
+          ] as const)
+            if (count > 0) livenessChecks.inc({ verdict, dry_run: dryRun }, count);
+          hold.set(limits.hold === null ? 0 : 1);
+          if (limits.window !== null) {
+            windowMax.set(limits.window.max);
+            if (!report.dryRun) windowUsed.set(limits.window.usedBefore + limits.window.usedByRun);
+          }
           return;
         }
         case 'run-failed': {
@@ -120,6 +169,9 @@ export function createSyncMetrics(registry: Registry): SyncMetrics {
           if (run !== undefined) duration.observe({ outcome: 'failed' }, (performance.now() - run.at) / 1000);
           return;
         }
+        case 'destructive-limit-reached':
+          // Counted from the run's report (run-finished), which has the liveness vetoes too.
+          return;
         case 'progress':
           return;
       }

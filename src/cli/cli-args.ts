@@ -7,8 +7,8 @@
 import { parseArgs } from 'node:util';
 import { nearestName } from '../options.js';
 
-/** The commands: one run (the default), the schedule, and the standalone fake Novita. */
-export type CliCommandName = 'run' | 'watch' | 'doctor' | 'fake-novita';
+/** The commands: one run (the default), the schedule, the read-only doctor, the standalone fake Novita, and the hold switch. */
+export type CliCommandName = 'run' | 'watch' | 'doctor' | 'fake-novita' | 'hold' | 'release';
 
 /** Flags of one run (`novita-reconcile [flags]`). */
 export interface RunFlags {
@@ -36,6 +36,16 @@ export interface DoctorFlags {
   capture: string | undefined;
 }
 
+/** Flags of `novita-reconcile hold` and `novita-reconcile release`. */
+export interface HoldFlags {
+  /** `hold` only: why (recorded with the hold). */
+  reason: string | undefined;
+  /** Who sets or releases it; the command fills in `user@host` when not given. */
+  by: string | undefined;
+  json: boolean;
+  config: string | undefined;
+}
+
 /** Flags of `novita-reconcile fake-novita`. */
 export interface FakeNovitaFlags {
   /** 0 picks a free port. */
@@ -52,6 +62,7 @@ export type CliRequest =
   | { command: 'watch'; flags: WatchFlags }
   | { command: 'doctor'; flags: DoctorFlags }
   | { command: 'fake-novita'; flags: FakeNovitaFlags }
+  | { command: 'hold' | 'release'; flags: HoldFlags }
   | { command: 'help'; topic: CliCommandName }
   | { command: 'version' };
 
@@ -67,10 +78,12 @@ const FLAGS = {
   'no-obsolete': { type: 'boolean', commands: ['run'] },
   list: { type: 'boolean', commands: ['run'] },
   'detailed-exitcode': { type: 'boolean', commands: ['run'] },
-  json: { type: 'boolean', commands: ['run', 'watch', 'doctor'] },
-  config: { type: 'string', commands: ['run', 'watch', 'doctor'] },
+  json: { type: 'boolean', commands: ['run', 'watch', 'doctor', 'hold', 'release'] },
+  config: { type: 'string', commands: ['run', 'watch', 'doctor', 'hold', 'release'] },
   capture: { type: 'string', commands: ['doctor'] },
-  help: { type: 'boolean', short: 'h', commands: ['run', 'watch', 'doctor', 'fake-novita'] },
+  reason: { type: 'string', commands: ['hold'] },
+  by: { type: 'string', commands: ['hold', 'release'] },
+  help: { type: 'boolean', short: 'h', commands: ['run', 'watch', 'doctor', 'fake-novita', 'hold', 'release'] },
   version: { type: 'boolean', commands: ['run'] },
   port: { type: 'string', commands: ['fake-novita'] },
   host: { type: 'string', commands: ['fake-novita'] },
@@ -79,7 +92,7 @@ const FLAGS = {
   'latency-ms': { type: 'string', commands: ['fake-novita'] },
 } as const satisfies Record<string, { type: 'boolean' | 'string'; short?: string; commands: readonly CliCommandName[] }>;
 
-const COMMANDS: readonly CliCommandName[] = ['watch', 'doctor', 'fake-novita'];
+const COMMANDS: readonly CliCommandName[] = ['watch', 'doctor', 'fake-novita', 'hold', 'release'];
 const PARSE_OPTIONS = Object.fromEntries(
   Object.entries(FLAGS).map(([name, flag]) => [name, { type: flag.type, ...('short' in flag ? { short: flag.short } : {}) }]),
 ) as Record<FlagName, { type: 'boolean' | 'string'; short?: string }>;
@@ -114,7 +127,7 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
         continue;
       }
       return fail(
-        `unexpected argument ${JSON.stringify(token.value)}: the commands are ${COMMANDS.join(' and ')}; a single run takes flags only`,
+        `unexpected argument ${JSON.stringify(token.value)}: the commands are ${COMMANDS.slice(0, -1).join(', ')} and ${COMMANDS.at(-1)}; a single run takes flags only`,
       );
     }
     const flag = (FLAGS as Record<string, (typeof FLAGS)[FlagName]>)[token.name];
@@ -151,6 +164,14 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
     const capture = values.get('capture');
     if (capture !== undefined && capture.trim() === '') return fail('--capture needs a directory');
     return { ok: true, request: { command, flags: { json: switches.has('json'), config: values.get('config'), capture } } };
+  }
+  if (command === 'hold' || command === 'release') {
+    const reason = values.get('reason');
+    if (reason !== undefined && reason.length > 500) return fail('--reason must be at most 500 characters');
+    return {
+      ok: true,
+      request: { command, flags: { reason, by: values.get('by'), json: switches.has('json'), config: values.get('config') } },
+    };
   }
 
   const flags: RunFlags = {

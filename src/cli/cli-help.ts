@@ -5,6 +5,7 @@ const RUN_HELP = `Usage: novita-reconcile [flags]
        novita-reconcile watch [--json] [--config <module>]
        novita-reconcile doctor [--json] [--config <module>] [--capture <dir>]
        novita-reconcile fake-novita [--port <n>] [--instances <n>] ...
+       novita-reconcile hold [--reason <text>] | release
 
 Reconciles the records of your Novita.ai GPU instances with Novita: refreshes their statuses, marks
 terminated (or removes) the records whose instance is gone, and drops terminated records past
@@ -16,6 +17,9 @@ Commands:
   doctor          check the setup read-only (key, listing shape, not-found answer, store, policy)
                   and print ok, warn or fail for each check (novita-reconcile doctor --help)
   fake-novita     serve a fake Novita API with a seeded fleet, for trying things out (fake-novita --help)
+  hold            stop every run on the store, on every replica, from ending anything (statuses still
+                  refresh) until release (novita-reconcile hold --help)
+  release         release the hold
 
 Flags:
   --dry-run             decide everything, write nothing; print the actions a real run would take
@@ -39,7 +43,8 @@ Environment:
   SYNC_*                the policy: SYNC_REMOVE_OBSOLETE_INSTANCES, SYNC_OBSOLETE_INSTANCE_RETENTION_DAYS,
                         SYNC_CREATION_GRACE_MINUTES, SYNC_CONFIRM_OBSOLETE, SYNC_MAX_OBSOLETE_FRACTION,
                         SYNC_SAFETY_MIN_RECORDS, SYNC_NOVITA_ONLY, SYNC_STATUS_MAP (JSON), SYNC_INTERVAL_MINUTES
-                        (watch), ...; a --config policy field wins over its variable
+                        (watch), SYNC_MAX_DESTRUCTIVE_PER_RUN, SYNC_DESTRUCTIVE_BUDGET (JSON); a --config
+                        policy field wins over its variable
 
 Progress goes to stderr while the run works, when stderr is a terminal; nothing otherwise.
 
@@ -126,8 +131,32 @@ Exit codes:
   2  bad usage
 `;
 
+const HOLD_HELP = `Usage: novita-reconcile hold [--reason <text>] [--by <who>] [--json] [--config <module>]
+       novita-reconcile release [--by <who>] [--json] [--config <module>]
+
+hold sets a flag next to the records (in Redis, under REDIS_KEY_PREFIX): while it is set, every run on
+that store, on every replica, holds back every destructive action (marking records terminated,
+removing them; counted in skipped.limit, shown in the report's limits.hold) and keeps refreshing
+statuses. For the moment a person needs to stop the machine without stopping the service. release
+clears it. Both are recorded in the Redis store's audit trail when it is on. Configuration is the same
+as a single run's (REDIS_URL and REDIS_KEY_PREFIX, or a --config module's store); Novita is not needed.
+
+Flags:
+  --reason <text>     hold only: why, shown in every run's report and warn line (at most 500 characters)
+  --by <who>          who; default USER@host
+  --json              print the hold set (or released) as JSON
+  --config <module>   as for a single run
+  -h, --help          print this help and exit
+
+Exit codes:
+  0  done (release with no hold set too)
+  1  the store failed
+  2  bad usage or configuration, or a --config store that cannot keep a hold
+`;
+
 /** @internal The help text of a command. */
 export function helpText(topic: CliCommandName): string {
+  if (topic === 'hold' || topic === 'release') return HOLD_HELP;
   if (topic === 'watch') return WATCH_HELP;
   if (topic === 'fake-novita') return FAKE_HELP;
   if (topic === 'doctor') return DOCTOR_HELP;

@@ -27,13 +27,7 @@ export interface CliSetup {
 /** @internal Builds the parts; `configName` is the `--config` argument, for messages. */
 export async function setUpCli(env: Env, config: CliConfig, configName: string | undefined): Promise<CliSetup> {
   const value = (name: string): string | undefined => readEnv(env, name)?.trim();
-  const redisUrl = config.store === undefined ? value('REDIS_URL') : undefined;
-  if (config.store === undefined && redisUrl === undefined) {
-    throw new ConfigError(
-      'REDIS_URL',
-      'is required: novita-reconcile reconciles the records in Redis (set it to redis://host:6379/0), unless a --config module supplies store',
-    );
-  }
+  requireStoreSetting(env, config);
   const policy = withModuleName(configName, config, () => policyFromEnv(env, config.policy ?? {}));
   let novitaClient = config.novitaClient;
   if (novitaClient === undefined) {
@@ -45,21 +39,36 @@ export async function setUpCli(env: Env, config: CliConfig, configName: string |
       createNovitaClient({ apiKey, baseUrl: value('NOVITA_API_BASE_URL') ?? DEFAULT_NOVITA_BASE_URL }),
     );
   }
-  if (config.store !== undefined) {
-    return { store: config.store, novitaClient, policy, lock: config.lock, close: async () => undefined };
+  const { store, createLock, close } = await setUpStore(env, config);
+  return { store, novitaClient, policy, lock: config.lock ?? createLock?.(), close };
+}
+
+function requireStoreSetting(env: Env, config: CliConfig): void {
+  if (config.store === undefined && readEnv(env, 'REDIS_URL') === undefined) {
+    throw new ConfigError(
+      'REDIS_URL',
+      'is required: novita-reconcile reconciles the records in Redis (set it to redis://host:6379/0), unless a --config module supplies store',
+    );
   }
+}
+
+/**
+ * @internal The store alone, as the commands that need nothing else (`hold`, `release`) set it up:
+ * the `--config` module's, else the Redis store of `REDIS_URL` and `REDIS_KEY_PREFIX`.
+ */
+export async function setUpStore(
+  env: Env,
+  config: CliConfig,
+): Promise<{ store: ReconcilerStore; createLock: (() => SyncLock) | undefined; close(): Promise<void> }> {
+  requireStoreSetting(env, config);
+  if (config.store !== undefined) return { store: config.store, createLock: undefined, close: async () => undefined };
+  const value = (name: string): string | undefined => readEnv(env, name)?.trim();
   const redisModule = await loadRedisModule();
   const prefix = value('REDIS_KEY_PREFIX');
   const store = renamed({ 'options.url': 'REDIS_URL', 'options.redis': 'REDIS_URL', prefix: 'REDIS_KEY_PREFIX' }, () =>
-    redisModule.createRedisStore({ url: redisUrl as string, env: {}, ...(prefix !== undefined ? { prefix } : {}) }),
+    redisModule.createRedisStore({ url: value('REDIS_URL') as string, env: {}, ...(prefix !== undefined ? { prefix } : {}) }),
   );
-  return {
-    store,
-    novitaClient,
-    policy,
-    lock: config.lock ?? redisModule.createRedisLock({ store }),
-    close: () => store.close().catch(() => undefined),
-  };
+  return { store, createLock: () => redisModule.createRedisLock({ store }), close: () => store.close().catch(() => undefined) };
 }
 
 type RedisModule = typeof import('../redis/index.js');

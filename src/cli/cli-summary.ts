@@ -91,8 +91,43 @@ export function summariseReport(report: SyncReport): string[] {
   lines.push(
     `Safety limit: ${safety.tripped ? `tripped${safety.overridden ? ', overridden by --force' : `, obsolete handling held back${heldBySafety}`} (${safety.reason ?? `${safety.candidates} of ${safety.eligible}`})` : 'not tripped'}`,
   );
+  const limits = limitsLine(report);
+  if (limits !== undefined) lines.push(limits);
+  const { liveness } = report;
+  if (liveness.checked > 0)
+    lines.push(
+      `Liveness check: ${count(liveness.checked, 'record')} asked: ${liveness.checked - liveness.alive - liveness.failed} agreed gone, ${liveness.alive} alive, ${liveness.failed} failed (kept)`,
+    );
   lines.push(`Run ${report.runId} took ${report.duration} ms.`);
   return lines;
+}
+
+/** Which limit held how many back: `cap 10 held 30`, ... */
+function limitParts(report: SyncReport): string[] {
+  const { limits } = report;
+  const parts: string[] = [];
+  if (limits.heldBack.cap > 0) parts.push(`the per-run cap of ${limits.maxDestructivePerRun} held ${limits.heldBack.cap}`);
+  if (limits.heldBack.hold > 0) parts.push(`the hold held ${limits.heldBack.hold}`);
+  if (limits.heldBack.window > 0) parts.push(`the window budget held ${limits.heldBack.window}`);
+  return parts;
+}
+
+/** The limits on destructive actions, when any is set or held something back; `undefined` otherwise. */
+function limitsLine(report: SyncReport): string | undefined {
+  const { limits } = report;
+  const parts: string[] = [];
+  if (limits.hold !== null)
+    parts.push(
+      `HOLD set by ${limits.hold.by || 'someone'} at ${limits.hold.at}${limits.hold.reason ? ` (${limits.hold.reason})` : ''}: nothing is ended until novita-reconcile release`,
+    );
+  if (limits.maxDestructivePerRun !== null) parts.push(`per-run cap ${limits.maxDestructivePerRun}`);
+  if (limits.window !== null)
+    parts.push(
+      `window ${limits.window.usedBefore + limits.window.usedByRun} of ${limits.window.max} used in ${limits.window.windowMinutes} min (${limits.window.usedByRun} by this run)`,
+    );
+  if (parts.length === 0) return undefined;
+  const held = limitParts(report);
+  return `Destructive limits: ${parts.join('; ')}${held.length > 0 ? `; ${held.join(', ')}` : ''}`;
 }
 
 /**
@@ -105,6 +140,9 @@ function heldBack(report: SyncReport): string[] {
     held.push(`${count(report.skipped.safety, 'record')} held back by the safety limit (--force runs obsolete handling anyway)`);
   if (report.skipped.unproven > 0)
     held.push(`${count(report.skipped.unproven, 'record')} absent from an unproven listing, held back (confirmObsolete is off)`);
+  if (report.skipped.limit > 0)
+    held.push(`${count(report.skipped.limit, 'record')} held back by a limit on destructive actions (${limitParts(report).join(', ')})`);
+  if (report.skipped.liveness > 0) held.push(`${count(report.skipped.liveness, 'record')} kept by the application's livenessCheck`);
   if (report.unverified > 0) held.push(`${count(report.unverified, 'record')} unverified (Novita did not confirm they are gone)`);
   if (report.conflicts > 0) held.push(`${count(report.conflicts, 'record')} changed by someone else during the run`);
   if (report.skipped.unknownStatus > 0)

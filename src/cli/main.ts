@@ -1,6 +1,7 @@
 /**
  * `novita-reconcile`: one reconcile run from a cron job (the default), the schedule in a worker
- * (`watch`), a read-only check of the setup (`doctor`), or the fake Novita on its own (`fake-novita`). Configured from the environment, or from a
+ * (`watch`), a read-only check of the setup (`doctor`), the fake Novita on its own (`fake-novita`), or the
+ * hold switch (`hold` / `release`). Configured from the environment, or from a
  * `--config` module. `runCli` is the whole command, in process (tests call it directly); `bin.ts` only
  * hands it the process's argv, environment, streams and an AbortSignal for SIGINT/SIGTERM.
  */
@@ -8,12 +9,13 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ReconcilerEvent } from '../core/events.js';
 import { createReconciler } from '../core/reconciler.js';
-import { parseCliArgs, type RunFlags, type WatchFlags } from './cli-args.js';
+import { parseCliArgs, type HoldFlags, type RunFlags, type WatchFlags } from './cli-args.js';
 import { loadConfigModule, type CliConfig } from './cli-config-module.js';
 import { createCliConsole, type CliConsole, type CliIo } from './cli-console.js';
 import { helpText } from './cli-help.js';
 import { stderrLogger } from './cli-logger.js';
-import { secretsOf, setUpCli, type CliSetup } from './cli-setup.js';
+import { secretsOf, setUpCli, setUpStore, type CliSetup } from './cli-setup.js';
+import { runHoldCommand } from './hold-command.js';
 import { EXIT_CODES } from './exit-codes.js';
 import { runDoctorCommand } from './doctor-command.js';
 import { runFakeNovitaCommand } from './fake-novita-command.js';
@@ -84,8 +86,41 @@ export async function runCli(
         ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       });
+    case 'hold':
+    case 'release':
+      return holdSwitch(request.command, request.flags, env, cli, options);
+    case 'watch':
+      return reconcile({ watch: request.flags }, env, cli, options);
     default:
-      return reconcile(request.command === 'watch' ? { watch: request.flags } : { run: request.flags }, env, cli, options);
+      return reconcile({ run: request.flags }, env, cli, options);
+  }
+}
+
+/** `hold` / `release`: the store alone, configured like the other commands. */
+async function holdSwitch(
+  command: 'hold' | 'release',
+  flags: HoldFlags,
+  env: Readonly<Record<string, string | undefined>>,
+  cli: CliConsole,
+  options: RunCliOptions,
+): Promise<number> {
+  let config: CliConfig = {};
+  let setup: Awaited<ReturnType<typeof setUpStore>> | undefined;
+  try {
+    if (flags.config !== undefined) config = await loadConfigModule(flags.config, options.cwd ?? process.cwd(), env);
+    setup = await setUpStore(env, config);
+    return await runHoldCommand(command, setup.store, flags, env, cli);
+  } catch (error) {
+    return reportFailure(error, flags.json, cli);
+  } finally {
+    await setup?.close();
+    if (config.close) {
+      try {
+        await config.close();
+      } catch (error) {
+        cli.fail(`warning: the --config module's close() failed: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
   }
 }
 

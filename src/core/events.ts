@@ -1,5 +1,5 @@
 import type { ReconcilerError } from '../errors.js';
-import type { SafetyReport, SyncAction, SyncReport, SyncRunOptions } from '../report.js';
+import type { LimitsReport, SafetyReport, SyncAction, SyncReport, SyncRunOptions } from '../report.js';
 
 /** A log method in pino's shape: an object of fields first, then the message. */
 export type LogMethod = (fields: Record<string, unknown>, message: string) => void;
@@ -59,6 +59,22 @@ export interface SafetyTrippedEvent {
   runId: string;
   /** The counts it tripped on, and whether `forceSync` overrode it (`overridden`): the report's `safety`. */
   safety: SafetyReport;
+}
+
+/**
+ * Emitted when a limit on destructive actions (the per-run cap, the hold, the window budget) held back
+ * at least one record this run (dry runs too: they hold back exactly what the real run would). Emitted
+ * right before the destructive writes are sent, with a warn log line saying which limit held what.
+ */
+export interface DestructiveLimitReachedEvent {
+  /** Tells this event apart in a {@link ReconcilerEvent}. */
+  type: 'destructive-limit-reached';
+  /** The run whose destructive actions were held back. */
+  runId: string;
+  /** Whether the run is a dry run (nothing reserved, nothing written). */
+  dryRun: boolean;
+  /** The limits, how many each held back (`heldBack`) and which records (`records`): the report's `limits`. */
+  limits: LimitsReport;
 }
 
 /** Emitted when a run resolves, after its `action` events. */
@@ -177,6 +193,7 @@ export type ReconcilerEvent =
   | RunStartedEvent
   | ActionEvent
   | SafetyTrippedEvent
+  | DestructiveLimitReachedEvent
   | RunFinishedEvent
   | RunFailedEvent
   | ProgressEvent

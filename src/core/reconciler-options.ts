@@ -15,7 +15,8 @@ import type { InstanceRecord } from './record.js';
 import type { SyncRunOptions } from '../report.js';
 import type { ConfirmLimits } from './run/confirm-candidates.js';
 import type { StartOptions } from './runtime/scheduler.js';
-import type { ReconcilerStore } from './ports/store.js';
+import { DESTRUCTIVE_GUARD_METHODS, keepsDestructiveGuards, type DestructiveGuardStore, type ReconcilerStore } from './ports/store.js';
+import type { LivenessCheckOption } from './run/run-callbacks.js';
 
 /** Options of {@link createReconciler}. */
 export interface ReconcilerOptions {
@@ -48,6 +49,19 @@ export interface ReconcilerOptions {
    * instance's `name` and `adopted: true`
    */
   adoptRecord?: (instance: NovitaInstance) => InstanceRecord;
+  /**
+   * The application's veto on ending a record: asked about every record the run would mark terminated
+   * or remove as obsolete or never-started (not retention), after the safety limit and before the
+   * per-run cap and the window budget, at most once per record per run, at most 8 at once. Only `false`
+   * (the application agrees the instance is gone, for example its job's heartbeat stopped) lets the run
+   * go on; `true`, anything else, a throw, a rejection or no answer within `livenessTimeoutMs` keeps the
+   * record this run (`skipped.liveness`, `report.liveness`). `signal` aborts when the answer is no longer
+   * awaited (the timeout, or the run's end). A dry run asks too, so its preview is exact.
+   * @default none (no veto)
+   */
+  livenessCheck?: (record: InstanceRecord, context: { signal: AbortSignal }) => boolean | Promise<boolean>;
+  /** Milliseconds one `livenessCheck` answer may take; then the record is kept (`verdict: 'timeout'`). @default 10000 */
+  livenessTimeoutMs?: number;
   /** Confirmations with `getInstance` in flight at once. @default the client's `maxConcurrency`, else 4 */
   confirmConcurrency?: number;
   /**
@@ -107,6 +121,8 @@ const RECONCILER_OPTIONS = [
   'onEvent',
   'scope',
   'adoptRecord',
+  'livenessCheck',
+  'livenessTimeoutMs',
   'confirmConcurrency',
   'confirmFailureLimit',
   'confirmBudgetMs',
@@ -130,6 +146,10 @@ export interface ResolvedReconcilerOptions {
   onEvent: ((event: ReconcilerEvent) => void) | undefined;
   scope: SyncScope | undefined;
   adoptRecord: (instance: NovitaInstance) => InstanceRecord;
+  livenessCheck: LivenessCheckOption | undefined;
+  livenessTimeoutMs: number;
+  /** The store, when it keeps the destructive guards (the hold, the window budget). */
+  guardStore: DestructiveGuardStore | undefined;
   storeTimeoutMs: number;
   listingTimeoutMs: number;
   readBatchSize: number;
@@ -145,6 +165,13 @@ export function resolveReconcilerOptions(input: unknown): ResolvedReconcilerOpti
   const store = requireMethods<ReconcilerStore>('store', options.store, ['readBatches', 'writeBatch']);
   const novitaClient = requireMethods<NovitaClient>('novitaClient', options.novitaClient, ['listInstances', 'getInstance']);
   const policy: SyncPolicy = resolvePolicy(options.policy ?? {}, 'policy');
+  const guardStore = keepsDestructiveGuards(store) ? store : undefined;
+  if (policy.destructiveBudget !== null && guardStore === undefined)
+    throw new ConfigError(
+      'policy.destructiveBudget',
+      `needs a store that keeps it (with ${DESTRUCTIVE_GUARD_METHODS.join(', ')}: the memory and Redis stores do); this store cannot, and the budget is never ignored`,
+      { received: policy.destructiveBudget },
+    );
   const logger = options.logger ?? {};
   if (typeof logger !== 'object' || logger === null)
     throw new ConfigError('logger', 'must be a pino-compatible logger object', { received: logger });
@@ -171,6 +198,9 @@ export function resolveReconcilerOptions(input: unknown): ResolvedReconcilerOpti
     onEvent: functionOption<(event: ReconcilerEvent) => void>('onEvent', options.onEvent),
     scope,
     adoptRecord: functionOption<(instance: NovitaInstance) => InstanceRecord>('adoptRecord', options.adoptRecord) ?? defaultAdoptRecord,
+    livenessCheck: functionOption<LivenessCheckOption>('livenessCheck', options.livenessCheck),
+    livenessTimeoutMs: integerOption('livenessTimeoutMs', options.livenessTimeoutMs, 10_000, 1, HOUR_MS),
+    guardStore,
     storeTimeoutMs: integerOption('storeTimeoutMs', options.storeTimeoutMs, 30_000, 1, HOUR_MS),
     listingTimeoutMs: integerOption('listingTimeoutMs', options.listingTimeoutMs, 600_000, 1, 24 * HOUR_MS),
     readBatchSize: integerOption('readBatchSize', options.readBatchSize, 500, 1, 100_000),

@@ -14,8 +14,15 @@ export interface RedisAuditOptions {
   maxLength?: number;
 }
 
-/** What a destructive write did: marked a record terminated, or removed it. */
-export type AuditKind = 'mark-terminated' | 'remove';
+/**
+ * What an entry records: a destructive write (`mark-terminated`, `remove`), a run's hold-backs by the
+ * guards on destructive actions (`held-back`: one entry per real run that held any back), or the hold
+ * switch set (`hold`) or released (`release`).
+ */
+export type AuditKind = 'mark-terminated' | 'remove' | 'held-back' | 'hold' | 'release';
+
+/** The guard that held a record back: the liveness check, the per-run cap, the window budget, or the hold. */
+export type AuditGuard = 'liveness' | 'cap' | 'window' | 'hold';
 
 /** One entry of the audit trail. */
 export interface AuditEntry {
@@ -23,13 +30,16 @@ export interface AuditEntry {
   entryId: string;
   /** When the write was applied (ISO 8601, from the Redis server's clock). */
   at: string;
-  /** What the write did. */
+  /** What the entry records. */
   kind: AuditKind;
-  /** The record's id. */
+  /** The record's id (`` for `held-back`, `hold` and `release`, which name no one record). */
   recordId: string;
   /** The run that applied it, as passed in the write options (`` when none was given). */
   runId: string;
-  /** Why, as passed with the write (`` when none was given). */
+  /**
+   * Why: the action reason passed with the write; for `held-back`, which guards held how many back (and
+   * the hold's who, when and why); for `hold`, the hold's reason; for `release`, the hold released.
+   */
   reason: string;
   /** The stored text of the record just before the write: its last state. */
   before: string;
@@ -37,6 +47,10 @@ export interface AuditEntry {
   beforeVersion: string;
   /** The stored text after the write, for `mark-terminated`; `undefined` for `remove`. */
   after?: string;
+  /** For `held-back`: the records held back and the guard that held each (at most 1000 listed per entry). */
+  heldBack?: { recordId: string; guard: AuditGuard }[];
+  /** For `hold` and `release`: who set or released the hold, as given. */
+  by?: string;
 }
 
 /** Options of reading the audit trail. */
@@ -54,9 +68,11 @@ export function parseAuditEntry(item: [string, string[]]): AuditEntry | null {
   for (let i = 0; i + 1 < flat.length; i += 2) fields.set(flat[i] as string, flat[i + 1] as string);
   const kind = fields.get('kind');
   const recordId = fields.get('id');
-  if ((kind !== 'mark-terminated' && kind !== 'remove') || recordId === undefined) return null;
+  if (!AUDIT_KINDS.has(kind as AuditKind) || recordId === undefined) return null;
   const ms = Number(entryId.split('-')[0]);
   const after = fields.get('after');
+  const heldBack = kind === 'held-back' ? parseHeldBack(fields.get('heldBack') ?? '') : undefined;
+  const by = fields.get('by');
   return {
     entryId,
     at: new Date(Number.isFinite(ms) ? ms : 0).toISOString(),
@@ -67,5 +83,25 @@ export function parseAuditEntry(item: [string, string[]]): AuditEntry | null {
     before: fields.get('record') ?? '',
     beforeVersion: fields.get('version') ?? '',
     ...(kind === 'mark-terminated' && after !== undefined ? { after } : {}),
-  };
+    ...(heldBack !== undefined ? { heldBack } : {}),
+    ...((kind === 'hold' || kind === 'release') && by !== undefined ? { by } : {}),
+  } as AuditEntry;
+}
+
+const AUDIT_KINDS: ReadonlySet<AuditKind> = new Set(['mark-terminated', 'remove', 'held-back', 'hold', 'release']);
+const AUDIT_GUARDS: ReadonlySet<string> = new Set(['liveness', 'cap', 'window', 'hold']);
+
+/** `<guard> <recordId>` lines (record ids may hold spaces, guards do not). */
+function parseHeldBack(text: string): { recordId: string; guard: AuditGuard }[] {
+  if (text === '') return [];
+  return text.split('\n').flatMap((line) => {
+    const space = line.indexOf(' ');
+    const guard = line.slice(0, space);
+    return space > 0 && AUDIT_GUARDS.has(guard) ? [{ recordId: line.slice(space + 1), guard: guard as AuditGuard }] : [];
+  });
+}
+
+/** @internal Whether an entry is about a record: its own, or one a `held-back` entry lists. */
+export function auditEntryNames(entry: AuditEntry, recordId: string): boolean {
+  return entry.recordId === recordId || (entry.heldBack?.some((held) => held.recordId === recordId) ?? false);
 }

@@ -16,6 +16,6 @@ export type { RedisRecordCodec, RedisForeignKeys } from './codec.js';
 export type { RedisConnectionOptions } from './connection.js';
 export { hashTagOf } from './keys.js';
 export type { RedisKeyLayout } from './keys.js';
-export type { AuditEntry, AuditKind, ReadAuditTrailOptions, RedisAuditOptions } from './audit-trail.js';
+export type { AuditEntry, AuditKind, AuditGuard, ReadAuditTrailOptions, RedisAuditOptions } from './audit-trail.js';
 export { checkRedisStore } from './doctor.js';
 export type { RedisDoctorOptions } from './doctor.js';

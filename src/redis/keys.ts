@@ -8,7 +8,9 @@ import { ConfigError } from '../errors.js';
  * - `{prefix}:record:<id>`: one string per record, the record's JSON (or the codec's text);
  * - `{prefix}:index`: a set of every record id, so reads never walk the keyspace;
  * - `{prefix}:lock`: the sync lock (see `createRedisLock`), read by the store's write scripts as a fence;
- * - `{prefix}:audit`: the opt-in audit stream of destructive writes.
+ * - `{prefix}:audit`: the opt-in audit stream of destructive writes;
+ * - `{prefix}:destructive-budget`: the reservations of the window budget (`policy.destructiveBudget`);
+ * - `{prefix}:hold`: the hold switch (`novita-reconcile hold`).
  */
 export interface RedisKeyLayout {
   /** The prefix as given, without braces. */
@@ -23,6 +25,10 @@ export interface RedisKeyLayout {
   readonly lock: string;
   /** The audit stream. */
   readonly audit: string;
+  /** The sorted set of the window budget's reservations, shared by every replica on the prefix. */
+  readonly destructiveBudget: string;
+  /** The hold switch (a hash: reason, by, at). */
+  readonly hold: string;
 }
 
 /** @internal Validates a prefix and builds the layout. */
@@ -44,6 +50,8 @@ export function keyLayout(prefix: string, field = 'prefix'): RedisKeyLayout {
     index: `${hashTag}:index`,
     lock: `${hashTag}:lock`,
     audit: `${hashTag}:audit`,
+    destructiveBudget: `${hashTag}:destructive-budget`,
+    hold: `${hashTag}:hold`,
   };
 }
 

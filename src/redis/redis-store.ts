@@ -5,11 +5,12 @@
  */
 import type { Cluster, Redis } from 'ioredis';
 import { assertRecord, decodeRecord, type InstanceRecord } from '../core/record.js';
-import type { InstanceStore, ReadBatchesOptions, StoreEntry, WriteResult } from '../core/ports/store.js';
+import type { DestructiveGuardStore, InstanceStore, ReadBatchesOptions, StoreEntry, WriteResult } from '../core/ports/store.js';
+import { createDestructiveGuards } from './destructive-guards.js';
 import { ConfigError, RecordInvalidError, StoreUnavailableError, throwIfAborted } from '../errors.js';
 import { checkOptionKeys, integerOption, readEnv, requireMethods } from '../options.js';
 import { untilAborted } from './abortable.js';
-import { parseAuditEntry, type AuditEntry, type ReadAuditTrailOptions, type RedisAuditOptions } from './audit-trail.js';
+import { auditEntryNames, parseAuditEntry, type AuditEntry, type ReadAuditTrailOptions, type RedisAuditOptions } from './audit-trail.js';
 import { jsonRecordCodec, type RedisRecordCodec } from './codec.js';
 import { CONNECTION_OPTION_KEYS, isClusterClient, resolveConnection, type RedisConnectionOptions } from './connection.js';
 import { keyLayout, type RedisKeyLayout } from './keys.js';
@@ -46,8 +47,10 @@ export interface RedisStoreOptions extends RedisConnectionOptions {
    */
   writeChunkSize?: number;
   /**
-   * Keep an audit trail of the destructive writes the reconciler applies (mark terminated, remove)
-   * in a capped stream `{prefix}:audit`. `true` uses the default options.
+   * Keep an audit trail of the destructive writes the reconciler applies (mark terminated, remove),
+   * of what the guards on destructive actions held back (one `held-back` entry per run that held any
+   * back), and of the hold switch set and released, in a capped stream `{prefix}:audit`. `true` uses the
+   * default options.
    * @default false
    */
   audit?: boolean | RedisAuditOptions;
@@ -64,8 +67,13 @@ export interface RedisStoreOptions extends RedisConnectionOptions {
 
 const STORE_OPTION_KEYS = [...CONNECTION_OPTION_KEYS, 'prefix', 'codec', 'batchSize', 'writeChunkSize', 'audit', 'scripts'] as const;
 
-/** The Redis implementation of {@link InstanceStore}, from {@link createRedisStore}. */
-export interface RedisStore extends InstanceStore {
+/**
+ * The Redis implementation of {@link InstanceStore}, from {@link createRedisStore}. It keeps the
+ * destructive guards too ({@link DestructiveGuardStore}): the window budget of
+ * `policy.destructiveBudget` (`{prefix}:destructive-budget`) and the hold switch (`{prefix}:hold`),
+ * shared by every replica on the prefix.
+ */
+export interface RedisStore extends InstanceStore, DestructiveGuardStore {
   /** The client the store uses (the caller's, or the one it opened from a URL). */
   readonly redis: Redis | Cluster;
   /** The keys of this store's namespace, including the default key of its lock. */
@@ -318,7 +326,7 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
       const page = (await call('audit read', () => redis.xrevrange(keys.audit, end, '-', 'COUNT', 200))) as [string, string[]][];
       for (const item of page) {
         const entry = parseAuditEntry(item);
-        if (entry !== null && (auditOptions.recordId === undefined || entry.recordId === auditOptions.recordId)) entries.push(entry);
+        if (entry !== null && (auditOptions.recordId === undefined || auditEntryNames(entry, auditOptions.recordId))) entries.push(entry);
         if (entries.length >= limit) return entries;
       }
       const last = page[page.length - 1];
@@ -347,7 +355,9 @@ export function createRedisStore(options: RedisStoreOptions = {}): RedisStore {
     }
   }
 
-  return { redis, keys, get, put, delete: remove, list, count, readBatches, writeBatch, readAuditTrail, close };
+  const guards = createDestructiveGuards({ redis, scripts, keys, auditMaxLength, call });
+
+  return { redis, keys, get, put, delete: remove, list, count, readBatches, writeBatch, readAuditTrail, close, ...guards };
 }
 
 function requireId(id: string): void {

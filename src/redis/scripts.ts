@@ -22,6 +22,9 @@ export const RECORD_COMMANDS = {
   novitaReconcilerApplyWrites: recordScript('applyWrites-n.lua'),
   novitaReconcilerPutRecord: recordScript('putRecord-2.lua'),
   novitaReconcilerDeleteRecord: recordScript('deleteRecord-2.lua'),
+  novitaReconcilerReserveDestructive: recordScript('reserveDestructive-n.lua'),
+  novitaReconcilerSetHold: recordScript('setHold-2.lua'),
+  novitaReconcilerClearHold: recordScript('clearHold-2.lua'),
 } as const;
 
 /** @internal The lock scripts (lua/*.lua), which run as they are everywhere. */
@@ -41,6 +44,19 @@ declare module 'ioredis' {
     novitaReconcilerPutRecord(index: string, key: string, id: string, text: string, useIndex: '0' | '1'): Result<unknown, Context>;
     /** See novita-reconciler's src/redis/lua/deleteRecord-2.lua. */
     novitaReconcilerDeleteRecord(index: string, key: string, id: string, useIndex: '0' | '1'): Result<unknown, Context>;
+    /** See novita-reconciler's src/redis/lua/reserveDestructive-n.lua. */
+    novitaReconcilerReserveDestructive(numberOfKeys: number, ...keysAndArgs: (string | number)[]): Result<unknown, Context>;
+    /** See novita-reconciler's src/redis/lua/setHold-2.lua. */
+    novitaReconcilerSetHold(
+      hold: string,
+      audit: string,
+      reason: string,
+      by: string,
+      at: string,
+      auditMax: number,
+    ): Result<unknown, Context>;
+    /** See novita-reconciler's src/redis/lua/clearHold-2.lua. */
+    novitaReconcilerClearHold(hold: string, audit: string, auditMax: number, by: string): Result<unknown, Context>;
     /** See novita-reconciler's src/redis/lua/renewLock-1.lua. */
     novitaReconcilerRenewLock(key: string, token: string, ttlMs: number): Result<number, Context>;
     /** See novita-reconciler's src/redis/lua/releaseLock-1.lua. */
@@ -56,6 +72,9 @@ export interface RecordScripts {
   applyWrites(keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
   putRecord(index: string, key: string, id: string, text: string, useIndex: '0' | '1'): Promise<unknown>;
   deleteRecord(index: string, key: string, id: string, useIndex: '0' | '1'): Promise<unknown>;
+  reserveDestructive(keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
+  setHold(keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
+  clearHold(keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
 }
 
 type Commands = Record<string, ((...args: unknown[]) => Promise<unknown>) | undefined>;
@@ -98,6 +117,9 @@ export function recordScripts(redis: Redis | Cluster, flavour: ScriptFlavour): R
     applyWrites: (keys, args) => checked('novitaReconcilerApplyWrites', keys, args),
     putRecord: (index, key, id, text, useIndex) => checked('novitaReconcilerPutRecord', [index, key], [id, text, useIndex]),
     deleteRecord: (index, key, id, useIndex) => checked('novitaReconcilerDeleteRecord', [index, key], [id, useIndex]),
+    reserveDestructive: (keys, args) => checked('novitaReconcilerReserveDestructive', keys, args),
+    setHold: (keys, args) => checked('novitaReconcilerSetHold', keys, args),
+    clearHold: (keys, args) => checked('novitaReconcilerClearHold', keys, args),
   };
 }
 

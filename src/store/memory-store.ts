@@ -1,6 +1,9 @@
 import { assertRecord, decodeRecord, type InstanceRecord } from '../core/record.js';
 import type {
   ConditionalWrite,
+  DestructiveGuardStore,
+  DestructiveHold,
+  DestructiveReservation,
   InstanceStore,
   ReadBatchesOptions,
   StoreEntry,
@@ -21,7 +24,7 @@ export interface MemoryStoreOptions {
  * copies, versions every stored value and applies conditional writes atomically (JavaScript runs one
  * write at a time), so it behaves like the Redis store except that it lives and dies with the process.
  */
-export interface MemoryStore extends InstanceStore {
+export interface MemoryStore extends InstanceStore, DestructiveGuardStore {
   /**
    * Replaces the stored text of a record without any check, as code that bypasses this library would.
    * For tests: it bumps the version like any change, and the text need not be a valid record.
@@ -59,6 +62,13 @@ export function createMemoryStore(input: MemoryStoreOptions = {}): MemoryStore {
     return version;
   };
 
+  /** Reservations after `since` (ms): a reservation stamped later than the caller's now (another clock) counts too. */
+  function usedSince(since: number): number {
+    let used = 0;
+    for (const at of reservations.values()) if (at > since) used += 1;
+    return used;
+  }
+
   for (const record of options.records ?? []) {
     const valid = assertRecord(record);
     setText(valid.id, JSON.stringify(valid));
@@ -81,6 +91,12 @@ export function createMemoryStore(input: MemoryStoreOptions = {}): MemoryStore {
       };
     return { id, version: slot.version, record: decoded.record };
   };
+
+  // The destructive guards, in this process: the window's reservations (`runId` and record id -> the
+  // reconciler's time in ms) and the hold.
+  const reservations = new Map<string, number>();
+  let hold: DestructiveHold | null = null;
+  const reservationKey = (runId: string, id: string): string => JSON.stringify([runId, id]);
 
   const store: MemoryStore = {
     async get(id) {
@@ -161,6 +177,41 @@ export function createMemoryStore(input: MemoryStoreOptions = {}): MemoryStore {
         slots.delete(write.id);
         return { id: write.id, outcome: 'ok' };
       });
+    },
+
+    async reserveDestructive(request, callOptions = {}): Promise<DestructiveReservation> {
+      throwIfAborted(callOptions.signal);
+      const { ids, budget, reserve } = request;
+      const now = request.now.getTime();
+      if (hold !== null) return { hold: { ...hold }, usedBefore: budget ? usedSince(now - budget.windowMs) : 0, granted: 0 };
+      if (!budget) return { hold: null, usedBefore: 0, granted: ids.length };
+      // Reservations stay a while after they leave this caller's window (as on Redis): a caller whose
+      // clock runs behind, or whose policy has a longer window, still counts them.
+      const horizon = now - Math.max(2 * budget.windowMs, 86_400_000);
+      if (reserve) for (const [key, at] of reservations) if (at < horizon) reservations.delete(key);
+      const usedBefore = usedSince(now - budget.windowMs);
+      const granted = Math.max(0, Math.min(ids.length, budget.max - usedBefore));
+      if (reserve) for (const id of ids.slice(0, granted)) reservations.set(reservationKey(request.runId, id), now);
+      return { hold: null, usedBefore, granted };
+    },
+
+    async releaseDestructive(release, callOptions = {}) {
+      throwIfAborted(callOptions.signal);
+      for (const id of release.ids) reservations.delete(reservationKey(release.runId, id));
+    },
+
+    async readHold() {
+      return hold === null ? null : { ...hold };
+    },
+
+    async setHold(next) {
+      hold = { reason: String(next.reason ?? ''), by: String(next.by ?? ''), at: String(next.at) };
+    },
+
+    async clearHold() {
+      const was = hold;
+      hold = null;
+      return was;
     },
 
     writeRaw(id, text) {

@@ -1,7 +1,8 @@
 /**
  * `defineStoreContract`: the store contract suite, one function every store runs (the memory and Redis
  * stores here, users' own stores through `novita-reconciler/testing`). The tests themselves are in
- * store-contract-app-methods.ts, store-contract-read-batches.ts and store-contract-write-batch.ts.
+ * store-contract-app-methods.ts, store-contract-read-batches.ts, store-contract-write-batch.ts and
+ * store-contract-destructive-guards.ts (the optional capability: checked for stores that have it).
  */
 import type { InstanceStore } from '../core/ports/store.js';
 import { ConfigError } from '../errors.js';
@@ -9,6 +10,7 @@ import { checkOptionKeys, functionOption, integerOption, stringOption } from '..
 import { defineAppMethodTests } from './store-contract-app-methods.js';
 import { defineReadBatchesTests } from './store-contract-read-batches.js';
 import { defineWriteBatchTests } from './store-contract-write-batch.js';
+import { defineDestructiveGuardTests } from './store-contract-destructive-guards.js';
 import type { Phase } from './store-contract-kit.js';
 import type { ContractTestApi, StoreContractHarness, StoreContractOptions } from './store-contract-types.js';
 
@@ -97,5 +99,6 @@ export function defineStoreContract<S extends InstanceStore>(api: ContractTestAp
     describe('app-facing methods', () => defineAppMethodTests(it, withStore));
     describe('readBatches', () => defineReadBatchesTests(it, withStore));
     describe('writeBatch', () => defineWriteBatchTests(it, withStore));
+    describe('destructive guards (optional: the window budget and the hold)', () => defineDestructiveGuardTests(it, withStore));
   });
 }

@@ -33,7 +33,7 @@ function report(overrides: Partial<SyncReport> = {}): SyncReport {
     unverified: 0,
     notApplied: 0,
     unknown: 0,
-    skipped: { grace: 0, unknownStatus: 0, invalid: 0, duplicate: 0, outOfScope: 0, safety: 0, unproven: 0 },
+    skipped: { grace: 0, unknownStatus: 0, invalid: 0, duplicate: 0, outOfScope: 0, safety: 0, unproven: 0, limit: 0, liveness: 0 },
     obsoleteCandidates: 0,
     confirmations: { requested: 0, gone: 0, alive: 0, failed: 0, notAttempted: 0, stoppedBy: null },
     listing: { complete: true, walks: 1, total: 0 },
@@ -46,6 +46,8 @@ function report(overrides: Partial<SyncReport> = {}): SyncReport {
     adopted: 0,
     novitaOnly: [],
     safety: { tripped: false, candidates: 0, eligible: 0, overridden: false },
+    limits: { maxDestructivePerRun: null, window: null, hold: null, wanted: 0, heldBack: { cap: 0, window: 0, hold: 0 }, records: [] },
+    liveness: { checked: 0, alive: 0, failed: 0, kept: [] },
     duration: 12,
     timestamp: '2025-06-01T00:00:00.000Z',
     dryRun: false,
@@ -116,7 +118,7 @@ describe('CLI summary of a run that held records back', () => {
       report({
         beforeSync: 20,
         unchanged: 8,
-        skipped: { grace: 0, unknownStatus: 0, invalid: 0, duplicate: 0, outOfScope: 0, safety: 12, unproven: 0 },
+        skipped: { grace: 0, unknownStatus: 0, invalid: 0, duplicate: 0, outOfScope: 0, safety: 12, unproven: 0, limit: 0, liveness: 0 },
         obsoleteCandidates: 12,
         safety: { tripped: true, candidates: 12, eligible: 20, overridden: false, reason: '12 of 20 records (60%) exceed 50%' },
       }),
@@ -125,6 +127,32 @@ describe('CLI summary of a run that held records back', () => {
     expect(text).not.toContain('every record already agrees');
     expect(text).toContain('(no actions, but not every record agrees with Novita: 12 records held back by the safety limit');
     expect(text).toContain('Safety limit: tripped, obsolete handling held back for 12 records (12 of 20 records (60%) exceed 50%)');
+  });
+
+  it('says which limit held destructive actions back, the hold first, and what the liveness check kept', () => {
+    const text = summariseReport(
+      report({
+        beforeSync: 9,
+        unchanged: 1,
+        skipped: { grace: 0, unknownStatus: 0, invalid: 0, duplicate: 0, outOfScope: 0, safety: 0, unproven: 0, limit: 6, liveness: 2 },
+        limits: {
+          maxDestructivePerRun: 10,
+          window: { max: 15, windowMinutes: 60, usedBefore: 4, usedByRun: 0 },
+          hold: { reason: 'incident 42', by: 'alice@ops', at: '2025-06-01T00:00:00.000Z' },
+          wanted: 6,
+          heldBack: { cap: 0, window: 0, hold: 6 },
+          records: [],
+        },
+        liveness: { checked: 3, alive: 1, failed: 1, kept: [] },
+      }),
+    ).join('\n');
+    expect(text).toContain(
+      "6 records held back by a limit on destructive actions (the hold held 6); 2 records kept by the application's livenessCheck",
+    );
+    expect(text).toContain(
+      'Destructive limits: HOLD set by alice@ops at 2025-06-01T00:00:00.000Z (incident 42): nothing is ended until novita-reconcile release; per-run cap 10; window 4 of 15 used in 60 min (0 by this run); the hold held 6',
+    );
+    expect(text).toContain('Liveness check: 3 records asked: 1 agreed gone, 1 alive, 1 failed (kept)');
   });
 
   it('names unverified records and conflicts too', () => {
@@ -179,7 +207,7 @@ describe('the summary of a run on an unproven listing', () => {
     const lines = summariseReport(
       report({
         listing: { complete: false, reason: 'the listing announced no total', walks: 1, total: null },
-        skipped: { grace: 0, unknownStatus: 0, invalid: 0, duplicate: 0, outOfScope: 0, safety: 0, unproven: 2 },
+        skipped: { grace: 0, unknownStatus: 0, invalid: 0, duplicate: 0, outOfScope: 0, safety: 0, unproven: 2, limit: 0, liveness: 0 },
         beforeSync: 2,
       }),
     );

@@ -25,6 +25,8 @@ const RECONCILER_OPTIONS = [
   'onEvent',
   'scope',
   'adoptRecord',
+  'livenessCheck',
+  'livenessTimeoutMs',
   'confirmConcurrency',
   'confirmFailureLimit',
   'confirmBudgetMs',

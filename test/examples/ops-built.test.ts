@@ -124,7 +124,8 @@ function runProcess(
   }
   const stderr = (): string => text.stderr;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((done) =>
-    child.once('exit', (code, signal) => done({ code, signal, at: Date.now() })),
+    // 'close', not 'exit': 'exit' may come before the last lines of stdout were read, which then go missing.
+    child.once('close', (code, signal) => done({ code, signal, at: Date.now() })),
   );
   cleanups.push(async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');

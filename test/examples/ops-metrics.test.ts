@@ -9,7 +9,7 @@ import { Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createOtelOnEvent } from '../../examples/ops/opentelemetry.js';
 import { createSyncMetrics } from '../../examples/ops/prometheus-metrics.js';
-import { createMemoryStore, createReconciler, type LockLease, type ReconcilerEvent, type SyncLock } from '../../src/index.js';
+import { createMemoryStore, createReconciler, setHold, type LockLease, type ReconcilerEvent, type SyncLock } from '../../src/index.js';
 import { createNovitaClient } from '../../src/novita/index.js';
 import { createScriptedNovitaClient, startFakeNovita, type FakeNovita } from '../../src/testing/index.js';
 
@@ -226,5 +226,81 @@ describe('OpenTelemetry spans and metrics through onEvent (examples/ops/opentele
     ]);
     const [lastSuccess] = points('novita_reconciler.last_success');
     expect(lastSuccess?.value).toBeGreaterThan(Date.now() / 1000 - 60);
+  });
+});
+
+describe('the guards on destructive actions in the metrics recipes', () => {
+  /** Five vanished records: one vetoed by the liveness check, the cap of 2 holding two, then the hold holding the rest. */
+  function guardedScene(onEvent: (event: ReconcilerEvent) => void) {
+    const record = (id: string) => ({
+      id,
+      novitaInstanceId: `nv-${id}`,
+      status: 'running',
+      novitaStatus: 'running',
+      timestamps: { created: dayOld(), started: dayOld() },
+    });
+    const store = createMemoryStore({ records: ['a', 'b', 'c', 'd', 'e'].map(record) });
+    const reconciler = createReconciler({
+      store,
+      novitaClient: createScriptedNovitaClient(),
+      policy: { maxObsoleteFraction: 1, maxDestructivePerRun: 2, destructiveBudget: { max: 10, windowMinutes: 60 } },
+      livenessCheck: (stored) => stored.id === 'a',
+      onEvent,
+    });
+    return { store, reconciler };
+  }
+
+  it('Prometheus: held back by guard, liveness answers, the hold and the window used', async () => {
+    const registry = new Registry();
+    const metrics = createSyncMetrics(registry);
+    const { store, reconciler } = guardedScene(metrics.onEvent);
+    await reconciler.sync();
+    await setHold(store, { reason: 'incident', by: 'alice' });
+    await reconciler.sync();
+    const samples = parseExposition(await registry.metrics());
+    const value = (name: string, labels: Record<string, string> = {}) =>
+      samples.find((sample) => sample.name === name && Object.entries(labels).every(([key, label]) => sample.labels[key] === label))?.value;
+    expect(value('novita_reconciler_destructive_held_back_total', { limit: 'cap', dry_run: 'false' })).toBe(2);
+    expect(value('novita_reconciler_destructive_held_back_total', { limit: 'hold', dry_run: 'false' })).toBe(2);
+    expect(value('novita_reconciler_destructive_held_back_total', { limit: 'liveness', dry_run: 'false' })).toBe(2);
+    expect(value('novita_reconciler_liveness_checks_total', { verdict: 'gone' })).toBe(6);
+    expect(value('novita_reconciler_liveness_checks_total', { verdict: 'alive' })).toBe(2);
+    expect(value('novita_reconciler_hold')).toBe(1);
+    expect(value('novita_reconciler_destructive_window_used')).toBe(2);
+    expect(value('novita_reconciler_destructive_window_max')).toBe(10);
+  });
+
+  it('OpenTelemetry: the same counters and gauges, limits on the span, a span event when a limit held something back', async () => {
+    const spans = new InMemorySpanExporter();
+    const tracer = new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(spans)] }).getTracer('test');
+    const reader = new CollectingReader();
+    const meter = new MeterProvider({ readers: [reader] }).getMeter('test');
+    const { reconciler } = guardedScene(createOtelOnEvent({ tracer, meter }));
+    await reconciler.sync();
+    const [span] = spans.getFinishedSpans();
+    expect(span?.attributes).toMatchObject({
+      'novita_reconciler.limits.held_back.cap': 2,
+      'novita_reconciler.limits.hold': false,
+      'novita_reconciler.limits.window.used_by_run': 2,
+      'novita_reconciler.liveness.checked': 5,
+      'novita_reconciler.liveness.alive': 1,
+      'novita_reconciler.skipped.limit': 2,
+      'novita_reconciler.skipped.liveness': 1,
+    });
+    expect(span?.events.find((event) => event.name === 'destructive-limit-reached')?.attributes).toMatchObject({ 'held_back.cap': 2 });
+    const { resourceMetrics } = await reader.collect();
+    const points = (name: string) =>
+      (resourceMetrics.scopeMetrics.flatMap((scope) => scope.metrics).find((candidate) => candidate.descriptor.name === name)?.dataPoints ??
+        []) as DataPoint<unknown>[];
+    expect(points('novita_reconciler.destructive.held_back').map((point) => [point.attributes.limit, point.value])).toEqual([
+      ['cap', 2],
+      ['liveness', 1],
+    ]);
+    expect(points('novita_reconciler.liveness.checks').map((point) => [point.attributes.verdict, point.value])).toEqual([
+      ['gone', 4],
+      ['alive', 1],
+    ]);
+    expect(points('novita_reconciler.hold').map((point) => point.value)).toEqual([0]);
+    expect(points('novita_reconciler.destructive_window.used').map((point) => point.value)).toEqual([2]);
   });
 });

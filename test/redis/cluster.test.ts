@@ -72,7 +72,7 @@ defineStoreContract(
 );
 
 describe('Redis store on Redis Cluster', () => {
-  it('the records, the index, the lock and the audit stream of a prefix all live in one slot on one node', async () => {
+  it('the records, the index, the lock, the audit stream, the window budget and the hold of a prefix all live in one slot on one node', async () => {
     const { store } = clusterHarness({ audit: true });
     const lease = await createRedisLock({ store, ttlMs: 5_000 }).acquire();
     expect(lease).not.toBeNull();
@@ -84,7 +84,15 @@ describe('Redis store on Redis Cluster', () => {
     );
     expect(results.every((result) => result.outcome === 'ok')).toBe(true);
     expect(await store.readAuditTrail()).toHaveLength(10);
-    const keys = [store.keys.index, store.keys.lock, store.keys.audit, store.keys.record('r20'), store.keys.record('{other}r')];
+    const keys = [
+      store.keys.index,
+      store.keys.lock,
+      store.keys.audit,
+      store.keys.destructiveBudget,
+      store.keys.hold,
+      store.keys.record('r20'),
+      store.keys.record('{other}r'),
+    ];
     const slots = await Promise.all(keys.map((key) => cluster.cluster('KEYSLOT', key)));
     expect(new Set(slots).size).toBe(1);
     await lease!.release();

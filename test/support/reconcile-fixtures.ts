@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { DESTRUCTIVE_GUARD_METHODS } from '../../src/index.js';
 import type { InstanceRecord, InstanceStore, NovitaInstance, ReconcilerError, SyncReport, WriteResult } from '../../src/index.js';
 
 export const NOW = new Date('2026-11-28T12:00:00.000Z');
@@ -48,7 +49,8 @@ type WriteBatchArgs = Parameters<InstanceStore['writeBatch']>;
 
 /**
  * Wraps a store so that every `writeBatch` goes through `intercept`, which gets the call number
- * (from 1) and `next` to pass the batch on to the real store. Everything else reaches the store as is.
+ * (from 1) and `next` to pass the batch on to the real store. Everything else reaches the store as is,
+ * the destructive guards included when the store keeps them.
  */
 export function interceptWrites(
   store: InstanceStore,
@@ -60,7 +62,14 @@ export function interceptWrites(
   ) => Promise<WriteResult[]>,
 ): InstanceStore {
   let calls = 0;
+  const guards = Object.fromEntries(
+    DESTRUCTIVE_GUARD_METHODS.flatMap((method) => {
+      const member = (store as unknown as Record<string, unknown>)[method];
+      return typeof member === 'function' ? [[method, member.bind(store)]] : [];
+    }),
+  );
   return {
+    ...guards,
     get: store.get.bind(store),
     put: store.put.bind(store),
     delete: store.delete.bind(store),

@@ -51,6 +51,28 @@ export interface SyncPolicy {
   novitaOnly: NovitaOnlyPolicy;
   /** Overrides of the default status map, per Novita status. @default {} */
   statusMap: Readonly<Record<string, StatusMapEntry>>;
+  /**
+   * At most this many records are marked terminated or removed in one run: obsolete, never-started and
+   * retention together, taken in that order (each oldest first, then by id); the rest are held back for
+   * the next run (`skipped.limit`). `0` ends nothing; `null` sets no cap. Status refreshes are never
+   * limited, and `forceSync` does not lift it. @default null
+   */
+  maxDestructivePerRun: number | null;
+  /**
+   * At most `max` records are marked terminated or removed within any `windowMinutes`, by every replica
+   * and run on the store together, measured on the reconciler's clock. Kept next to the records and
+   * reserved atomically before the writes; the store must keep it (the memory and Redis stores do), or
+   * `createReconciler` refuses the option. `forceSync` does not lift it. @default null (no budget)
+   */
+  destructiveBudget: DestructiveBudget | null;
+}
+
+/** A budget of destructive actions per sliding time window (`policy.destructiveBudget`). */
+export interface DestructiveBudget {
+  /** Records that may be marked terminated or removed within the window; `0` ends nothing. */
+  max: number;
+  /** The window's length in minutes; more than 0 and at most 30 days (43200). */
+  windowMinutes: number;
 }
 
 /** A partial policy as users write it; {@link resolvePolicy} fills the defaults. */
@@ -71,12 +93,20 @@ const statusMapEntrySchema = z.union([
 /** How an environment variable's text becomes a field's value; derived from the field's schema. */
 type FieldKind = 'boolean' | 'number' | 'enum' | 'json';
 
-/** One policy field: its environment variable and its schema, default included. */
-const policyField = <const Variable extends string, Schema extends z.ZodDefault<z.ZodType>>(env: Variable, schema: Schema) => {
-  const inner = schema.unwrap();
+/**
+ * One policy field: its environment variable and its schema, default included (a nullable field's
+ * kind is its inner type's). `example` is the value a `json` field's message shows.
+ */
+const policyField = <const Variable extends string, Schema extends z.ZodDefault<z.ZodType>>(
+  env: Variable,
+  schema: Schema,
+  example?: string,
+) => {
+  let inner: z.ZodType = schema.unwrap() as z.ZodType;
+  if (inner instanceof z.ZodNullable) inner = inner.unwrap() as z.ZodType;
   const kind: FieldKind =
     inner instanceof z.ZodBoolean ? 'boolean' : inner instanceof z.ZodNumber ? 'number' : inner instanceof z.ZodEnum ? 'enum' : 'json';
-  return { env, schema, kind };
+  return { env, schema, kind, example: example ?? '{"pulling":"creating"}' };
 };
 
 /**
@@ -130,6 +160,22 @@ const POLICY_FIELDS = {
         }
       })
       .default({}),
+  ),
+  maxDestructivePerRun: policyField(
+    'SYNC_MAX_DESTRUCTIVE_PER_RUN',
+    z.number().int('must be a whole number').min(0, 'must be 0 or more').nullable().default(null),
+  ),
+  destructiveBudget: policyField(
+    'SYNC_DESTRUCTIVE_BUDGET',
+    z
+      .object({
+        max: z.number().int('must be a whole number').min(0, 'must be 0 or more'),
+        windowMinutes: z.number().finite().gt(0, 'must be more than 0').max(43_200, 'must be at most 30 days (43200)'),
+      })
+      .strict()
+      .nullable()
+      .default(null),
+    '{"max":15,"windowMinutes":60}',
   ),
 };
 
@@ -262,7 +308,7 @@ export function policyFromEnv(
         try {
           input[field] = JSON.parse(text);
         } catch (error) {
-          throw new ConfigError(variable, `must be JSON, such as {"pulling":"creating"}: ${(error as Error).message}`, {
+          throw new ConfigError(variable, `must be JSON, such as ${POLICY_FIELDS[field].example}: ${(error as Error).message}`, {
             received: raw,
             envVariable: variable,
           });

@@ -1,4 +1,6 @@
+import { ConfigError } from '../../errors.js';
 import type { InstanceRecord } from '../record.js';
+import type { DestructiveHold } from '../../report.js';
 
 /** A record as read by the reconciler, with the opaque version a conditional write must match. */
 export interface VersionedRecord {
@@ -186,4 +188,106 @@ export function writeBatchProgress(error: unknown): WriteBatchProgress | undefin
   if (!Array.isArray(writeResults) || typeof writesInDoubt !== 'number' || !Number.isInteger(writesInDoubt) || writesInDoubt < 0)
     return undefined;
   return { writeResults, writesInDoubt };
+}
+
+export type { DestructiveHold } from '../../report.js';
+
+/** What a run asks of {@link DestructiveGuardStore.reserveDestructive}. */
+export interface DestructiveReservationRequest {
+  /** The run asking; a reservation is kept under it (and released under it). */
+  runId: string;
+  /**
+   * The records the run would mark terminated or remove, in the order it takes them. The store grants a
+   * prefix of them: none while the hold is set, else as many as the budget has left (all without one).
+   */
+  ids: readonly string[];
+  /** The window budget (`policy.destructiveBudget`, in ms); absent when the policy sets none: only the hold is read. */
+  budget?: { max: number; windowMs: number };
+  /** The reconciler's time (its `clock`): the window ends here. */
+  now: Date;
+  /** `false` for a dry run: the store answers exactly as it would, and writes nothing. */
+  reserve: boolean;
+  /**
+   * Records the run itself held back before asking (its liveness check, its per-run cap), each with the
+   * guard that held it (`liveness`, `cap`): for a store that keeps an audit trail, beside those the
+   * store holds back itself (`window`, `hold`).
+   */
+  heldBack?: readonly { id: string; guard: string }[];
+}
+
+/** The store's answer to {@link DestructiveGuardStore.reserveDestructive}, read and (unless a dry run) reserved in one atomic step. */
+export interface DestructiveReservation {
+  /** The hold, when set: then nothing is granted. */
+  hold: DestructiveHold | null;
+  /** Destructive actions reserved within the window before this call (`0` without a budget). */
+  usedBefore: number;
+  /** How many of the request's `ids`, from the first, may be ended (and, unless a dry run, are now reserved). */
+  granted: number;
+}
+
+/** What {@link DestructiveGuardStore.releaseDestructive} gives back: reservations of writes that wrote nothing. */
+export interface DestructiveRelease {
+  /** The run that reserved them. */
+  runId: string;
+  /** The records whose reservations are released. */
+  ids: readonly string[];
+}
+
+/** Options of the guard calls. */
+export interface DestructiveGuardCallOptions {
+  /** Aborted when the run stops; the store may then reject. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Optional store capability: the guards a person and the policy set on destructive actions, kept next to
+ * the records so that every replica and every restart sees the same ones: the window budget
+ * (`policy.destructiveBudget`) and the hold switch. A store has all five methods or none; the memory
+ * store keeps them in its process, the Redis store in Redis, shared by every replica on its prefix.
+ * Without them, `createReconciler` refuses `policy.destructiveBudget` with a `ConfigError`, and a run
+ * sees no hold (the hold functions refuse such a store).
+ *
+ * `reserveDestructive` must be atomic: two runs reserving at once never get more than `budget.max`
+ * together. A store may prune reservations older than the window (seen from the latest `now`).
+ */
+export interface DestructiveGuardStore {
+  /**
+   * In one atomic step: reads the hold and the window's use (reservations whose time is after
+   * `now - windowMs`), grants a prefix of `ids`, and, when `reserve`, keeps a reservation for each
+   * granted id at `now`. Called once per run, after every confirmation and liveness answer, right before
+   * the destructive writes are sent (also with no ids: the run reports the hold and the window).
+   */
+  reserveDestructive(request: DestructiveReservationRequest, options?: DestructiveGuardCallOptions): Promise<DestructiveReservation>;
+  /**
+   * Releases the reservations of writes that wrote nothing (answered `conflict` or `missing`, or never
+   * sent); a write whose answer never came (`unknown`) keeps its reservation. Releasing an id that holds
+   * no reservation does nothing.
+   */
+  releaseDestructive(release: DestructiveRelease, options?: DestructiveGuardCallOptions): Promise<void>;
+  /** The hold, or `null` when none is set. */
+  readHold(options?: DestructiveGuardCallOptions): Promise<DestructiveHold | null>;
+  /** Sets the hold (replacing one already set). */
+  setHold(hold: DestructiveHold, options?: DestructiveGuardCallOptions): Promise<void>;
+  /** Clears the hold; resolves the one that was set, or `null`. `by` says who released it (for an audit trail). */
+  clearHold(options?: DestructiveGuardCallOptions & { by?: string }): Promise<DestructiveHold | null>;
+}
+
+/** The methods of {@link DestructiveGuardStore}, all of which a store that keeps the guards has. */
+export const DESTRUCTIVE_GUARD_METHODS = ['reserveDestructive', 'releaseDestructive', 'readHold', 'setHold', 'clearHold'] as const;
+
+/**
+ * Whether a store keeps the destructive guards: `true` with all of {@link DESTRUCTIVE_GUARD_METHODS},
+ * `false` with none. A store with only some of them is a mistake: this throws a `ConfigError` naming
+ * the first one missing (`store.clearHold`), since half a guard would be ignored in silence.
+ */
+export function keepsDestructiveGuards(store: object, field = 'store'): store is DestructiveGuardStore {
+  const present = DESTRUCTIVE_GUARD_METHODS.filter((method) => typeof (store as Record<string, unknown>)[method] === 'function');
+  if (present.length === 0) return false;
+  const missing = DESTRUCTIVE_GUARD_METHODS.find((method) => !present.includes(method));
+  if (missing !== undefined)
+    throw new ConfigError(
+      `${field}.${missing}`,
+      `must be a function: the store has ${present.join(', ')}, and a store keeps the destructive guards with all of ${DESTRUCTIVE_GUARD_METHODS.join(', ')} or none`,
+    );
+  return true;
 }

@@ -4,6 +4,8 @@ import type {
   ActionOutcome,
   ConfirmationReport,
   ListingReport,
+  LimitsReport,
+  LivenessReport,
   SkippedCounts,
   SyncAction,
   SyncReport,
@@ -22,6 +24,10 @@ export interface ReportInput {
   /** The listing's grade. */
   listing: ListingReport;
   confirmations: ConfirmationReport;
+  /** The limits on destructive actions and what they held back. */
+  limits: LimitsReport;
+  /** What the application's liveness check answered. */
+  liveness: LivenessReport;
   startedAt: Date;
   durationMs: number;
 }
@@ -39,7 +45,17 @@ export const NO_CONFIRMATIONS: Readonly<ConfirmationReport> = Object.freeze({
 /** Puts every record in exactly one category, so that the categories add up to `beforeSync`. */
 export function buildReport(input: ReportInput): SyncReport {
   const { plan, outcomes } = input;
-  const skipped: SkippedCounts = { grace: 0, unknownStatus: 0, invalid: 0, duplicate: 0, outOfScope: 0, safety: 0, unproven: 0 };
+  const skipped: SkippedCounts = {
+    grace: 0,
+    unknownStatus: 0,
+    invalid: 0,
+    duplicate: 0,
+    outOfScope: 0,
+    safety: 0,
+    unproven: 0,
+    limit: 0,
+    liveness: 0,
+  };
   const counts = { updated: 0, markedTerminated: 0, removed: 0, unchanged: 0, conflicts: 0, unverified: 0, notApplied: 0, unknown: 0 };
   let merged = 0;
   for (const decision of plan.decisions) {
@@ -89,6 +105,13 @@ export function buildReport(input: ReportInput): SyncReport {
     adopted,
     novitaOnly: plan.novitaOnly,
     safety: plan.safety,
+    limits: {
+      ...input.limits,
+      window: input.limits.window ? { ...input.limits.window } : null,
+      heldBack: { ...input.limits.heldBack },
+      records: [...input.limits.records],
+    },
+    liveness: { ...input.liveness, kept: [...input.liveness.kept] },
     duration: input.durationMs,
     timestamp: input.startedAt.toISOString(),
     dryRun: input.runOptions.dryRun,
@@ -118,6 +141,9 @@ export function summaryFields(report: SyncReport): Record<string, unknown> {
     adopted: report.adopted,
     novitaOnly: report.novitaOnly.length,
     safetyTripped: report.safety.tripped,
+    destructiveHeldBack: report.limits.heldBack,
+    hold: report.limits.hold !== null,
+    livenessKept: report.liveness.kept.length,
     durationMs: report.duration,
   };
 }

@@ -7,7 +7,8 @@ import type { SyncScope } from '../plan/planner.js';
 import type { SyncPolicy } from '../config/sync-policy.js';
 import type { InstanceRecord } from '../record.js';
 import type { SyncReport } from '../../report.js';
-import type { ReconcilerStore } from '../ports/store.js';
+import type { DestructiveGuardStore, ReconcilerStore } from '../ports/store.js';
+import type { LivenessCheckOption } from './run-callbacks.js';
 import type { ConfirmLimits } from './confirm-candidates.js';
 
 /** What a run works with: the reconciler's resolved options. */
@@ -19,6 +20,12 @@ export interface RunContext {
   clock: () => Date;
   scope: SyncScope | undefined;
   adoptRecord: (instance: NovitaInstance) => InstanceRecord;
+  /** The application's veto on ending a record, when it gave one. */
+  livenessCheck: LivenessCheckOption | undefined;
+  /** Deadline of one `livenessCheck` answer. */
+  livenessTimeoutMs: number;
+  /** The store, when it keeps the destructive guards (the hold, the window budget). */
+  guardStore: DestructiveGuardStore | undefined;
   /** Deadline of one store or lock call. */
   storeTimeoutMs: number;
   /** Deadline of the whole listing (every page and walk). */

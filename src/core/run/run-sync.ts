@@ -1,7 +1,9 @@
 /**
  * One reconcile run, the only code that sequences I/O. In order:
  * takeLease -> readListing (with readRecords overlapping it) -> plan -> confirmCandidates -> plan
- * again -> applyWrites -> buildReport -> recordCompletion -> releaseLease.
+ * again -> guardDestructive (liveness, cap, hold, window) -> applyWrites -> buildReport ->
+ * recordCompletion -> releaseLease. Writes that end nothing are sent from the first plan on;
+ * destructive ones only after the guards.
  * The decisions are the pure planner's (plan/planner.ts). Every call to the world is raced against the
  * run's signal (the caller's, joined with the lease's `lost`) and a deadline (deadline.ts), so that a
  * run always ends.
@@ -9,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { AbortedError, ReconcilerError, isReconcilerError } from '../../errors.js';
 import { planSync, settlePending, type Plan, type PlanInput, type PlannedAction } from '../plan/planner.js';
-import type { ActionOutcome, ConfirmationReport, SyncReport, SyncRunOptions } from '../../report.js';
+import type { ActionOutcome, ConfirmationReport, LimitsReport, LivenessReport, SyncReport, SyncRunOptions } from '../../report.js';
 import { createWriter, plannedActions } from './apply-writes.js';
 import { buildReport, NO_CONFIRMATIONS, summaryFields } from './build-report.js';
 import { confirmCandidates } from './confirm-candidates.js';
@@ -17,6 +19,7 @@ import { recordCompletion, releaseLease, takeLease } from './lease.js';
 import { createProgress } from './progress.js';
 import { readListingAndRecords } from './read-inputs.js';
 import { callbacksForRun } from './run-callbacks.js';
+import { emptyLimits, guardDestructive, NO_LIVENESS, releaseUnwritten, type GuardedPlan } from './guard-destructive.js';
 import { throwIfAborted, type Run } from './run.js';
 import { describeError, type RunContext, type RunResult } from './run-context.js';
 
@@ -49,7 +52,11 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
       context.log('warn', fields, 'Novita listing unproven: absence from it is acted on only with a proof per record');
       context.emit({ type: 'listing-unproven', ...fields });
     }
-    const callbacks = callbacksForRun(context.scope, context.adoptRecord);
+    const callbacks = callbacksForRun(
+      context.scope,
+      context.adoptRecord,
+      context.livenessCheck ? { check: context.livenessCheck, timeoutMs: context.livenessTimeoutMs } : undefined,
+    );
     const planInput: PlanInput = {
       entries,
       instances: listing.instances,
@@ -61,6 +68,8 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
       adoptRecord: callbacks.adoptRecord,
       ...(callbacks.scope ? { scope: callbacks.scope } : {}),
     };
+    let limits = emptyLimits(run);
+    let liveness: LivenessReport = NO_LIVENESS;
     const reportOf = (reported: Plan, outcomeOf: (action: PlannedAction) => ActionOutcome): SyncReport => {
       const planned = plannedActions(reported, () => true);
       const outcomes = new Map(planned.map((action) => [action, outcomeOf(action)] as const));
@@ -78,18 +87,21 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
           total: listing.total,
         },
         confirmations,
+        limits,
+        liveness,
         startedAt,
         durationMs: Date.now() - startedMs,
       });
     };
     let plan = planSync(planInput);
     let confirmations: ConfirmationReport = NO_CONFIRMATIONS;
-    // The writes no confirmation can change start at once and run while the confirmations are asked.
-    // Those decisions are final: the confirmed plan only settles the records left pending, so each
-    // record is decided once and the report is built from the very actions the writer was handed.
+    // The writes that end nothing start at once and run while the confirmations are asked. Those
+    // decisions are final: the confirmed plan only settles the records left pending, so each record is
+    // decided once and the report is built from the very actions the writer was handed. Destructive
+    // writes are never sent early: they wait for every confirmation and liveness answer, then the limits.
     const writer = runOptions.dryRun ? undefined : createWriter(run);
+    writer?.enqueue(plannedActions(plan, (decision) => decision.category !== 'pending' && !decision.action?.destructive));
     if (plan.toConfirm.length > 0) {
-      writer?.enqueue(plannedActions(plan, (decision) => decision.category !== 'pending'));
       let confirmed: Awaited<ReturnType<typeof confirmStep>>;
       try {
         // A failed early write fails the run: the confirmations stop with it.
@@ -105,11 +117,9 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
       plan = settlePending(first, planSync({ ...planInput, confirmations: confirmed.answers }));
       writer?.enqueue(
         plan.decisions.flatMap((decision, index) =>
-          decision.action && first.decisions[index]?.category === 'pending' ? [decision.action] : [],
+          decision.action && !decision.action.destructive && first.decisions[index]?.category === 'pending' ? [decision.action] : [],
         ),
       );
-    } else {
-      writer?.enqueue(plannedActions(plan, () => true));
     }
     if (plan.safety.tripped) {
       context.log(
@@ -122,15 +132,43 @@ export async function runSync(context: RunContext, runOptions: SyncRunOptions, s
       context.emit({ type: 'safety-tripped', runId, safety: plan.safety });
     }
 
+    let guarded: GuardedPlan;
+    try {
+      // A failed early write fails the run: the liveness checks stop with it.
+      const guardSignal = writer ? (run.signal ? AbortSignal.any([run.signal, writer.failed]) : writer.failed) : run.signal;
+      guarded = await guardDestructive({ ...run, signal: guardSignal }, plan, entries, {
+        dryRun: runOptions.dryRun,
+        livenessCheck: callbacks.livenessCheck,
+        guardStore: context.guardStore,
+      });
+    } catch (error) {
+      await writer?.settled();
+      partial = writer ? reportOf(plan, writer.outcomeOf) : undefined;
+      throw writer?.failure ?? error;
+    }
+    plan = guarded.plan;
+    limits = guarded.limits;
+    liveness = guarded.liveness;
+    announceLimits(context, runId, runOptions.dryRun, limits, liveness);
+    writer?.enqueue(guarded.granted);
+    const releaseUnwrittenReservations = async (): Promise<void> => {
+      if (!writer || !guarded.reserved || !context.guardStore) return;
+      await writer.settled();
+      const released = await releaseUnwritten(run, context.guardStore, guarded.granted, writer.outcomeOf);
+      if (limits.window) limits = { ...limits, window: { ...limits.window, usedByRun: limits.window.usedByRun - released } };
+    };
+
     const finalPlan = plan;
     const finish = (outcomeOf: (action: PlannedAction) => ActionOutcome): SyncReport => reportOf(finalPlan, outcomeOf);
     if (writer) {
       try {
         await writer.done();
       } catch (error) {
+        await releaseUnwrittenReservations();
         partial = finish(writer.outcomeOf);
         throw error;
       }
+      await releaseUnwrittenReservations();
     }
     const report = finish(writer ? writer.outcomeOf : () => 'planned');
     announceActions(context, report);
@@ -188,6 +226,43 @@ async function confirmStep(run: Run, ids: readonly string[]) {
   } finally {
     progress.end('confirming');
   }
+}
+
+/** Says which limit held what back (a warn line and a `destructive-limit-reached` event), and what the liveness check kept. */
+function announceLimits(context: RunContext, runId: string, dryRun: boolean, limits: LimitsReport, liveness: LivenessReport): void {
+  const { heldBack } = limits;
+  if (heldBack.cap + heldBack.window + heldBack.hold > 0) {
+    const parts: string[] = [];
+    if (heldBack.cap > 0) parts.push(`the per-run cap of ${limits.maxDestructivePerRun} held back ${heldBack.cap}`);
+    if (heldBack.hold > 0)
+      parts.push(
+        `the hold set by ${limits.hold?.by || 'someone'} at ${limits.hold?.at ?? '?'} (${limits.hold?.reason || 'no reason given'}) held back ${heldBack.hold}`,
+      );
+    if (heldBack.window > 0 && limits.window)
+      parts.push(
+        `the window budget of ${limits.window.max} per ${limits.window.windowMinutes} min (${limits.window.usedBefore} used before this run) held back ${heldBack.window}`,
+      );
+    context.log(
+      'warn',
+      {
+        runId,
+        dryRun,
+        wanted: limits.wanted,
+        heldBack,
+        maxDestructivePerRun: limits.maxDestructivePerRun,
+        window: limits.window,
+        hold: limits.hold,
+      },
+      `Destructive limit reached: ${parts.join('; ')}; held back for a later run`,
+    );
+    context.emit({ type: 'destructive-limit-reached', runId, dryRun, limits });
+  }
+  if (liveness.kept.length > 0)
+    context.log(
+      'warn',
+      { runId, dryRun, checked: liveness.checked, alive: liveness.alive, failed: liveness.failed },
+      `livenessCheck kept ${liveness.kept.length} of ${liveness.checked} records this run (${liveness.alive} alive, ${liveness.failed} failed)`,
+    );
 }
 
 /** Logs each obsolete action and emits each action that was planned or attempted (not the ones a failed run never sent). */

@@ -29,6 +29,8 @@ describe('resolvePolicy', () => {
       safetyMinRecords: 10,
       novitaOnly: 'report',
       statusMap: {},
+      maxDestructivePerRun: null,
+      destructiveBudget: null,
     });
     expect(resolvePolicy(undefined)).toEqual(DEFAULT_POLICY);
   });
@@ -88,6 +90,8 @@ describe('policyFromEnv', () => {
       SYNC_SAFETY_MIN_RECORDS: '20',
       SYNC_NOVITA_ONLY: 'adopt',
       SYNC_STATUS_MAP: '{"pulling":"creating","exited":{"status":"stopped","keep":["paused"]}}',
+      SYNC_MAX_DESTRUCTIVE_PER_RUN: '10',
+      SYNC_DESTRUCTIVE_BUDGET: '{"max":15,"windowMinutes":60}',
     });
     expect(policy).toEqual({
       removeObsoleteInstances: true,
@@ -100,7 +104,32 @@ describe('policyFromEnv', () => {
       safetyMinRecords: 20,
       novitaOnly: 'adopt',
       statusMap: { pulling: 'creating', exited: { status: 'stopped', keep: ['paused'] } },
+      maxDestructivePerRun: 10,
+      destructiveBudget: { max: 15, windowMinutes: 60 },
     });
+  });
+
+  it.each([
+    ['SYNC_MAX_DESTRUCTIVE_PER_RUN', 'ten', /must be a number/],
+    ['SYNC_MAX_DESTRUCTIVE_PER_RUN', '2.5', /whole number/],
+    ['SYNC_MAX_DESTRUCTIVE_PER_RUN', '-1', /0 or more/],
+    ['SYNC_DESTRUCTIVE_BUDGET', '15', /expected object/i],
+    ['SYNC_DESTRUCTIVE_BUDGET', '{max:15}', /must be JSON, such as \{"max":15,"windowMinutes":60\}/],
+    ['SYNC_DESTRUCTIVE_BUDGET', '{"max":15,"windowMinutes":0}', /more than 0/],
+    ['SYNC_DESTRUCTIVE_BUDGET', '{"max":15,"windowMinutes":60,"burst":2}', /burst/],
+  ])('refuses %s=%s with a ConfigError naming the variable', (variable, value, message) => {
+    const error = configError(() => policyFromEnv({ [variable]: value }));
+    expect(error.field.startsWith(variable)).toBe(true);
+    expect(error.message).toMatch(message);
+  });
+
+  it('takes 0 as a cap and a budget that end nothing, and unset as none', () => {
+    expect(policyFromEnv({ SYNC_MAX_DESTRUCTIVE_PER_RUN: '0' }).maxDestructivePerRun).toBe(0);
+    expect(policyFromEnv({ SYNC_DESTRUCTIVE_BUDGET: '{"max":0,"windowMinutes":60}' }).destructiveBudget).toEqual({
+      max: 0,
+      windowMinutes: 60,
+    });
+    expect(policyFromEnv({ SYNC_MAX_DESTRUCTIVE_PER_RUN: ' ' })).toMatchObject({ maxDestructivePerRun: null, destructiveBudget: null });
   });
 
   it('takes the defaults for unset and empty variables, and ignores unrelated ones', () => {

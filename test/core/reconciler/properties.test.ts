@@ -10,6 +10,7 @@ import {
   createReconciler,
   GONE_STATUSES,
   NovitaApiError,
+  setHold,
   type InstanceRecord,
   type NovitaInstance,
 } from '../../../src/index.js';
@@ -54,6 +55,8 @@ const scenario = fc.record({
       omitted: fc.boolean(),
       /** Whether getInstance fails for it. */
       getFails: fc.boolean(),
+      /** What the application's livenessCheck answers for its record. */
+      liveness: fc.constantFrom('gone' as const, 'alive' as const, 'throws' as const, 'hangs' as const),
       /** Whether a record names it, and in what state. */
       local: fc.option(
         fc.record({
@@ -77,12 +80,20 @@ const scenario = fc.record({
   }),
   forceSync: fc.boolean(),
   dryRun: fc.boolean(),
+  /** The guards of issue 16: each may be off. */
+  guards: fc.record({
+    maxDestructivePerRun: fc.option(fc.integer({ min: 0, max: 6 }), { nil: null }),
+    destructiveBudget: fc.option(fc.record({ max: fc.integer({ min: 0, max: 6 }), windowMinutes: fc.constantFrom(1, 60) }), { nil: null }),
+    usedBefore: fc.integer({ min: 0, max: 4 }),
+    hold: fc.boolean(),
+    livenessCheck: fc.boolean(),
+  }),
 });
 
 describe('reconcile properties', () => {
   it('whatever the listing omits and getInstance fails, no record whose instance is alive is marked terminated or removed', async () => {
     await fc.assert(
-      fc.asyncProperty(scenario, async ({ slots, policy, forceSync, dryRun }) => {
+      fc.asyncProperty(scenario, async ({ slots, policy, forceSync, dryRun, guards }) => {
         const fleet: NovitaInstance[] = [];
         const records: InstanceRecord[] = [];
         const novita = createScriptedNovitaClient();
@@ -113,9 +124,47 @@ describe('reconcile properties', () => {
         novita.setInstances(fleet);
         novita.hideFromListing(hidden);
         const store = createMemoryStore({ records });
-        const reconciler = createReconciler({ store, novitaClient: novita, policy, clock: () => NOW });
+        const budget = guards.destructiveBudget;
+        if (budget && guards.usedBefore > 0)
+          await store.reserveDestructive({
+            runId: 'earlier',
+            ids: Array.from({ length: guards.usedBefore }, (_, i) => `earlier${i}`),
+            budget: { max: 100, windowMs: budget.windowMinutes * 60_000 },
+            now: new Date(NOW.getTime() - 30_000),
+            reserve: true,
+          });
+        if (guards.hold) await setHold(store, { reason: 'property', by: 'fast-check' });
+        const livenessOf = new Map(slots.map((slot, index) => [`r${index}`, slot.liveness]));
+        const reconciler = createReconciler({
+          store,
+          novitaClient: novita,
+          policy: { ...policy, maxDestructivePerRun: guards.maxDestructivePerRun, destructiveBudget: budget },
+          clock: () => NOW,
+          livenessTimeoutMs: 20,
+          ...(guards.livenessCheck
+            ? {
+                livenessCheck: (stored: InstanceRecord) => {
+                  const answer = livenessOf.get(stored.id);
+                  if (answer === 'throws') throw new Error('heartbeat store down');
+                  if (answer === 'hangs') return new Promise<boolean>(() => {});
+                  return answer === 'alive';
+                },
+              }
+            : {}),
+        });
         const report = await reconciler.sync({ forceSync, dryRun });
         expectConsistentReport(report);
+
+        // The guards of issue 16 hold whatever the rest does.
+        const ended = report.actions.filter((action) => action.kind === 'markTerminated' || action.kind === 'remove');
+        if (guards.hold) expect(ended).toEqual([]);
+        if (guards.maxDestructivePerRun !== null) expect(ended.length).toBeLessThanOrEqual(guards.maxDestructivePerRun);
+        if (budget) expect(ended.length).toBeLessThanOrEqual(Math.max(0, budget.max - guards.usedBefore));
+        if (guards.livenessCheck)
+          for (const action of ended)
+            if (action.reason !== 'retention-expired') expect(livenessOf.get(action.recordId), `${action.recordId} vetoed`).toBe('gone');
+        expect(report.skipped.limit).toBe(report.limits.records.length);
+        expect(report.skipped.liveness).toBe(report.liveness.kept.length);
 
         const alive = new Set(fleet.filter((instance) => !GONE_STATUSES.has(instance.status)).map((instance) => instance.id));
         for (const action of report.actions) {
@@ -134,7 +183,7 @@ describe('reconcile properties', () => {
           }
           // Runs converge: a second run may only remove records whose kept termination time is already past
           // retention (timestamps.terminated never moves); a third has nothing left to do.
-          if (report.unverified === 0 && !report.safety.tripped) {
+          if (report.unverified === 0 && !report.safety.tripped && report.skipped.limit === 0) {
             const second = await reconciler.sync({ forceSync });
             expect(second.actions.filter((action) => action.reason !== 'retention-expired')).toEqual([]);
             const third = await reconciler.sync({ forceSync });

@@ -12,6 +12,7 @@ import {
   createMemoryStore,
   createReconciler,
   NovitaApiError,
+  setHold,
   type ConditionalWrite,
   type InstanceRecord,
   type NovitaClient,
@@ -56,6 +57,14 @@ const scenario = fc.record({
   }),
   withScope: fc.boolean(),
   dryRun: fc.boolean(),
+  /** The guards of issue 16. */
+  guards: fc.record({
+    maxDestructivePerRun: fc.option(fc.integer({ min: 0, max: 5 }), { nil: null }),
+    destructiveBudget: fc.option(fc.record({ max: fc.integer({ min: 0, max: 5 }), windowMinutes: fc.constant(60) }), { nil: null }),
+    hold: fc.boolean(),
+    /** Whether a livenessCheck answers, per record, by a coin that flips on every call (so a second call would show). */
+    livenessCheck: fc.boolean(),
+  }),
   writeBatchSize: fc.constantFrom(1, 3, 500),
 });
 
@@ -82,7 +91,7 @@ function callCounter() {
 describe('the report says what was written', () => {
   it('whatever the callbacks answer and the application changes during the run, report and store agree record by record', async () => {
     await fc.assert(
-      fc.asyncProperty(scenario, async ({ slots, policy, withScope, dryRun, writeBatchSize }) => {
+      fc.asyncProperty(scenario, async ({ slots, policy, withScope, dryRun, writeBatchSize, guards }) => {
         const fleet: NovitaInstance[] = [];
         const records: InstanceRecord[] = [];
         const scripted = createScriptedNovitaClient();
@@ -153,6 +162,8 @@ describe('the report says what was written', () => {
         const recordCalls = callCounter();
         const instanceCalls = callCounter();
         const adoptCalls = callCounter();
+        const livenessCalls = callCounter();
+        if (guards.hold) await setHold(memory, { reason: 'property' });
         const flip = (counter: ReturnType<typeof callCounter>, key: string): boolean => {
           const call = counter.count(key);
           const first = scopeOf.get(key) ?? true;
@@ -161,9 +172,17 @@ describe('the report says what was written', () => {
         const reconciler = createReconciler({
           store,
           novitaClient,
-          policy,
           clock: () => NOW,
           writeBatchSize,
+          policy: { ...policy, maxDestructivePerRun: guards.maxDestructivePerRun, destructiveBudget: guards.destructiveBudget },
+          ...(guards.livenessCheck
+            ? {
+                livenessCheck: (record: InstanceRecord) => {
+                  const call = livenessCalls.count(record.id);
+                  return (scopeOf.get(record.id) ?? true) === (call % 2 === 1) ? false : true;
+                },
+              }
+            : {}),
           adoptRecord: (instance) => {
             adoptCalls.count(instance.id);
             return { id: randomUUID(), status: 'creating', fromNovita: instance.id };
@@ -183,6 +202,16 @@ describe('the report says what was written', () => {
         expect(recordCalls.max(), 'scope.record called at most once per record').toBeLessThanOrEqual(1);
         expect(instanceCalls.max(), 'scope.instance called at most once per instance').toBeLessThanOrEqual(1);
         expect(adoptCalls.max(), 'adoptRecord called at most once per instance').toBeLessThanOrEqual(1);
+        expect(livenessCalls.max(), 'livenessCheck called at most once per record').toBeLessThanOrEqual(1);
+        const ended = report.actions.filter((action) => action.kind === 'markTerminated' || action.kind === 'remove');
+        if (guards.hold) expect(ended).toEqual([]);
+        if (guards.maxDestructivePerRun !== null) expect(ended.length).toBeLessThanOrEqual(guards.maxDestructivePerRun);
+        if (guards.destructiveBudget) {
+          expect(ended.length).toBeLessThanOrEqual(guards.destructiveBudget.max);
+          // What the window counts is what was (or may have been) written.
+          const kept = ended.filter((action) => ['applied', 'unknown', 'planned'].includes(action.outcome)).length;
+          expect(report.limits.window?.usedByRun).toBe(guards.hold ? 0 : kept);
+        }
 
         if (dryRun) {
           expect(written).toEqual([]);

@@ -8,6 +8,7 @@ import { createMemoryStore, type NovitaClient } from '../../../src/index.js';
 import { defaultAdoptRecord, planSync } from '../../../src/core/plan/planner.js';
 import { resolvePolicy } from '../../../src/core/config/sync-policy.js';
 import { createWriter, plannedActions } from '../../../src/core/run/apply-writes.js';
+import { NO_LIVENESS } from '../../../src/core/run/guard-destructive.js';
 import { buildReport, NO_CONFIRMATIONS } from '../../../src/core/run/build-report.js';
 import { checkListing } from '../../../src/core/run/check-listing.js';
 import { confirmCandidates } from '../../../src/core/run/confirm-candidates.js';
@@ -205,6 +206,15 @@ describe('the writer and the report', () => {
       instances: 2,
       listing: { complete: true, walks: 1, total: 2 },
       confirmations: NO_CONFIRMATIONS,
+      limits: {
+        maxDestructivePerRun: null,
+        window: null,
+        hold: null,
+        wanted: 0,
+        heldBack: { cap: 0, window: 0, hold: 0 },
+        records: [],
+      },
+      liveness: NO_LIVENESS,
       startedAt: NOW,
       durationMs: 5,
     });
