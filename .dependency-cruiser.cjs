@@ -10,6 +10,7 @@
  *     plan/                   the pure planner and its rules: ports, config
  *     runtime/                single flight, deadlines, the schedule: ports (and events)
  *     run/                    the steps of one run: ports, config, plan, runtime
+ *     doctor/                 the doctor's shared shapes and its policy check: ports, config
  *     reconciler*.ts          the facade: wires them
  *   store/ redis/ novita/ http/   adapters: import core, errors, options; never each other
  *   testing/                the fake Novita, the scripted client, the contract suite: core, adapters
@@ -66,6 +67,13 @@ module.exports = {
       comment: 'Single flight, deadlines and the schedule work for any run: the facade hands them one.',
       from: { path: '^src/core/runtime/' },
       to: { path: '^src/core/(plan|run)/|^src/core/reconciler' },
+    },
+    {
+      name: 'core-doctor-imports-ports-and-config-only',
+      comment: 'The doctor checks a setup before any run: it knows the policy, never how a run plans or runs.',
+      severity: 'error',
+      from: { path: '^src/core/doctor/' },
+      to: { path: '^src/core/(plan|run|runtime)/|^src/core/reconciler' },
     },
     {
       name: 'core-run-imports-no-facade',

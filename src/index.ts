@@ -32,6 +32,7 @@ export type {
   ActionReason,
   ActionOutcome,
   SkippedCounts,
+  ListingReport,
   SafetyReport,
   NovitaOnlyInstance,
   OrphanSummary,
@@ -64,6 +65,7 @@ export type {
   ProgressEvent,
   ProgressPhase,
   ListingRestartedEvent,
+  ListingUnprovenEvent,
   RunSkippedEvent,
 } from './core/events.js';
 // The HTTP helpers live in novita-reconciler/http; these root re-exports stay for this minor version.
@@ -165,6 +167,8 @@ export type {
   ListingProgress,
 } from './core/ports/novita-client.js';
 export type { SyncLock, LockLease } from './core/ports/lock.js';
+export { checkPolicy, doctorReport } from './core/doctor/doctor.js';
+export type { DoctorCheck, DoctorReport, DoctorStatus, PolicyCheckContext } from './core/doctor/doctor.js';
 export { createMemoryStore } from './store/memory-store.js';
 export type { MemoryStore, MemoryStoreOptions } from './store/memory-store.js';
 export {

@@ -88,6 +88,18 @@ export interface SyncAction {
   outcome: ActionOutcome;
 }
 
+/** The grade of the listing a run used. */
+export interface ListingReport {
+  /** Whether the listing was proven complete (`total` announced, distinct ids equal to it, no walk shifted). */
+  complete: boolean;
+  /** Why it was not, for a person; present exactly when `complete` is `false`. */
+  reason?: string;
+  /** Walks over the pages: more than 1 when the listing shifted while it was read. */
+  walks: number;
+  /** The total Novita announced; `null` when it announced none. */
+  total: number | null;
+}
+
 /** Why records were left alone. */
 export interface SkippedCounts {
   /** Inside the creation grace period. */
@@ -102,6 +114,11 @@ export interface SkippedCounts {
   outOfScope: number;
   /** Obsolete or retention handling held back by the safety limit. */
   safety: number;
+  /**
+   * Obsolete or retention handling held back because the listing was unproven (see `listing`) and
+   * `confirmObsolete` is off: absence from an unproven listing is never acted on without a proof.
+   */
+  unproven: number;
   /**
    * Records the run would have marked terminated or removed, held back for a later run by a limit on
    * destructive actions: the per-run cap, the window budget or the hold (`limits` says which held how many).
@@ -407,7 +424,13 @@ export interface SyncReport {
   obsoleteCandidates: number;
   /** What the confirmations with `getInstance` did, and whether they stopped early. */
   confirmations: ConfirmationReport;
-  /** Walks over Novita's listing pages this run took: more than 1 when the listing shifted while it was read. */
+  /**
+   * The listing this run used: proven complete, or unproven (no `total`, still shifting after the last
+   * walk, or an empty listing read from a 400 `RESOURCE_NOT_FOUND`), in which case absence from it was
+   * acted on only with a proof per record.
+   */
+  listing: ListingReport;
+  /** Walks over Novita's listing pages this run took: the same as `listing.walks` (kept as an alias). */
   listingWalks: number;
   /** Instances in the Novita listing. */
   novitaInstances: number;

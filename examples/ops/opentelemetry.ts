@@ -130,6 +130,14 @@ export function createOtelOnEvent(options: OtelOptions = {}): (event: Reconciler
       case 'listing-restarted':
         open.get(event.runId)?.span.addEvent('listing-restarted', { walk: event.walk, reason: event.reason });
         return;
+      case 'listing-unproven':
+        open.get(event.runId)?.span.addEvent('listing-unproven', {
+          reason: event.reason,
+          walks: event.walks,
+          instances: event.instances,
+          ...(event.total === null ? {} : { total: event.total }),
+        });
+        return;
       case 'destructive-limit-reached':
         open.get(event.runId)?.span.addEvent('destructive-limit-reached', {
           'held_back.cap': event.limits.heldBack.cap,

@@ -88,6 +88,11 @@ export function createSyncMetrics(registry: Registry): SyncMetrics {
     help: 'Listing walks started again because the listing shifted while it was read',
     registers,
   });
+  const listingUnproven = new Counter({
+    name: 'novita_reconciler_listing_unproven_total',
+    help: 'Runs whose Novita listing could not be proven complete (absences then need a proof per record)',
+    registers,
+  });
 
   const heldBack = new Counter({
     name: 'novita_reconciler_destructive_held_back_total',
@@ -134,6 +139,9 @@ export function createSyncMetrics(registry: Registry): SyncMetrics {
           return;
         case 'listing-restarted':
           listingRestarts.inc();
+          return;
+        case 'listing-unproven':
+          listingUnproven.inc();
           return;
         case 'run-skipped':
           skipped.inc({ reason: event.reason });

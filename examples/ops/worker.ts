@@ -82,6 +82,8 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
   await store.close();
   clearInterval(keepAlive);
   logger.info({ signal }, 'stopped');
+  // pino writes asynchronously: flush before exiting, or the last lines can be lost on a busy pipe.
+  await new Promise<void>((flushed) => logger.flush(() => flushed()));
   process.exit(0);
 }
 process.on('SIGTERM', (signal) => void shutdown(signal));

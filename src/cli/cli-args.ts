@@ -7,8 +7,8 @@
 import { parseArgs } from 'node:util';
 import { nearestName } from '../options.js';
 
-/** The commands: one run (the default), the schedule, the standalone fake Novita, and the hold switch. */
-export type CliCommandName = 'run' | 'watch' | 'fake-novita' | 'hold' | 'release';
+/** The commands: one run (the default), the schedule, the read-only doctor, the standalone fake Novita, and the hold switch. */
+export type CliCommandName = 'run' | 'watch' | 'doctor' | 'fake-novita' | 'hold' | 'release';
 
 /** Flags of one run (`novita-reconcile [flags]`). */
 export interface RunFlags {
@@ -26,6 +26,14 @@ export interface RunFlags {
 export interface WatchFlags {
   json: boolean;
   config: string | undefined;
+}
+
+/** Flags of `novita-reconcile doctor`. */
+export interface DoctorFlags {
+  json: boolean;
+  config: string | undefined;
+  /** The directory `--capture` saves the first listing page and the not-found answer in. */
+  capture: string | undefined;
 }
 
 /** Flags of `novita-reconcile hold` and `novita-reconcile release`. */
@@ -52,6 +60,7 @@ export interface FakeNovitaFlags {
 export type CliRequest =
   | { command: 'run'; flags: RunFlags }
   | { command: 'watch'; flags: WatchFlags }
+  | { command: 'doctor'; flags: DoctorFlags }
   | { command: 'fake-novita'; flags: FakeNovitaFlags }
   | { command: 'hold' | 'release'; flags: HoldFlags }
   | { command: 'help'; topic: CliCommandName }
@@ -69,11 +78,12 @@ const FLAGS = {
   'no-obsolete': { type: 'boolean', commands: ['run'] },
   list: { type: 'boolean', commands: ['run'] },
   'detailed-exitcode': { type: 'boolean', commands: ['run'] },
-  json: { type: 'boolean', commands: ['run', 'watch', 'hold', 'release'] },
-  config: { type: 'string', commands: ['run', 'watch', 'hold', 'release'] },
+  json: { type: 'boolean', commands: ['run', 'watch', 'doctor', 'hold', 'release'] },
+  config: { type: 'string', commands: ['run', 'watch', 'doctor', 'hold', 'release'] },
+  capture: { type: 'string', commands: ['doctor'] },
   reason: { type: 'string', commands: ['hold'] },
   by: { type: 'string', commands: ['hold', 'release'] },
-  help: { type: 'boolean', short: 'h', commands: ['run', 'watch', 'fake-novita', 'hold', 'release'] },
+  help: { type: 'boolean', short: 'h', commands: ['run', 'watch', 'doctor', 'fake-novita', 'hold', 'release'] },
   version: { type: 'boolean', commands: ['run'] },
   port: { type: 'string', commands: ['fake-novita'] },
   host: { type: 'string', commands: ['fake-novita'] },
@@ -82,7 +92,7 @@ const FLAGS = {
   'latency-ms': { type: 'string', commands: ['fake-novita'] },
 } as const satisfies Record<string, { type: 'boolean' | 'string'; short?: string; commands: readonly CliCommandName[] }>;
 
-const COMMANDS: readonly CliCommandName[] = ['watch', 'fake-novita', 'hold', 'release'];
+const COMMANDS: readonly CliCommandName[] = ['watch', 'doctor', 'fake-novita', 'hold', 'release'];
 const PARSE_OPTIONS = Object.fromEntries(
   Object.entries(FLAGS).map(([name, flag]) => [name, { type: flag.type, ...('short' in flag ? { short: flag.short } : {}) }]),
 ) as Record<FlagName, { type: 'boolean' | 'string'; short?: string }>;
@@ -150,6 +160,11 @@ export function parseCliArgs(argv: readonly string[]): ParsedArgs {
   if (switches.has('version')) return { ok: true, request: { command: 'version' } };
   if (command === 'watch') return { ok: true, request: { command, flags: { json: switches.has('json'), config: values.get('config') } } };
   if (command === 'fake-novita') return fakeNovitaRequest(values);
+  if (command === 'doctor') {
+    const capture = values.get('capture');
+    if (capture !== undefined && capture.trim() === '') return fail('--capture needs a directory');
+    return { ok: true, request: { command, flags: { json: switches.has('json'), config: values.get('config'), capture } } };
+  }
   if (command === 'hold' || command === 'release') {
     const reason = values.get('reason');
     if (reason !== undefined && reason.length > 500) return fail('--reason must be at most 500 characters');

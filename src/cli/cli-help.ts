@@ -3,6 +3,7 @@ import type { CliCommandName } from './cli-args.js';
 
 const RUN_HELP = `Usage: novita-reconcile [flags]
        novita-reconcile watch [--json] [--config <module>]
+       novita-reconcile doctor [--json] [--config <module>] [--capture <dir>]
        novita-reconcile fake-novita [--port <n>] [--instances <n>] ...
        novita-reconcile hold [--reason <text>] | release
 
@@ -13,6 +14,8 @@ retention. Configuration comes from the environment, or from a --config module.
 Commands:
   (none)          one run, then exit (for cron)
   watch           run on the policy's schedule until SIGINT or SIGTERM (novita-reconcile watch --help)
+  doctor          check the setup read-only (key, listing shape, not-found answer, store, policy)
+                  and print ok, warn or fail for each check (novita-reconcile doctor --help)
   fake-novita     serve a fake Novita API with a seeded fleet, for trying things out (fake-novita --help)
   hold            stop every run on the store, on every replica, from ending anything (statuses still
                   refresh) until release (novita-reconcile hold --help)
@@ -74,6 +77,39 @@ Exit codes:
 A failed run is reported on stderr and the schedule carries on.
 `;
 
+const DOCTOR_HELP = `Usage: novita-reconcile doctor [--json] [--config <module>] [--capture <dir>]
+
+Checks a real setup without changing anything, with the configuration a run would use (the environment,
+or a --config module), and prints one line per check: ok, warn or fail, why, and what to do. Nothing it
+prints is a secret: paste it into a bug report.
+
+Checks:
+  API key           Novita accepts the key
+  Listing shape     total present or not, page size asked and served (a cap), where page numbering
+                    starts, one full listing as a run reads it (proven complete or unproven)
+  Statuses          the statuses seen, and those outside the status map
+  Fields            fields of the first page that failed to parse (names only, never values)
+  Not-found answer  getInstance for an id that cannot exist, and whether the answer proves "gone"
+  Response times    of the doctor's requests, and any rate-limit headers seen
+  Redis, Store scripts, Records, Lock
+                    reachable, Redis version, Cluster or not, clock skew, the store's scripts, records
+                    under the prefix and how many decode, the lock (held, until when)
+  Policy            the resolved policy
+
+Flags:
+  --json              print the checks as JSON on stdout instead of lines
+  --config <module>   as for a single run
+  --capture <dir>     save the first listing page and the not-found answer as JSON files in <dir>, for a
+                      bug report or a test: every key kept, values the client does not keep replaced by
+                      their JSON type, URL credentials redacted, ids and names hashed
+  -h, --help          print this help and exit
+
+Exit codes:
+  0  no check failed (warnings allowed)
+  1  a check failed
+  2  bad usage or configuration
+`;
+
 const FAKE_HELP = `Usage: novita-reconcile fake-novita [--port <n>] [--host <address>] [--instances <n>]
                                     [--api-key <key>] [--latency-ms <n>]
 
@@ -123,5 +159,6 @@ export function helpText(topic: CliCommandName): string {
   if (topic === 'hold' || topic === 'release') return HOLD_HELP;
   if (topic === 'watch') return WATCH_HELP;
   if (topic === 'fake-novita') return FAKE_HELP;
+  if (topic === 'doctor') return DOCTOR_HELP;
   return RUN_HELP;
 }

@@ -85,7 +85,12 @@ export function summariseReport(report: SyncReport): string[] {
   lines.push(...instanceActionLines(report));
   const stuck = stuckLine(report);
   if (stuck !== undefined) lines.push(stuck);
-  if (report.listingWalks > 1) lines.push(`Listing: read ${report.listingWalks} times, because it changed while it was read`);
+  const listing = report.listing;
+  if (!listing.complete)
+    lines.push(
+      `Listing: unproven (${listing.reason ?? 'not proven complete'}); records absent from it were acted on only with Novita's proof, one by one`,
+    );
+  else if (listing.walks > 1) lines.push(`Listing: read ${listing.walks} times, because it changed while it was read`);
   const safety = report.safety;
   const heldBySafety = report.skipped.safety > 0 ? ` for ${count(report.skipped.safety, 'record')}` : '';
   lines.push(
@@ -138,6 +143,8 @@ function heldBack(report: SyncReport): string[] {
   const held: string[] = [];
   if (report.skipped.safety > 0)
     held.push(`${count(report.skipped.safety, 'record')} held back by the safety limit (--force runs obsolete handling anyway)`);
+  if (report.skipped.unproven > 0)
+    held.push(`${count(report.skipped.unproven, 'record')} absent from an unproven listing, held back (confirmObsolete is off)`);
   if (report.skipped.limit > 0)
     held.push(`${count(report.skipped.limit, 'record')} held back by a limit on destructive actions (${limitParts(report).join(', ')})`);
   if (report.skipped.liveness > 0) held.push(`${count(report.skipped.liveness, 'record')} kept by the application's livenessCheck`);

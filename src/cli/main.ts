@@ -1,6 +1,7 @@
 /**
  * `novita-reconcile`: one reconcile run from a cron job (the default), the schedule in a worker
- * (`watch`), the fake Novita on its own (`fake-novita`), or the hold switch (`hold` / `release`). Configured from the environment, or from a
+ * (`watch`), a read-only check of the setup (`doctor`), the fake Novita on its own (`fake-novita`), or the
+ * hold switch (`hold` / `release`). Configured from the environment, or from a
  * `--config` module. `runCli` is the whole command, in process (tests call it directly); `bin.ts` only
  * hands it the process's argv, environment, streams and an AbortSignal for SIGINT/SIGTERM.
  */
@@ -16,6 +17,7 @@ import { stderrLogger } from './cli-logger.js';
 import { secretsOf, setUpCli, setUpStore, type CliSetup } from './cli-setup.js';
 import { runHoldCommand } from './hold-command.js';
 import { EXIT_CODES } from './exit-codes.js';
+import { runDoctorCommand } from './doctor-command.js';
 import { runFakeNovitaCommand } from './fake-novita-command.js';
 import { reportFailure, runListCommand, runSyncCommand } from './run-command.js';
 import { runWatchCommand, watchPrinter } from './watch-command.js';
@@ -79,6 +81,11 @@ export async function runCli(
       return EXIT_CODES.OK;
     case 'fake-novita':
       return runFakeNovitaCommand(request.flags, options.signal, cli);
+    case 'doctor':
+      return runDoctorCommand(request.flags, env, cli, {
+        ...(options.cwd !== undefined ? { cwd: options.cwd } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      });
     case 'hold':
     case 'release':
       return holdSwitch(request.command, request.flags, env, cli, options);

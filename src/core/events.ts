@@ -184,6 +184,26 @@ export interface ListingRestartedEvent {
 }
 
 /**
+ * Emitted when a run goes on with a listing that is not proven complete (no `total`, still shifting
+ * after the last walk, or an empty listing read from a 400 `RESOURCE_NOT_FOUND`): absence from it is
+ * acted on only with a proof per record (a confirmation, or the record's `terminationProof`).
+ */
+export interface ListingUnprovenEvent {
+  /** Tells this event apart in a {@link ReconcilerEvent}. */
+  type: 'listing-unproven';
+  /** The run. */
+  runId: string;
+  /** Why the listing is not proven, for a person. */
+  reason: string;
+  /** Walks over the pages the listing took. */
+  walks: number;
+  /** The total Novita announced, `null` when none. */
+  total: number | null;
+  /** Instances read. */
+  instances: number;
+}
+
+/**
  * Emitted when a run does not take place because of another replica: `start()`'s schedule skips a turn
  * because a replica sharing the lock completed a real run within the interval (`recent-run-elsewhere`),
  * or a `sync()` finds the lock held by another replica and rejects with `SYNC_IN_PROGRESS`
@@ -212,4 +232,5 @@ export type ReconcilerEvent =
   | RunFailedEvent
   | ProgressEvent
   | ListingRestartedEvent
+  | ListingUnprovenEvent
   | RunSkippedEvent;

@@ -100,8 +100,10 @@ export interface NovitaClientOptions {
   maxPages?: number;
   /**
    * Unverified behaviour: Novita may answer the listing of an account without instances with
-   * `400 RESOURCE_NOT_FOUND`. When `true`, that answer on the first page is taken as an empty listing.
-   * Off by default, because an empty listing lets the reconciler treat every record as obsolete.
+   * `400 RESOURCE_NOT_FOUND`. When `true`, that answer on the first page is taken as an empty listing,
+   * graded unproven (`complete: false`): the reconciler then confirms each record's instance with
+   * `getInstance` before it acts on its absence. Off by default: the answer rejects, and the error says
+   * that an empty account may be answered this way.
    * @default false
    */
   notFoundListingIsEmpty?: boolean;

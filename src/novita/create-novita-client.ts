@@ -19,10 +19,13 @@ import { parseV1Created, parseV1ErrorEnvelope, parseV1Instance, parseV1Lifecycle
  */
 export interface NovitaApiClient extends NovitaClient {
   /**
-   * Every instance of the account, read page by page. Resolves only with a complete, consistent
-   * listing (distinct ids equal to `total`); otherwise rejects, with `NOVITA_INCOMPLETE_LISTING` when a
-   * page after the first failed or the pages did not add up. A walk that saw the listing shift is read
-   * again (option `listing.maxWalks`); `walks` on the listing says how many walks it took.
+   * Every instance of the account, read page by page. Resolves `complete: true` only for a listing
+   * proven complete (distinct ids equal to the announced `total`, no walk shifted). A walk that saw the
+   * listing shift is read again (option `listing.maxWalks`); the last walk reads to the end whatever
+   * shifts and resolves `complete: false` with a `reason`, as does a listing without a `total` or an
+   * empty one read from 400 `RESOURCE_NOT_FOUND` under `notFoundListingIsEmpty`: absence from such a
+   * listing proves nothing. Rejects when a page fails (`NOVITA_INCOMPLETE_LISTING`), the key is refused,
+   * a page is malformed or the pages are implausible; `walks` says how many walks it took.
    */
   listInstances(options?: ListInstancesCallOptions): Promise<NovitaInstanceListing>;
   /**
@@ -85,7 +88,7 @@ export function createNovitaClient(options: NovitaClientOptions = {}): NovitaApi
       query: { pageSize: resolved.pageSize, pageNum },
       signal,
     });
-    if (response.status < 200 || response.status >= 300) throw apiError(response);
+    if (response.status < 200 || response.status >= 300) throw apiError(response, undefined, 'listing');
     return parseV1ListPage(response.body, parseOptions);
   };
 
@@ -192,15 +195,20 @@ export function createNovitaClient(options: NovitaClientOptions = {}): NovitaApi
   };
   return client;
 
-  function apiError(response: TransportResponse, instanceId?: string): NovitaApiError {
+  function apiError(response: TransportResponse, instanceId?: string, what?: 'listing'): NovitaApiError {
     const about = instanceId === undefined ? '' : ` for instance ${instanceId}`;
+    // Unverified, but reported by a client that met the live API: an account without instances answered this way.
+    const emptyAccount =
+      what === 'listing' && isNotFound(response)
+        ? '; this is how Novita may answer an account with no instances: to read it as an empty (unproven) listing, create the client with notFoundListingIsEmpty: true'
+        : '';
     // Say why a "not found" was not believed, so nobody reads the rejection as a bug of the client.
     const unproven =
       response.envelope?.reason === RESOURCE_NOT_FOUND && !isNotFound(response)
         ? `; not taken as "does not exist": Novita documents that as HTTP 400${response.status === 404 ? ', and a route, proxy or gateway answers 404 too (see the notFoundResponses option)' : ''}`
         : '';
     return new NovitaApiError(
-      `Novita answered ${response.endpoint}${about} with ${describeStatus(response.status, response.envelope, scrub)}${unproven}`,
+      `Novita answered ${response.endpoint}${about} with ${describeStatus(response.status, response.envelope, scrub)}${unproven}${emptyAccount}`,
       {
         status: response.status,
         ...(response.envelope ? { reason: response.envelope.reason } : {}),

@@ -23,6 +23,8 @@ export type {
 export type { NovitaCreatedInstance, NovitaCreateInstanceInput, NovitaLifecycleResult } from './lifecycle.js';
 export type { NovitaLogger } from './logger.js';
 export { parseV1Instance, parseV1ListPage } from './v1-schemas.js';
+export { checkNovita, checkNovitaClient, DOCTOR_MISSING_ID, runDoctor } from './doctor.js';
+export type { CapturedAnswer, DoctorOptions, DoctorResult, NovitaDoctorOptions, NovitaDoctorResult } from './doctor.js';
 export type { V1ListPage, V1ParseOptions } from './v1-schemas.js';
 export type {
   ListInstancesCallOptions,

@@ -188,15 +188,23 @@ export interface NovitaInstanceDetail extends NovitaInstance {
   raw?: Record<string, unknown>;
 }
 
-/** A complete listing from the built-in client. */
+/**
+ * A listing from the built-in client: proven complete (`complete: true`: distinct ids equal to the
+ * `total` Novita announced, no walk shifted) or unproven (`complete: false`, with `reason`), in which
+ * case absence from it proves nothing about an instance.
+ */
 export interface NovitaInstanceListing {
-  /** Every instance of the account, one per id. */
+  /** The instances read, one per id. */
   instances: NovitaInstanceDetail[];
-  /** Novita's announced total; equals `instances.length`. */
-  total: number;
+  /** Novita's announced total (equals `instances.length` when complete); absent when Novita sent none. */
+  total?: number;
   /**
    * The walks over the pages this listing took: 1 when the first walk passed every check, more when
    * the listing shifted between page reads and was read again (see the client's `listing` option).
    */
   walks: number;
+  /** Whether the listing is proven complete. */
+  complete: boolean;
+  /** Why it is not, for a person; present exactly when `complete` is `false`. */
+  reason?: string;
 }

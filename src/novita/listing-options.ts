@@ -5,9 +5,11 @@ export interface NovitaListingOptions {
   /**
    * Walks over the pages one `listInstances` call may take. A walk that sees the listing shift (the
    * total changed between pages, a page of the wrong size, a repeated page, distinct ids not equal to
-   * the total) is thrown away and the pages are read again from the first, up to this many walks in
-   * all; then the call rejects with `NOVITA_INCOMPLETE_LISTING`. A failed page, a 401/403, a 429 that
-   * outlasted its retries or a malformed page never restarts a walk. `1` turns restarts off.
+   * the total; without a total, an id on two different pages) is thrown away and the pages are read
+   * again from the first. The last walk allowed reads every page to the end whatever shifts, and the
+   * call resolves the union of what the walks read as an unproven listing (`complete: false`). A failed
+   * page, a 401/403, a 429 that outlasted its retries or a malformed page never restarts a walk: it
+   * rejects. `1` turns restarts off (the only walk reads to the end).
    * @default 3
    */
   maxWalks?: number;

@@ -129,13 +129,43 @@ const instanceSchema = z.object({
   connectComponentLog: lenient(z.object({ systemLogAddress: lenientText, instanceLogAddress: lenientText, isRunning: lenientBoolean })),
 });
 
+/**
+ * The allowlist, as field names: every instance field the client keeps, and for nested objects (or
+ * arrays of them) the inner fields it keeps (`null`: a value kept as a whole). What is not named here is
+ * dropped by the parse. For the doctor, which names fields (never values) that failed to parse, and for
+ * captures, which keep every key but only allowlisted values.
+ */
+export const V1_INSTANCE_FIELDS: Readonly<Record<string, readonly string[] | null>> = {
+  ...Object.fromEntries(Object.keys(instanceSchema.shape).map((key) => [key, null])),
+  portMappings: Object.keys(portMapping.shape),
+  envs: ['key'],
+  volumeMounts: Object.keys(volumeMount.shape),
+  statusError: Object.keys(statusError.shape),
+  network: Object.keys(network.shape),
+  node: Object.keys(node.shape),
+  connectComponentSSH: ['sshCommand', 'isRunning'],
+  connectComponentWebTerminal: ['address', 'username', 'isRunning'],
+  connectComponentJupyter: ['port', 'address', 'isRunning'],
+  connectComponentLog: ['systemLogAddress', 'instanceLogAddress', 'isRunning'],
+};
+
+/** The list page's own fields (its items are instances). */
+export const V1_LIST_PAGE_FIELDS: readonly string[] = ['instances', 'total', 'pageSize', 'pageNum'];
+
+/** Novita's error envelope's fields. */
+export const V1_ERROR_FIELDS: readonly string[] = ['code', 'reason', 'message', 'metadata'];
+
 const listPageSchema = z.object({
   // Go encodes an empty slice as null; an empty page is still a page.
   instances: z
     .array(instanceSchema)
     .nullable()
     .transform((items) => items ?? []),
-  total: integer.pipe(z.number().int().nonnegative('expected a non-negative total')),
+  // Novita's current reference shows no `total`; when one is sent it must be a count.
+  total: integer
+    .pipe(z.number().int().nonnegative('expected a non-negative total'))
+    .nullish()
+    .transform((total) => total ?? undefined),
   pageSize: lenientInteger,
   pageNum: lenientInteger,
 });
@@ -156,8 +186,8 @@ type ParsedInstance = z.output<typeof instanceSchema>;
 export interface V1ListPage {
   /** The items of this page, in Novita's order. */
   instances: NovitaInstanceDetail[];
-  /** The `total` this page announced. */
-  total: number;
+  /** The `total` this page announced; absent when Novita sent none (its current reference shows none). */
+  total?: number;
   /** The page size Novita echoed, when it echoed one. */
   pageSize?: number;
   /** The page number Novita echoed, when it echoed one. */
@@ -187,7 +217,7 @@ export function parseV1ListPage(body: unknown, options: V1ParseOptions = {}): V1
   const intern = createIntern();
   return {
     instances: parsed.instances.map((item, index) => toDetail(item, options.keepRaw ? rawItems[index] : undefined, intern)),
-    total: parsed.total,
+    ...(parsed.total === undefined ? {} : { total: parsed.total }),
     ...(parsed.pageSize === undefined ? {} : { pageSize: parsed.pageSize }),
     ...(parsed.pageNum === undefined ? {} : { pageNum: parsed.pageNum }),
   };

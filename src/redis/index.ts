@@ -17,3 +17,5 @@ export type { RedisConnectionOptions } from './connection.js';
 export { hashTagOf } from './keys.js';
 export type { RedisKeyLayout } from './keys.js';
 export type { AuditEntry, AuditKind, AuditGuard, ReadAuditTrailOptions, RedisAuditOptions } from './audit-trail.js';
+export { checkRedisStore } from './doctor.js';
+export type { RedisDoctorOptions } from './doctor.js';

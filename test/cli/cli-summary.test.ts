@@ -33,9 +33,10 @@ function report(overrides: Partial<SyncReport> = {}): SyncReport {
     unverified: 0,
     notApplied: 0,
     unknown: 0,
-    skipped: { grace: 0, unknownStatus: 0, invalid: 0, duplicate: 0, outOfScope: 0, safety: 0, limit: 0, liveness: 0 },
+    skipped: { grace: 0, unknownStatus: 0, invalid: 0, duplicate: 0, outOfScope: 0, safety: 0, unproven: 0, limit: 0, liveness: 0 },
     obsoleteCandidates: 0,
     confirmations: { requested: 0, gone: 0, alive: 0, failed: 0, notAttempted: 0, stoppedBy: null },
+    listing: { complete: true, walks: 1, total: 0 },
     listingWalks: 1,
     novitaInstances: 0,
     localInstances: 0,
@@ -97,6 +98,7 @@ describe('CLI summary', () => {
     const busy = summariseReport(
       report({
         unknown: 2,
+        listing: { complete: true, walks: 3, total: 0 },
         listingWalks: 3,
         confirmations: { requested: 6, gone: 2, alive: 1, failed: 3, notAttempted: 0, stoppedBy: null },
       }),
@@ -119,7 +121,7 @@ describe('CLI summary of a run that held records back', () => {
       report({
         beforeSync: 20,
         unchanged: 8,
-        skipped: { grace: 0, unknownStatus: 0, invalid: 0, duplicate: 0, outOfScope: 0, safety: 12, limit: 0, liveness: 0 },
+        skipped: { grace: 0, unknownStatus: 0, invalid: 0, duplicate: 0, outOfScope: 0, safety: 12, unproven: 0, limit: 0, liveness: 0 },
         obsoleteCandidates: 12,
         safety: { tripped: true, candidates: 12, eligible: 20, overridden: false, reason: '12 of 20 records (60%) exceed 50%' },
       }),
@@ -135,7 +137,7 @@ describe('CLI summary of a run that held records back', () => {
       report({
         beforeSync: 9,
         unchanged: 1,
-        skipped: { grace: 0, unknownStatus: 0, invalid: 0, duplicate: 0, outOfScope: 0, safety: 0, limit: 6, liveness: 2 },
+        skipped: { grace: 0, unknownStatus: 0, invalid: 0, duplicate: 0, outOfScope: 0, safety: 0, unproven: 0, limit: 6, liveness: 2 },
         limits: {
           maxDestructivePerRun: 10,
           window: { max: 15, windowMinutes: 60, usedBefore: 4, usedByRun: 0 },
@@ -165,5 +167,56 @@ describe('CLI summary of a run that held records back', () => {
     expect(summariseReport(report({ beforeSync: 3, unchanged: 3 })).join('\n')).toContain(
       '(no actions: every record already agrees with Novita)',
     );
+  });
+});
+
+describe('doctor: arguments and text form', () => {
+  it('parses doctor with --json, --config and --capture, and refuses a run flag or an empty --capture', async () => {
+    const { parseCliArgs } = await import('../../src/cli/cli-args.js');
+    expect(parseCliArgs(['doctor', '--json', '--capture', 'out', '--config', 'c.mjs'])).toEqual({
+      ok: true,
+      request: { command: 'doctor', flags: { json: true, capture: 'out', config: 'c.mjs' } },
+    });
+    expect(parseCliArgs(['doctor', '--dry-run'])).toMatchObject({ ok: false, message: expect.stringContaining('--dry-run is a flag of') });
+    expect(parseCliArgs(['doctor', '--capture='])).toMatchObject({ ok: false });
+    expect(parseCliArgs(['--capture', 'x'])).toMatchObject({ ok: false, message: expect.stringContaining('novita-reconcile doctor') });
+  });
+
+  it('prints one line per check, what to do under it, and a tally', async () => {
+    const { formatChecks } = await import('../../src/cli/doctor-command.js');
+    expect(
+      formatChecks([
+        { id: 'a', title: 'API key', status: 'ok', why: 'accepted' },
+        { id: 'b', title: 'Not-found answer', status: 'fail', why: 'HTTP 404', todo: 'widen the rule' },
+      ]),
+    ).toEqual([
+      'ok    API key           accepted',
+      'fail  Not-found answer  HTTP 404',
+      '                        -> widen the rule',
+      'doctor: 1 ok, 0 warn, 1 fail',
+    ]);
+  });
+
+  it('checkPolicy warns when no listing can be proven and confirmations are off', async () => {
+    const { checkPolicy, resolvePolicy } = await import('../../src/index.js');
+    expect(checkPolicy(resolvePolicy({})).status).toBe('ok');
+    expect(checkPolicy(resolvePolicy({ confirmObsolete: false }), { listingHasTotal: false })).toMatchObject({ status: 'warn' });
+    expect(checkPolicy(resolvePolicy({}), { notFoundProves: false })).toMatchObject({ status: 'warn' });
+  });
+});
+
+describe('the summary of a run on an unproven listing', () => {
+  it('says so in one line, and counts the records held back for want of a proof', () => {
+    const lines = summariseReport(
+      report({
+        listing: { complete: false, reason: 'the listing announced no total', walks: 1, total: null },
+        skipped: { grace: 0, unknownStatus: 0, invalid: 0, duplicate: 0, outOfScope: 0, safety: 0, unproven: 2, limit: 0, liveness: 0 },
+        beforeSync: 2,
+      }),
+    );
+    expect(lines.filter((line) => line.startsWith('Listing:'))).toEqual([
+      "Listing: unproven (the listing announced no total); records absent from it were acted on only with Novita's proof, one by one",
+    ]);
+    expect(lines.join('\n')).toContain('2 records absent from an unproven listing, held back (confirmObsolete is off)');
   });
 });

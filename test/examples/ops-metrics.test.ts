@@ -145,6 +145,23 @@ describe('Prometheus metrics through onEvent (examples/ops/prometheus-metrics.ts
   });
 });
 
+describe('Prometheus: a listing that could not be proven complete', () => {
+  it('counts the run under novita_reconciler_listing_unproven_total (a listing without total)', async () => {
+    fake = await startFakeNovita({ listingTotal: false });
+    fake.addInstances(3, () => ({ createdAtMs: Date.now() - DAY }));
+    const registry = new Registry();
+    const metrics = createSyncMetrics(registry);
+    const novitaClient = createNovitaClient({ apiKey: fake.apiKey, baseUrl: fake.url });
+    const reconciler = createReconciler({ store: createMemoryStore(), novitaClient, onEvent: metrics.onEvent });
+    const report = await reconciler.sync();
+    expect(report.listing.complete).toBe(false);
+    const samples = parseExposition(await registry.metrics()).filter(
+      (sample) => sample.name === 'novita_reconciler_listing_unproven_total',
+    );
+    expect(samples.map((sample) => sample.value)).toEqual([1]);
+  });
+});
+
 /** A reader the test collects from by hand. */
 class CollectingReader extends MetricReader {
   protected override async onForceFlush(): Promise<void> {}

@@ -105,9 +105,15 @@ describe('v1 list page parsing', () => {
     );
   });
 
-  it('rejects a body without a total, a negative total and a body that is not an object', () => {
-    expect(invalidField(() => parseV1ListPage({ instances: [] }))).toBe('total');
+  it("reads a body without a total (Novita's current reference) as a page without one, and a null total likewise", () => {
+    expect(parseV1ListPage({ instances: [] })).toEqual({ instances: [] });
+    expect(parseV1ListPage({ instances: [], total: null })).toEqual({ instances: [] });
+    expect(parseV1ListPage({ instances: [], total: '7' })).toEqual({ instances: [], total: 7 });
+  });
+
+  it('rejects a total that is not a count, and a body that is not an object', () => {
     expect(invalidField(() => parseV1ListPage({ instances: [], total: -1 }))).toBe('total');
+    expect(invalidField(() => parseV1ListPage({ instances: [], total: 'many' }))).toBe('total');
     expect(invalidField(() => parseV1ListPage([]))).toBe('');
     expect(invalidField(() => parseV1ListPage('ok'))).toBe('');
   });

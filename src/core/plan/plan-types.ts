@@ -23,8 +23,16 @@ export interface SyncScope {
 export interface PlanInput {
   /** Every stored entry, as read (valid or not). */
   entries: readonly StoreEntry[];
-  /** A complete Novita listing (the reconciler rejects an incomplete one before planning). */
+  /** The Novita listing: proven complete, or unproven (see {@link PlanInput.listingComplete}). */
   instances: readonly NovitaInstance[];
+  /**
+   * Whether the listing is proven complete. When it is not, absence from it is never acted on without a
+   * proof for that record: `getInstance`'s documented not-found or a gone status (with `confirmObsolete`),
+   * or the record's own `terminationProof`; without `confirmObsolete`, those actions are held back
+   * (`skipped.unproven`).
+   * @default true
+   */
+  listingComplete?: boolean;
   /** The resolved policy. */
   policy: SyncPolicy;
   /** The time the plan is made at (the planner never reads a clock). */

@@ -240,10 +240,16 @@ function confirmGone(
   const novitaId = record.novitaInstanceId;
   if (instance !== undefined)
     return { kind: 'gone', novitaStatus: instance.status, proof: { by: 'novita-deleting', novitaInstanceId: instance.id } };
-  if (novitaId === undefined || !context.input.policy.confirmObsolete) return { kind: 'gone', novitaStatus: null, proof: undefined };
+  if (novitaId === undefined) return { kind: 'gone', novitaStatus: null, proof: undefined };
   // A retention candidate terminated on Novita's proof is not asked about again: Novita does not reuse ids.
   if (candidate.type === 'retention' && hasTerminationProof(record))
     return { kind: 'gone', novitaStatus: null, proof: record.terminationProof };
+  if (!context.input.policy.confirmObsolete) {
+    // Absence from an unproven listing proves nothing: without a confirmation it is not acted on.
+    if (context.input.listingComplete === false)
+      return { kind: 'not-gone', decision: { recordId: record.id, category: 'skipped', skipped: 'unproven', merged } };
+    return { kind: 'gone', novitaStatus: null, proof: undefined };
+  }
   const answer: Confirmation | undefined = context.input.confirmations?.get(novitaId);
   if (!answer) {
     toConfirm.add(novitaId);

@@ -27,12 +27,23 @@ export interface NovitaInstance {
   [key: string]: unknown;
 }
 
-/** A complete Novita listing: every instance of the account, distinct ids, as many as `total`. */
+/**
+ * A Novita listing, as a client delivers it: proven complete, or unproven (then absence from it proves
+ * nothing about an instance, and the reconciler confirms each absent record's instance before acting).
+ */
 export interface NovitaListing {
-  /** Every instance of the account, each once (the reconciler rejects a listing with a repeated id, or fewer than `total`). */
+  /** The instances read, each once (the reconciler rejects a listing with a repeated id). */
   instances: NovitaInstance[];
-  /** Novita's announced total; equals `instances.length` for a complete listing. */
-  total: number;
+  /** Novita's announced total; equals `instances.length` for a complete listing. Absent when Novita sent none. */
+  total?: number;
+  /**
+   * Whether the client proved the listing complete (every page read, distinct ids equal to `total`, no
+   * shift while reading). A client that does not say is taken as complete only when its distinct ids
+   * equal its `total`, and as unproven otherwise.
+   */
+  complete?: boolean;
+  /** Why the listing is not proven complete, for a person. */
+  reason?: string;
   /**
    * How many walks over the pages this listing took: 1 when the first walk passed every check, more
    * when the listing shifted between page reads and the walk was restarted. Optional for custom clients.
@@ -78,8 +89,9 @@ export interface ListInstancesCallOptions extends NovitaCallOptions {
  */
 export interface NovitaClient {
   /**
-   * Every instance of the account. Resolves only with a complete listing (all pages, distinct ids
-   * equal to `total`); rejects otherwise. Never resolves a failed or partial listing as empty.
+   * Every instance of the account. Resolves a listing that says whether it is proven complete
+   * (`complete`), or rejects (a failed page, a refused key, a malformed or rate-limited page). Never
+   * resolves a failed or partial listing as complete.
    */
   listInstances(options?: ListInstancesCallOptions): Promise<NovitaListing>;
   /**

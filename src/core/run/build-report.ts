@@ -4,6 +4,7 @@ import type {
   ActionOutcome,
   ConfirmationReport,
   InstanceAction,
+  ListingReport,
   LimitsReport,
   LivenessReport,
   SkippedCounts,
@@ -21,7 +22,8 @@ export interface ReportInput {
   runOptions: SyncRunOptions;
   /** Instances in the listing used. */
   instances: number;
-  listingWalks: number;
+  /** The listing's grade. */
+  listing: ListingReport;
   confirmations: ConfirmationReport;
   /** The limits on destructive actions and what they held back. */
   limits: LimitsReport;
@@ -46,7 +48,17 @@ export const NO_CONFIRMATIONS: Readonly<ConfirmationReport> = Object.freeze({
 /** Puts every record in exactly one category, so that the categories add up to `beforeSync`. */
 export function buildReport(input: ReportInput): SyncReport {
   const { plan, outcomes } = input;
-  const skipped: SkippedCounts = { grace: 0, unknownStatus: 0, invalid: 0, duplicate: 0, outOfScope: 0, safety: 0, limit: 0, liveness: 0 };
+  const skipped: SkippedCounts = {
+    grace: 0,
+    unknownStatus: 0,
+    invalid: 0,
+    duplicate: 0,
+    outOfScope: 0,
+    safety: 0,
+    unproven: 0,
+    limit: 0,
+    liveness: 0,
+  };
   const counts = { updated: 0, markedTerminated: 0, removed: 0, unchanged: 0, conflicts: 0, unverified: 0, notApplied: 0, unknown: 0 };
   let merged = 0;
   for (const decision of plan.decisions) {
@@ -86,7 +98,8 @@ export function buildReport(input: ReportInput): SyncReport {
     skipped,
     obsoleteCandidates: plan.obsoleteCandidates,
     confirmations: { ...input.confirmations },
-    listingWalks: input.listingWalks,
+    listing: { ...input.listing },
+    listingWalks: input.listing.walks,
     novitaInstances: input.instances,
     localInstances: beforeSync,
     mergedInstances: merged,
@@ -129,6 +142,7 @@ export function summaryFields(report: SyncReport): Record<string, unknown> {
     skipped: report.skipped,
     novitaInstances: report.novitaInstances,
     listingWalks: report.listingWalks,
+    listingComplete: report.listing.complete,
     confirmations: report.confirmations,
     adopted: report.adopted,
     novitaOnly: report.novitaOnly.length,

@@ -63,6 +63,12 @@ export async function runSync(
   try {
     context.emit({ type: 'run-started', runId, options: runOptions, timestamp: startedAt.toISOString() });
     const { listing, entries } = await readListingAndRecords(run);
+    if (!listing.complete) {
+      const reason = listing.reason ?? 'not proven complete';
+      const fields = { runId, reason, walks: listing.walks, total: listing.total, instances: listing.instances.length };
+      context.log('warn', fields, 'Novita listing unproven: absence from it is acted on only with a proof per record');
+      context.emit({ type: 'listing-unproven', ...fields });
+    }
     const callbacks = callbacksForRun(
       context.scope,
       context.adoptRecord,
@@ -74,6 +80,7 @@ export async function runSync(
     const planInput: PlanInput = {
       entries,
       instances: listing.instances,
+      listingComplete: listing.complete,
       policy: context.policy,
       now: context.clock(),
       handleObsoleteInstances: runOptions.handleObsoleteInstances,
@@ -95,7 +102,12 @@ export async function runSync(
         outcomes,
         runOptions,
         instances: listing.instances.length,
-        listingWalks: listing.walks,
+        listing: {
+          complete: listing.complete,
+          ...(listing.reason === undefined ? {} : { reason: listing.reason }),
+          walks: listing.walks,
+          total: listing.total,
+        },
         confirmations,
         limits,
         liveness,

@@ -53,6 +53,8 @@ export type FakeFaultEffect =
    * never read as "the instance does not exist" (Novita documents that as HTTP 400).
    */
   | { kind: 'route-404'; reason?: string; message?: string }
+  /** Answer with an HTML page, as a gateway in front of Novita does (a bad gateway page); `status` 502 unless given. */
+  | { kind: 'html'; status?: number }
   /** Answer 429 `RATE_LIMIT_EXCEEDED`, with a `Retry-After` header (seconds, or an HTTP date string) when given. */
   | { kind: 'rate-limit'; retryAfter?: number | string }
   /** Never answer (until the client gives up or the fake closes). */
@@ -148,12 +150,16 @@ export function createFaultBook(): FaultBook {
 }
 
 /** The faults that answer (or refuse to answer) a request instead of the fake's normal answer. */
-export type TerminalFault = Extract<FakeFault, { kind: 'error' | 'route-404' | 'rate-limit' | 'hang' | 'drop' | 'malformed-json' }>;
+export type TerminalFault = Extract<
+  FakeFault,
+  { kind: 'error' | 'route-404' | 'html' | 'rate-limit' | 'hang' | 'drop' | 'malformed-json' }
+>;
 
 // Keyed by the union itself: a terminal kind added to TerminalFault and missing here does not compile.
 const TERMINAL_KINDS: Record<TerminalFault['kind'], true> = {
   error: true,
   'route-404': true,
+  html: true,
   'rate-limit': true,
   hang: true,
   drop: true,

@@ -78,19 +78,31 @@ export interface FakeInstanceState {
   goneAtMs: number | undefined;
 }
 
-/** Unix seconds as a string, `"0"` for never: Novita v1's timestamp encoding. */
-function seconds(ms: number | undefined): string {
-  return ms === undefined ? '0' : String(Math.floor(ms / 1000));
+/**
+ * How the fake writes the fields Novita has been seen to send in more than one way (see
+ * `FakeNovitaOptions.numbers` and `emptyEnumStrings`).
+ */
+export interface FakeRenderStyle {
+  /** `'strings'`: counts and Unix seconds as strings (`"16"`, `"1727430000"`), as the reference shows; `'numbers'`: as JSON numbers. */
+  numbers: 'strings' | 'numbers';
+  /** `billingMode` sent as `""` whatever the seed says (`spotStatus` is `""` either way). */
+  emptyEnumStrings: boolean;
 }
 
+const REFERENCE_STYLE: FakeRenderStyle = { numbers: 'strings', emptyEnumStrings: false };
+
 /** Renders an instance the way Novita's list endpoint does. */
-export function renderListItem(instance: FakeInstanceState): Record<string, unknown> {
-  return { ...renderItem(instance), ...instance.listExtra };
+export function renderListItem(instance: FakeInstanceState, style: FakeRenderStyle = REFERENCE_STYLE): Record<string, unknown> {
+  return { ...renderItem(instance, style), ...instance.listExtra };
 }
 
 /** The fields the list item and get-one share. */
-function renderItem(instance: FakeInstanceState): Record<string, unknown> {
+function renderItem(instance: FakeInstanceState, style: FakeRenderStyle): Record<string, unknown> {
   const cpuNum = instance.kind === 'cpu' ? 4 : 16 * Math.max(1, instance.gpuNum);
+  const asText = style.numbers === 'strings';
+  const count = (value: number): string | number => (asText ? String(value) : value);
+  // Unix seconds, `0` for never: Novita v1's timestamp encoding.
+  const seconds = (ms: number | undefined): string | number => count(ms === undefined ? 0 : Math.floor(ms / 1000));
   return {
     id: instance.id,
     name: instance.name,
@@ -101,9 +113,9 @@ function renderItem(instance: FakeInstanceState): Record<string, unknown> {
     imageAuthId: '',
     command: '',
     entrypoint: '',
-    cpuNum: String(cpuNum),
-    memory: String(cpuNum * 4 - 2),
-    gpuNum: String(instance.gpuNum),
+    cpuNum: count(cpuNum),
+    memory: count(cpuNum * 4 - 2),
+    gpuNum: count(instance.gpuNum),
     portMappings: [{ port: 8888, type: 'http', endpoint: `https://${instance.id}-8888.proxy.fake` }],
     productId: instance.productId,
     productName: instance.productName,
@@ -112,10 +124,10 @@ function renderItem(instance: FakeInstanceState): Record<string, unknown> {
     statusError: { state: '', message: '' },
     envs: instance.envs.map((env) => ({ key: env.key, value: env.value })),
     kind: instance.kind,
-    billingMode: instance.billingMode,
-    endTime: '-1',
+    billingMode: style.emptyEnumStrings ? '' : instance.billingMode,
+    endTime: count(-1),
     spotStatus: '',
-    spotReclaimTime: '0',
+    spotReclaimTime: count(0),
     createdAt: seconds(instance.createdAtMs),
     lastStartedAt: seconds(instance.lastStartedAtMs),
     lastStoppedAt: seconds(instance.lastStoppedAtMs),
@@ -124,10 +136,10 @@ function renderItem(instance: FakeInstanceState): Record<string, unknown> {
 }
 
 /** Renders an instance the way Novita's get-one endpoint does: the list item plus detail and credentials. */
-export function renderDetail(instance: FakeInstanceState): Record<string, unknown> {
+export function renderDetail(instance: FakeInstanceState, style: FakeRenderStyle = REFERENCE_STYLE): Record<string, unknown> {
   const running = instance.status === 'running';
   return {
-    ...renderItem(instance),
+    ...renderItem(instance, style),
     network: { id: `net-${instance.id.slice(0, 6)}`, ip: '10.12.0.7' },
     node: [{ maxRootfsSize: 500 }],
     jobs: [],

@@ -12,6 +12,15 @@ export function envelope(code: number, reason: string, message: string): Record<
   return { code, reason, message, metadata: {} };
 }
 
+/**
+ * An error body as a relay in front of Novita was seen to answer: `{"code": 0, "message", "type"}`,
+ * no `reason`, so nothing in it can prove an instance gone.
+ */
+export function relayErrorBody(body: Record<string, unknown>): Record<string, unknown> {
+  const reason = typeof body.reason === 'string' ? body.reason : 'UNKNOWN';
+  return { code: 0, message: body.message ?? 'error', type: reason.toLowerCase() };
+}
+
 /** The fleet in listing order (Novita's own order is undocumented). */
 export function orderInstances(all: FakeInstanceState[], order: ResolvedFakeOptions['order']): FakeInstanceState[] {
   const direction = order === 'oldest-first' ? 1 : -1;
@@ -55,7 +64,7 @@ export function listPage(
   if (matching.length === 0 && options.emptyListingIsNotFound) {
     return { status: 400, body: envelope(400, 'RESOURCE_NOT_FOUND', 'no instances found') };
   }
-  let items = emptyPage ? [] : matching.slice(index * served, index * served + served).map(renderListItem);
+  let items = emptyPage ? [] : matching.slice(index * served, index * served + served).map((instance) => renderListItem(instance, options));
   let total = matching.length;
   for (const fault of hitting) {
     if (fault.kind === 'omit-item' && items.length > 0) {
@@ -64,8 +73,15 @@ export function listPage(
     }
     if (fault.kind === 'total') total = fault.total;
   }
+  // Novita's current reference shows the page as `{"instances": [...]}` alone.
+  if (!options.listingTotal) return { status: 200, body: { instances: items } };
   return {
     status: 200,
-    body: { instances: items, total, pageSize: served, pageNum: numText === undefined ? firstPageNum : Number(numText) },
+    body: {
+      instances: items,
+      total,
+      pageSize: served,
+      pageNum: numText === undefined ? firstPageNum : Number(numText),
+    },
   };
 }

@@ -35,7 +35,8 @@ export interface FakeNovitaOptions {
    */
   defaultPageSize?: number;
   /**
-   * The largest page the fake serves; a larger `pageSize` is served this many.
+   * The largest page the fake serves; a larger `pageSize` is served this many (a capped page size:
+   * the client must count pages from what was served, not from what it asked).
    * @default 100
    */
   maxPageSize?: number;
@@ -52,11 +53,40 @@ export interface FakeNovitaOptions {
    */
   notFoundStatus?: 400 | 404;
   /**
-   * Unverified Novita behaviour: answer the listing of an empty account with 400 `RESOURCE_NOT_FOUND`
-   * instead of an empty page.
+   * Unverified Novita behaviour (a third-party client treats it so): answer the listing of an empty
+   * account with 400 `RESOURCE_NOT_FOUND` instead of an empty page.
    * @default false
    */
   emptyListingIsNotFound?: boolean;
+  /**
+   * Novita's current reference shows the list page as `{"instances": [...]}` alone (the older one and
+   * the PPIO mirror add `total`, `pageSize`, `pageNum`). `false` answers the listing without them: a
+   * client must then find the end from the pages, and cannot prove the listing complete.
+   * @default true
+   */
+  listingTotal?: boolean;
+  /**
+   * The status a refused key is answered with. `401`: `{"code":401,"reason":"UNAUTHORIZED",...}`;
+   * `403`: what Novita's API host was captured answering, `{"code":403,"reason":"INVALID_API_KEY",
+   * "message":"invalid api-key"}` without `metadata`.
+   * @default 401
+   */
+  refusedKeyStatus?: 401 | 403;
+  /**
+   * The shape of every error body. `'envelope'`: Novita's `{code, reason, message, metadata}`;
+   * `'relay'`: `{"code": 0, "message", "type"}` as a relay in front of Novita answers (no `reason`, so
+   * no answer proves an instance gone). An HTML page from a gateway is the `html` fault.
+   * @default 'envelope'
+   */
+  errorBodies?: 'envelope' | 'relay';
+  /**
+   * How counts and timestamps are sent: `'strings'` (`"16"`, Unix seconds as `"1727430000"`, `"0"` for
+   * never), as the reference documents, or `'numbers'` (the same values as JSON numbers).
+   * @default 'strings'
+   */
+  numbers?: 'strings' | 'numbers';
+  /** Send `billingMode` as `""` (as real responses do) whatever the seeds say. `spotStatus` is `""` either way. @default false */
+  emptyEnumStrings?: boolean;
   /**
    * The clock lifecycle transitions follow, in epoch milliseconds. See `createFakeClock`.
    * @default Date.now
@@ -99,6 +129,11 @@ export interface ResolvedFakeOptions {
   order: 'newest-first' | 'oldest-first';
   notFoundStatus: 400 | 404;
   emptyListingIsNotFound: boolean;
+  listingTotal: boolean;
+  refusedKeyStatus: 401 | 403;
+  errorBodies: 'envelope' | 'relay';
+  numbers: 'strings' | 'numbers';
+  emptyEnumStrings: boolean;
   clock: () => number;
   transitionStepMs: number;
   removedVisibleMs: number;
@@ -119,6 +154,11 @@ const OPTION_KEYS = [
   'order',
   'notFoundStatus',
   'emptyListingIsNotFound',
+  'listingTotal',
+  'refusedKeyStatus',
+  'errorBodies',
+  'numbers',
+  'emptyEnumStrings',
   'clock',
   'transitionStepMs',
   'removedVisibleMs',
@@ -166,6 +206,11 @@ export function resolveFakeOptions(input: FakeNovitaOptions | undefined): Resolv
     order: oneOf('order', options.order, ['newest-first', 'oldest-first'] as const),
     notFoundStatus: oneOf('notFoundStatus', options.notFoundStatus, [400, 404] as const),
     emptyListingIsNotFound: booleanOption('emptyListingIsNotFound', options.emptyListingIsNotFound, false),
+    listingTotal: booleanOption('listingTotal', options.listingTotal, true),
+    refusedKeyStatus: oneOf('refusedKeyStatus', options.refusedKeyStatus, [401, 403] as const),
+    errorBodies: oneOf('errorBodies', options.errorBodies, ['envelope', 'relay'] as const),
+    numbers: oneOf('numbers', options.numbers, ['strings', 'numbers'] as const),
+    emptyEnumStrings: booleanOption('emptyEnumStrings', options.emptyEnumStrings, false),
     clock: functionOption<() => number>('clock', options.clock) ?? Date.now,
     transitionStepMs: integerOption('transitionStepMs', options.transitionStepMs, 1000, 0),
     removedVisibleMs: integerOption('removedVisibleMs', options.removedVisibleMs, 60_000, 0),

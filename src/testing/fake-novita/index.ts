@@ -11,3 +11,5 @@ export type { FakeEndpoint, FakeFault, FakeFaultEffect, FakeFaultHandle, FakeFau
 export type { FakeInstanceSeed } from './fake-instance.js';
 export { demoFleet } from './fake-demo-fleet.js';
 export type { DemoFleetOptions } from './fake-demo-fleet.js';
+export { fakeNovitaVariants } from './fake-variants.js';
+export type { FakeNovitaVariant } from './fake-variants.js';

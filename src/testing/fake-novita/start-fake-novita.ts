@@ -23,7 +23,7 @@ import type { FakeRequest } from './fake-request-log.js';
 import { loggedBody, loggedHeaders, loggedQuery } from './fake-request-log.js';
 import type { FakeLifecycleAction } from './fake-state.js';
 import { createFakeFleet } from './fake-state.js';
-import { envelope, listPage, orderInstances } from './fake-listing.js';
+import { envelope, listPage, orderInstances, relayErrorBody } from './fake-listing.js';
 
 export type { FakeNovitaOptions } from './fake-options.js';
 export type { FakeRequest } from './fake-request-log.js';
@@ -177,7 +177,8 @@ export async function startFakeNovita(input?: FakeNovitaOptions): Promise<FakeNo
     requests.push(entry);
     const answer = (status: number, payload: unknown, headers: Record<string, string> = {}): void => {
       entry.status = status;
-      sendJson(response, status, payload, headers);
+      const relayed = status >= 400 && options.errorBodies === 'relay' ? relayErrorBody(payload as Record<string, unknown>) : payload;
+      sendJson(response, status, relayed, headers);
     };
 
     const hitting = faults.take({ endpoint, page, instanceId });
@@ -206,6 +207,16 @@ export async function startFakeNovita(input?: FakeNovitaOptions): Promise<FakeNo
           // What a route, proxy or gateway in front of Novita may answer: a 404 in Novita's own format.
           answer(404, envelope(404, terminal.reason ?? 'RESOURCE_NOT_FOUND', terminal.message ?? 'route not found'));
           return;
+        case 'html': {
+          const status = terminal.status ?? 502;
+          entry.status = status;
+          response
+            .writeHead(status, { 'content-type': 'text/html' })
+            .end(
+              `<html>\r\n<head><title>${status} Bad Gateway</title></head>\r\n<body>\r\n<center><h1>${status} Bad Gateway</h1></center>\r\n</body>\r\n</html>\r\n`,
+            );
+          return;
+        }
         case 'rate-limit':
           answer(
             429,
@@ -234,7 +245,8 @@ export async function startFakeNovita(input?: FakeNovitaOptions): Promise<FakeNo
       return;
     }
     if (request.headers.authorization !== `Bearer ${apiKey}`) {
-      answer(401, envelope(401, 'UNAUTHORIZED', 'invalid api key'));
+      if (options.refusedKeyStatus === 403) answer(403, { code: 403, reason: 'INVALID_API_KEY', message: 'invalid api-key' });
+      else answer(401, envelope(401, 'UNAUTHORIZED', 'invalid api key'));
       return;
     }
 
@@ -252,7 +264,7 @@ export async function startFakeNovita(input?: FakeNovitaOptions): Promise<FakeNo
         }
         const instance = fleet.get(query.instanceId);
         if (!instance) notFound();
-        else answer(200, renderDetail(instance));
+        else answer(200, renderDetail(instance, options));
         return;
       }
       case 'create': {
@@ -300,14 +312,14 @@ export async function startFakeNovita(input?: FakeNovitaOptions): Promise<FakeNo
 
   const render = (id: string): FakeNovitaInstance | undefined => {
     const instance = fleet.get(id);
-    return instance ? (renderListItem(instance) as FakeNovitaInstance) : undefined;
+    return instance ? (renderListItem(instance, options) as FakeNovitaInstance) : undefined;
   };
 
   const fake: FakeNovita = {
     url: `http://${urlHost}:${port}${basePath}`,
     apiKey,
     addInstance(seed = {}) {
-      return renderListItem(fleet.add(checkSeed(seed, 'seed'))) as FakeNovitaInstance;
+      return renderListItem(fleet.add(checkSeed(seed, 'seed')), options) as FakeNovitaInstance;
     },
     addInstances(count, seed) {
       return Array.from({ length: count }, (_, index) => fake.addInstance(seed ? seed(index) : {}));
@@ -327,7 +339,7 @@ export async function startFakeNovita(input?: FakeNovitaOptions): Promise<FakeNo
     },
     getInstance: render,
     listInstances() {
-      return ordered().map((instance) => renderListItem(instance) as FakeNovitaInstance);
+      return ordered().map((instance) => renderListItem(instance, options) as FakeNovitaInstance);
     },
     fault: (fault) => faults.add(fault),
     clearFaults() {

@@ -36,9 +36,13 @@ const ORPHAN_AGES = { ab00000000000001: 10, ab00000000000002: 120, ab00000000000
 const OLD_ORPHANS = ['ab00000000000005', 'ab00000000000004', 'ab00000000000003', 'ab00000000000002'];
 
 /** 10 recorded instances and 5 orphans in scope (10 minutes to a day old), one instance outside it; the fake's clock drives its lifecycle. */
-async function fleet(options: { recorded?: number } = {}) {
+async function fleet(options: { recorded?: number; listingTotal?: boolean } = {}) {
   const clock = createFakeClock(Date.UTC(2026, 10, 28, 12));
-  const fake = await startFakeNovita({ clock: clock.now, transitionStepMs: 1_000 });
+  const fake = await startFakeNovita({
+    clock: clock.now,
+    transitionStepMs: 1_000,
+    ...(options.listingTotal === false ? { listingTotal: false } : {}),
+  });
   fakes.push(fake);
   const ago = (minutes: number) => clock.now() - minutes * MINUTE;
   let index = 1;
@@ -275,6 +279,16 @@ describe("novitaOnly: 'stop'", () => {
     const view = await reconciler.listInstances({ syncLocalState: true });
     expect(view.report?.instanceActions).toEqual([]);
     expect(stopsSent()).toEqual([]);
+  });
+
+  it('an unproven listing (no total) ends only orphans it read, never on absence', async () => {
+    const { fake, reconcilerWith, stopsSent } = await fleet({ listingTotal: false });
+    // A recorded instance gone from the listing is an absence: it makes nothing an orphan.
+    fake.removeInstance('ee00000000000000');
+    const report = await reconcilerWith().sync();
+    expect(report.listing.complete).toBe(false);
+    expect(byOutcome(report, 'applied')).toEqual(OLD_ORPHANS);
+    expect(stopsSent().sort()).toEqual([...OLD_ORPHANS].sort());
   });
 
   it('reports a failed call and does not retry it within the run', async () => {

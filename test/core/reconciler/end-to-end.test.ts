@@ -70,13 +70,27 @@ describe('reconcile end to end against the fake Novita', () => {
     expect(fake.requests.filter((request) => request.endpoint === 'get')).toHaveLength(0);
   });
 
-  it('does not change one record when the listing drops its connection midway, or a page leaves an item out, or total lies', async () => {
+  it('does not change one record when a page leaves an item out or total lies: the listing is unproven, the absent record confirmed alive', async () => {
+    const { fake, store, reconciler } = await setup(25);
+    const before = await snapshot(store);
+    for (const fault of [
+      { endpoint: 'list', page: 2, kind: 'omit-item', times: Infinity },
+      { endpoint: 'list', kind: 'total', total: 20, times: Infinity },
+    ] as const) {
+      fake.clearFaults();
+      fake.fault(fault);
+      const report = await reconciler.sync();
+      expect(report.listing.complete, JSON.stringify(fault)).toBe(false);
+      expect(report.actions).toEqual([]);
+      expect(await snapshot(store)).toBe(before);
+    }
+  });
+
+  it('does not change one record when the listing drops its connection midway or a page is malformed', async () => {
     const { fake, store, reconciler } = await setup(25);
     const before = await snapshot(store);
     for (const fault of [
       { endpoint: 'list', page: 3, kind: 'drop', times: Infinity },
-      { endpoint: 'list', page: 2, kind: 'omit-item', times: Infinity },
-      { endpoint: 'list', kind: 'total', total: 20, times: Infinity },
       { endpoint: 'list', page: 2, kind: 'malformed-json', times: Infinity },
     ] as const) {
       fake.clearFaults();

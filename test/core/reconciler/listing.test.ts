@@ -19,15 +19,38 @@ describe('a Novita listing that is not the truth', () => {
     expect(events.map((event) => event.type).filter((type) => type !== 'progress')).toEqual(['run-started', 'run-failed']);
   });
 
-  it('rejects a listing whose distinct ids do not match total (a custom client that cut it short)', async () => {
+  it('grades a listing whose distinct ids do not match total unproven (a custom client that cut it short), and ends no record without a proof', async () => {
     const store = countingStore(createMemoryStore({ records: fleetOf(3) }));
+    const asked: string[] = [];
     const client: NovitaClient = {
       listInstances: async () => ({ instances: [instance('nv-r0', 'running')], total: 3 }),
+      // Alive: the listing was short, the instances are not gone.
+      getInstance: async (id) => {
+        asked.push(id);
+        return instance(id, 'running');
+      },
+    };
+    const report = await createReconciler({ store, novitaClient: client }).sync();
+    expect(report.listing).toEqual({
+      complete: false,
+      reason: '1 distinct instances where the listing announced a total of 3',
+      walks: 1,
+      total: 3,
+    });
+    expect(asked.sort()).toEqual(['nv-r1', 'nv-r2']);
+    expect(report.markedTerminated + report.removed).toBe(0);
+    expect(store.writes).toBe(0);
+  });
+
+  it('rejects a client that calls a listing complete while its ids disagree with its total', async () => {
+    const store = countingStore(createMemoryStore({ records: fleetOf(3) }));
+    const client: NovitaClient = {
+      listInstances: async () => ({ instances: [instance('nv-r0', 'running')], total: 3, complete: true }),
       getInstance: async () => null,
     };
     const error = await rejection(createReconciler({ store, novitaClient: client }).sync());
     expect(error.code).toBe('NOVITA_INCOMPLETE_LISTING');
-    expect(error.message).toMatch(/1 distinct instances.*total says 3/);
+    expect(error.message).toMatch(/called it complete with 1 distinct instances but total 3/);
     expect(store.writes).toBe(0);
   });
 

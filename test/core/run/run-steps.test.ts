@@ -90,9 +90,26 @@ describe('checkListing', () => {
     expect(checkListing({ instances: [instance('a', 'running')], total: 1, walks: 2 })).toMatchObject({ walks: 2 });
     expect(checkListing({ instances: [], total: 0 }).walks).toBe(1);
   });
-  it('refuses duplicate ids, a short listing and malformed items, naming the field', () => {
-    expect(() => checkListing({ instances: [instance('a', 'x'), instance('a', 'x')], total: 2 })).toThrow(/incomplete/);
-    expect(() => checkListing({ instances: [instance('a', 'x')], total: 2 })).toThrow(/total says 2/);
+  it('grades a listing unproven when the client says so, when it has no total, or when its ids fall short of the total', () => {
+    expect(checkListing({ instances: [instance('a', 'x')], total: 1 })).toMatchObject({ complete: true, total: 1 });
+    expect(checkListing({ instances: [instance('a', 'x')], total: 1, complete: false, reason: 'why' })).toMatchObject({
+      complete: false,
+      reason: 'why',
+    });
+    expect(checkListing({ instances: [instance('a', 'x')] })).toMatchObject({
+      complete: false,
+      total: null,
+      reason: 'the listing announced no total',
+    });
+    expect(checkListing({ instances: [instance('a', 'x')], total: 2 })).toMatchObject({
+      complete: false,
+      reason: expect.stringContaining('total of 2'),
+    });
+  });
+  it('refuses duplicate ids, a client contradicting itself and malformed items, naming the field', () => {
+    expect(() => checkListing({ instances: [instance('a', 'x'), instance('a', 'x')], total: 2 })).toThrow(/an id repeated/);
+    expect(() => checkListing({ instances: [instance('a', 'x')], total: 2, complete: true })).toThrow(/called it complete/);
+    expect(() => checkListing({ instances: [], total: -1 })).toThrow(/total/);
     expect(() => checkListing({ instances: [{ id: 'a' }], total: 1 })).toThrow(/instances\[0\]\.status/);
     expect(() => checkListing(null)).toThrow(/no listing object/);
   });
@@ -187,7 +204,7 @@ describe('the writer and the report', () => {
       outcomes: new Map(planned.map((action) => [action, writer.outcomeOf(action)] as const)),
       runOptions: { dryRun: false, handleObsoleteInstances: true, forceSync: false },
       instances: 2,
-      listingWalks: 1,
+      listing: { complete: true, walks: 1, total: 2 },
       confirmations: NO_CONFIRMATIONS,
       limits: {
         maxDestructivePerRun: null,
