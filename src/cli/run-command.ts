@@ -27,7 +27,9 @@ export async function runSyncCommand(
   if (flags.json) cli.out(JSON.stringify(report, null, 2));
   else for (const line of summariseReport(report)) cli.out(line);
   if (explainSafetyTrip(report, cli)) return EXIT_CODES.SAFETY_TRIPPED;
-  if (flags.detailedExitcode && report.actions.length > 0) return EXIT_CODES.ACTIONS_FOUND;
+  // A call to end an orphan (planned, sent or failed) is an action found too; one held back is not.
+  const instanceActions = report.instanceActions.filter((action) => action.outcome !== 'skipped').length;
+  if (flags.detailedExitcode && report.actions.length + instanceActions > 0) return EXIT_CODES.ACTIONS_FOUND;
   return EXIT_CODES.OK;
 }
 

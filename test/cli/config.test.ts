@@ -82,6 +82,51 @@ describe('novita-reconcile --config (built binary)', () => {
     expect(after['still-running']?.status).toBe('running');
   });
 
+  it("scope and priceOf from the module: novitaOnly 'stop' previews the old orphan (exit 5), then stops only it", async () => {
+    const fake = await startFakeNovita({ apiKey: CANARY_KEY });
+    cleanups.push(() => fake.close());
+    const now = Date.now();
+    const records: InstanceRecord[] = [];
+    for (let i = 0; i < 4; i += 1) {
+      const instance = fake.addInstance({ name: `app-recorded-${i}`, createdAtMs: now - DAY });
+      records.push(running(`job-${i}`, instance.id));
+    }
+    const old = fake.addInstance({ name: 'app-orphan', createdAtMs: now - DAY });
+    const young = fake.addInstance({ name: 'app-new', createdAtMs: now - 60_000 });
+    const other = fake.addInstance({ name: 'other-env', createdAtMs: now - DAY });
+    const saved = join(folder, 'saved-orphans.json');
+    const name = memoryConfigModule(
+      fake,
+      records,
+      saved,
+      `scope: { instance: (instance) => String(instance.name).startsWith('app-') },
+  priceOf: () => 0.69,
+  policy: { novitaOnly: 'stop' },`,
+    );
+    const preview = await cli(['--config', `./${name}`, '--dry-run', '--detailed-exitcode']);
+    expect({ code: preview.code, stderr: preview.stderr }).toEqual({ code: 5, stderr: '' });
+    expect(preview.stdout).toContain('Orphans (in scope, no record): 2, costing 1.38 USD/h');
+    expect(preview.stdout).toContain('Orphans to end: 1 (a real run would stop 1)');
+    expect(preview.stdout).toContain(`planned stop ${old.id} (app-orphan, 1440 min old)`);
+    expect(fake.getInstance(old.id)?.status).toBe('running');
+    const real = await cli(['--config', `./${name}`]);
+    expect({ code: real.code, stderr: real.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(real.stdout).toContain('Orphans ended: 1 stopped');
+    expect(fake.getInstance(old.id)?.status).not.toBe('running');
+    expect(fake.getInstance(young.id)?.status).toBe('running');
+    expect(fake.getInstance(other.id)?.status).toBe('running');
+  });
+
+  it("without scope in the module, novitaOnly 'stop' is refused before Novita is asked anything (exit 2)", async () => {
+    const { fake, records } = await fakeWithRecords();
+    const name = memoryConfigModule(fake, records, join(folder, 'saved-refused.json'), `policy: { novitaOnly: 'stop' },`);
+    fake.clearRequests();
+    const { code, stderr } = await cli(['--config', `./${name}`]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/policy\.novitaOnly.*scope\.instance/);
+    expect(fake.requests).toEqual([]);
+  });
+
   it('a CommonJS module works, and its policy wins over the SYNC_* variable', async () => {
     const { fake } = await fakeWithRecords();
     const gone = ['gone-1', 'gone-2', 'gone-3'].map((id, index) => running(id, `ffff00000000000${index + 1}`));
