@@ -182,7 +182,10 @@ async function decideAndCall(run: Run, input: EndOrphansInput): Promise<void> {
     throwIfAborted(run);
     const action = await endOne(run, input.actionStore, candidate, why(candidate, policy.orphanGraceMinutes));
     keep(action);
-    if (action.outcome !== 'applied') unsent.push(reservationId(candidate.novitaInstanceId));
+    // Given back only for a call never sent (skipped at the re-check); a failed call may have reached
+    // Novita (a timeout after the request went out), so, like a write whose answer never came, it
+    // keeps its place in the window.
+    if (action.outcome === 'skipped') unsent.push(reservationId(candidate.novitaInstanceId));
   }
   if (input.guardStore && policy.destructiveBudget && unsent.length > 0) {
     try {

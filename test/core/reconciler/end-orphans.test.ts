@@ -272,6 +272,24 @@ describe("novitaOnly: 'stop'", () => {
     expect(first.instanceActions[3]?.skipped).toBe('window');
   });
 
+  it('a failed stop keeps its place in the window budget (it may have reached Novita); one skipped at the re-check gives it back', async () => {
+    const { fake, reconcilerWith, stopsSent } = await fleet();
+    const budget = { destructiveBudget: { max: 10, windowMinutes: 60 } };
+    // The oldest orphan's stop fails (a 500: whether it reached Novita nobody knows); the next one's
+    // re-check fails, so its call is never sent.
+    fake.fault({ endpoint: 'stop', instanceId: 'ab00000000000005', kind: 'error', status: 500, times: Infinity });
+    fake.fault({ endpoint: 'get', instanceId: 'ab00000000000004', kind: 'error', status: 503, times: Infinity });
+    const first = await reconcilerWith({}, budget).sync();
+    expect(skipsOf(first)).toMatchObject({ ab00000000000004: 'recheck-failed' });
+    expect(first.instanceActions.find((action) => action.novitaInstanceId === 'ab00000000000005')?.outcome).toBe('failed');
+    expect(byOutcome(first, 'applied')).toEqual(['ab00000000000003', 'ab00000000000002']);
+    expect(stopsSent()).toContain('ab00000000000005');
+    // The next run sees the window as this one left it: the failed call and the two applied stops count,
+    // the call never sent does not.
+    const second = await reconcilerWith({}, budget).sync({ dryRun: true });
+    expect(second.limits.window?.usedBefore).toBe(3);
+  });
+
   it('never from handleObsoleteInstances: false, nor from listInstances({ syncLocalState })', async () => {
     const { reconcilerWith, stopsSent } = await fleet();
     const reconciler = reconcilerWith();
