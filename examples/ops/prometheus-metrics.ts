@@ -88,6 +88,27 @@ export function createSyncMetrics(registry: Registry): SyncMetrics {
     help: 'Listing walks started again because the listing shifted while it was read',
     registers,
   });
+  const instanceActions = new Counter({
+    name: 'novita_reconciler_instance_actions_total',
+    help: "Calls to end an orphaned instance (novitaOnly 'stop' | 'delete'), by kind and outcome",
+    labelNames: ['kind', 'outcome', 'dry_run'],
+    registers,
+  });
+  const stuck = new Gauge({
+    name: 'novita_reconciler_stuck_instances',
+    help: 'Records whose Novita status stayed transitional past stuckAfterMinutes, at the last run',
+    registers,
+  });
+  const orphans = new Gauge({
+    name: 'novita_reconciler_orphans',
+    help: 'Instances in scope that no record names, at the last run',
+    registers,
+  });
+  const orphanCost = new Gauge({
+    name: 'novita_reconciler_orphans_cost_per_hour_usd',
+    help: 'What the orphans cost per hour, by priceOf, at the last run (unpriced ones not counted)',
+    registers,
+  });
   const listingUnproven = new Counter({
     name: 'novita_reconciler_listing_unproven_total',
     help: 'Runs whose Novita listing could not be proven complete (absences then need a proof per record)',
@@ -143,6 +164,9 @@ export function createSyncMetrics(registry: Registry): SyncMetrics {
         case 'listing-unproven':
           listingUnproven.inc();
           return;
+        case 'instance-action':
+          instanceActions.inc({ kind: event.action.kind, outcome: event.action.outcome, dry_run: String(event.dryRun) });
+          return;
         case 'run-skipped':
           skipped.inc({ reason: event.reason });
           return;
@@ -152,6 +176,9 @@ export function createSyncMetrics(registry: Registry): SyncMetrics {
           runs.inc({ outcome: 'finished', code: '', dry_run: String(report.dryRun) });
           duration.observe({ outcome: 'finished' }, report.duration / 1000);
           if (!report.dryRun) lastSuccess.set(Date.now() / 1000);
+          stuck.set(report.stuck.length);
+          orphans.set(report.orphans.count);
+          orphanCost.set(report.orphans.costPerHour ?? 0);
           const dryRun = String(report.dryRun);
           const { limits, liveness } = report;
           for (const [limit, count] of Object.entries(limits.heldBack)) if (count > 0) heldBack.inc({ limit, dry_run: dryRun }, count);

@@ -162,6 +162,36 @@ describe('Prometheus: a listing that could not be proven complete', () => {
   });
 });
 
+describe('Prometheus: orphans, their cost, the calls that end them, stuck instances', () => {
+  it('counts an orphan stopped by novitaOnly: stop, and shows the orphans and what they cost', async () => {
+    fake = await startFakeNovita();
+    fake.addInstance({ name: 'app-orphan', createdAtMs: Date.now() - DAY });
+    const registry = new Registry();
+    const metrics = createSyncMetrics(registry);
+    const novitaClient = createNovitaClient({ apiKey: fake.apiKey, baseUrl: fake.url });
+    const reconciler = createReconciler({
+      store: createMemoryStore(),
+      novitaClient,
+      scope: { instance: (instance) => String(instance.name).startsWith('app-') },
+      priceOf: () => 0.69,
+      // One orphan of one instance in scope: the orphans' own fraction limit would hold it back.
+      policy: { novitaOnly: 'stop', maxObsoleteFraction: 1 },
+      onEvent: metrics.onEvent,
+    });
+    const report = await reconciler.sync();
+    expect(report.instanceActions.map((action) => action.outcome)).toEqual(['applied']);
+    const samples = parseExposition(await registry.metrics());
+    const value = (name: string, labels: Record<string, string> = {}) =>
+      samples
+        .filter((sample) => sample.name === name && Object.entries(labels).every(([key, wanted]) => sample.labels[key] === wanted))
+        .map((sample) => sample.value);
+    expect(value('novita_reconciler_instance_actions_total', { kind: 'stop', outcome: 'applied', dry_run: 'false' })).toEqual([1]);
+    expect(value('novita_reconciler_orphans')).toEqual([1]);
+    expect(value('novita_reconciler_orphans_cost_per_hour_usd')).toEqual([0.69]);
+    expect(value('novita_reconciler_stuck_instances')).toEqual([0]);
+  });
+});
+
 /** A reader the test collects from by hand. */
 class CollectingReader extends MetricReader {
   protected override async onForceFlush(): Promise<void> {}

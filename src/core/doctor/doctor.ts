@@ -53,25 +53,21 @@ export interface PolicyCheckContext {
  */
 export function checkPolicy(policy: SyncPolicy, context: PolicyCheckContext = {}): DoctorCheck {
   const mapped = Object.keys(policy.statusMap);
-  const details = {
-    removeObsoleteInstances: policy.removeObsoleteInstances,
-    obsoleteRetentionDays: policy.obsoleteRetentionDays,
-    creationGraceMinutes: policy.creationGraceMinutes,
-    confirmObsolete: policy.confirmObsolete,
-    maxObsoleteFraction: policy.maxObsoleteFraction,
-    safetyMinRecords: policy.safetyMinRecords,
-    novitaOnly: policy.novitaOnly,
-    enableAutomaticSync: policy.enableAutomaticSync,
-    syncIntervalMinutes: policy.syncIntervalMinutes,
-    statusMap: mapped,
-  };
+  // Every field of the resolved policy (the status map by the statuses it overrides), so that a field
+  // added to the policy is never left out of a bug report.
+  const details: Record<string, unknown> = { ...policy, statusMap: mapped };
   const line = [
     policy.removeObsoleteInstances ? 'obsolete records removed' : 'obsolete records marked terminated',
     `retention ${policy.obsoleteRetentionDays} d`,
     `grace ${policy.creationGraceMinutes} min`,
     `confirmObsolete ${policy.confirmObsolete}`,
     `maxObsoleteFraction ${policy.maxObsoleteFraction} (from ${policy.safetyMinRecords} records)`,
-    `novitaOnly ${policy.novitaOnly}`,
+    `novitaOnly ${policy.novitaOnly}${policy.novitaOnly === 'stop' || policy.novitaOnly === 'delete' ? ` (orphans older than ${policy.orphanGraceMinutes} min)` : ''}`,
+    `cap ${policy.maxDestructivePerRun ?? 'none'} per run`,
+    policy.destructiveBudget === null
+      ? 'no window budget'
+      : `window budget ${policy.destructiveBudget.max} per ${policy.destructiveBudget.windowMinutes} min`,
+    `stuck after ${policy.stuckAfterMinutes} min`,
     `every ${policy.syncIntervalMinutes} min${policy.enableAutomaticSync ? '' : ' (automatic sync off)'}`,
     mapped.length === 0 ? 'default status map' : `status map overrides: ${mapped.join(', ')}`,
   ].join('; ');
