@@ -19,7 +19,9 @@
  *
  * The `upgrade` variant is the same fleet as a store written by a system that never kept
  * `novitaStatus` (the seed system): the first run then refreshes every listed record (0.9 N writes
- * instead of 0.1 N), which is the first run after adopting the library.
+ * instead of 0.1 N), which is the first run after adopting the library. (A store written by 0.1 of
+ * this library lacks only `timestamps.novitaStatusSince`: its first run after the upgrade stamps the
+ * listed records once, as many writes as this variant.)
  */
 
 /** One record of the fleet, as the app stores it (library fields plus fields of the app's own). */
@@ -33,7 +35,7 @@ export interface BenchRecord {
   gpu: { product: string; cluster: string; count: number };
   image: string;
   tags: string[];
-  timestamps: { created: string; started?: string; terminated?: string };
+  timestamps: { created: string; started?: string; terminated?: string; novitaStatusSince?: string };
   terminationReason?: string;
   [field: string]: unknown;
 }
@@ -47,7 +49,7 @@ export interface BenchInstanceSeed {
   lastStartedAtMs: number;
 }
 
-/** `steady`: records as the library leaves them; `upgrade`: records without `novitaStatus`. */
+/** `steady`: records as the library leaves them; `upgrade`: records without `novitaStatus` (nor `novitaStatusSince`). */
 export type FleetVariant = 'steady' | 'upgrade';
 
 /** What one entry of the fleet is. */
@@ -148,7 +150,12 @@ export function recordAt(index: number, now: number, variant: FleetVariant = 'st
     gpu: { product: 'RTX 4090 24GB', cluster: 'us-ca-6', count: 1 },
     image: 'docker.io/library/python:3.11',
     tags: ['training', `team-${index % 7}`],
-    timestamps: { created: new Date(createdAtMs(index, now)).toISOString(), started: new Date(startedAtMs(index, now)).toISOString() },
+    timestamps: {
+      created: new Date(createdAtMs(index, now)).toISOString(),
+      started: new Date(startedAtMs(index, now)).toISOString(),
+      // As this version leaves a record (issue 17): when Novita's status was first seen.
+      ...(variant === 'upgrade' ? {} : { novitaStatusSince: new Date(startedAtMs(index, now)).toISOString() }),
+    },
   };
   if (terminated) {
     record.timestamps.terminated = new Date(now - (kind === 'retentionExpired' ? 30 : 1) * DAY_MS).toISOString();
