@@ -1,5 +1,30 @@
 /** The `--help` texts of `novita-reconcile` and its commands. */
+import { POLICY_ENV_VARIABLES, POLICY_JSON_VARIABLES } from '../core/config/sync-policy.js';
 import type { CliCommandName } from './cli-args.js';
+
+/**
+ * The `SYNC_*` lines of the help, from the policy's own table: a policy field added later is listed
+ * without anyone editing this file.
+ */
+function policyVariablesHelp(): string {
+  const names = Object.keys(POLICY_ENV_VARIABLES).map((name) => {
+    if (POLICY_JSON_VARIABLES.includes(name)) return `${name} (JSON)`;
+    return name === 'SYNC_INTERVAL_MINUTES' ? `${name} (also watch's interval)` : name;
+  });
+  const words = ['the', 'policy:', ...names.map((name, index) => (index < names.length - 1 ? `${name},` : `${name};`))];
+  words.push(...'a --config policy field wins over its variable'.split(' '));
+  const indent = ' '.repeat(24);
+  const lines: string[] = [];
+  let line = '';
+  for (const word of words) {
+    if (line !== '' && indent.length + line.length + 1 + word.length > 104) {
+      lines.push(line);
+      line = word;
+    } else line = line === '' ? word : `${line} ${word}`;
+  }
+  lines.push(line);
+  return `  SYNC_*                ${lines.join(`\n${indent}`)}`;
+}
 
 const RUN_HELP = `Usage: novita-reconcile [flags]
        novita-reconcile watch [--json] [--config <module>]
@@ -40,11 +65,7 @@ Environment:
   NOVITA_API_BASE_URL   default https://api.novita.ai/gpu-instance/openapi/v1
   REDIS_URL             redis:// or rediss:// URL of the store (required unless --config supplies store)
   REDIS_KEY_PREFIX      key namespace of the records, default novita-reconciler
-  SYNC_*                the policy: SYNC_REMOVE_OBSOLETE_INSTANCES, SYNC_OBSOLETE_INSTANCE_RETENTION_DAYS,
-                        SYNC_CREATION_GRACE_MINUTES, SYNC_CONFIRM_OBSOLETE, SYNC_MAX_OBSOLETE_FRACTION,
-                        SYNC_SAFETY_MIN_RECORDS, SYNC_NOVITA_ONLY, SYNC_STATUS_MAP (JSON), SYNC_INTERVAL_MINUTES
-                        (watch), SYNC_MAX_DESTRUCTIVE_PER_RUN, SYNC_DESTRUCTIVE_BUDGET (JSON); a --config
-                        policy field wins over its variable
+${policyVariablesHelp()}
 
 Progress goes to stderr while the run works, when stderr is a terminal; nothing otherwise.
 

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
-import type { InstanceRecord } from '../../src/index.js';
+import { POLICY_ENV_VARIABLES, type InstanceRecord } from '../../src/index.js';
 import type { FakeNovita } from '../../src/testing/fake-novita/index.js';
 import { freePort } from '../setup/spawn-redis.js';
 import { cliHarness, DAY, mixedFleet, running, runInProcess, type CliScene } from '../support/cli-scene.js';
@@ -248,6 +248,10 @@ describe('novita-reconcile: usage and configuration (exit 2)', () => {
       'SYNC_*',
     ])
       expect(stdout).toContain(text);
+    // Every policy variable, from the policy's own table (a hand-kept list missed two).
+    for (const variable of Object.keys(POLICY_ENV_VARIABLES)) expect(stdout, variable).toMatch(new RegExp(`\\b${variable}\\b`));
+    expect(stdout).toContain('SYNC_STATUS_MAP (JSON)');
+    expect(stdout).toContain('SYNC_DESTRUCTIVE_BUDGET (JSON)');
     for (const exit of [0, 1, 2, 3, 4, 5]) expect(stdout).toMatch(new RegExp(`^  ${exit}  `, 'm'));
   });
 

@@ -277,6 +277,11 @@ export const POLICY_ENV_VARIABLES = Object.freeze(Object.fromEntries(fieldNames.
   readonly [K in keyof PolicyFields as PolicyFields[K]['env']]: K;
 };
 
+/** The policy variables whose value is JSON (`SYNC_STATUS_MAP`, ...), for help texts. @internal */
+export const POLICY_JSON_VARIABLES: readonly string[] = Object.freeze(
+  fieldNames.filter((name) => POLICY_FIELDS[name].kind === 'json').map((name) => POLICY_FIELDS[name].env),
+);
+
 const POLICY_VARIABLE_PREFIX = 'SYNC_';
 
 /** Throws for a set `SYNC_` variable that is not a policy variable but is near one. */
