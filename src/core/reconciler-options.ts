@@ -13,18 +13,17 @@ import { defaultAdoptRecord } from './plan/record-writes.js';
 import { resolvePolicy, type SyncPolicy, type SyncPolicyInput } from './config/sync-policy.js';
 import type { InstanceRecord } from './record.js';
 import type { SyncRunOptions } from '../report.js';
-import type { ConfirmLimits } from './run/confirm-candidates.js';
 import type { StartOptions } from './runtime/scheduler.js';
 import {
   DESTRUCTIVE_GUARD_METHODS,
   INSTANCE_ACTION_METHODS,
   keepsDestructiveGuards,
   keepsInstanceActions,
-  type DestructiveGuardStore,
   type InstanceActionStore,
   type ReconcilerStore,
 } from './ports/store.js';
 import type { LivenessCheckOption } from './run/run-callbacks.js';
+import type { RunConfiguration } from './run/run-context.js';
 
 /** Options of {@link createReconciler}. */
 export interface ReconcilerOptions {
@@ -152,29 +151,10 @@ const RECONCILER_OPTIONS = [
 const DEFAULT_CONFIRM_CONCURRENCY = 4;
 const HOUR_MS = 3_600_000;
 
-/** The options of {@link createReconciler}, checked and with their defaults: the configuration every run works with. */
-export interface ResolvedReconcilerOptions {
-  store: ReconcilerStore;
-  novitaClient: NovitaClient;
-  lock: SyncLock | undefined;
-  policy: SyncPolicy;
+/** The options of {@link createReconciler}, checked and with their defaults: what every run is configured with, and where it logs and emits. */
+export interface ResolvedReconcilerOptions extends RunConfiguration {
   logger: ReconcilerLogger;
-  clock: () => Date;
   onEvent: ((event: ReconcilerEvent) => void) | undefined;
-  scope: SyncScope | undefined;
-  adoptRecord: (instance: NovitaInstance) => InstanceRecord;
-  priceOf: ((instance: NovitaInstance) => number | undefined) | undefined;
-  livenessCheck: LivenessCheckOption | undefined;
-  livenessTimeoutMs: number;
-  /** The store, when it keeps the destructive guards (the hold, the window budget). */
-  guardStore: DestructiveGuardStore | undefined;
-  /** The store, when it keeps the instance-action trail (needed by `novitaOnly: 'stop' | 'delete'`). */
-  actionStore: InstanceActionStore | undefined;
-  storeTimeoutMs: number;
-  listingTimeoutMs: number;
-  readBatchSize: number;
-  writeBatchSize: number;
-  confirm: ConfirmLimits;
 }
 
 /** Checks every option of {@link createReconciler} up front; throws {@link ConfigError} naming the one at fault. */

@@ -11,8 +11,12 @@ import type { DestructiveGuardStore, InstanceActionStore, ReconcilerStore } from
 import type { LivenessCheckOption } from './run-callbacks.js';
 import type { ConfirmLimits } from './confirm-candidates.js';
 
-/** What a run works with: the reconciler's resolved options. */
-export interface RunContext {
+/**
+ * What a run is configured with: the reconciler's options, checked and with their defaults. The
+ * facade resolves them once (reconciler-options.ts, whose resolved options extend this); every run
+ * reads them through its {@link RunContext}.
+ */
+export interface RunConfiguration {
   store: ReconcilerStore;
   novitaClient: NovitaClient;
   lock: SyncLock | undefined;
@@ -37,6 +41,10 @@ export interface RunContext {
   readBatchSize: number;
   writeBatchSize: number;
   confirm: ConfirmLimits;
+}
+
+/** What a run works with: its configuration, and where it logs and emits. */
+export interface RunContext extends RunConfiguration {
   log: (level: keyof ReconcilerLogger, fields: Record<string, unknown>, message: string) => void;
   emit: (event: ReconcilerEvent) => void;
 }
