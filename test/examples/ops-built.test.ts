@@ -229,7 +229,7 @@ describe('examples/ops on the built package', () => {
     expect(exit.at - signalledAt).toBeLessThan(5_000);
     const messages = worker.lines.map((line) => line.event ?? line.msg);
     expect(messages.indexOf('shutting down: waiting for the run in flight')).toBeLessThan(messages.indexOf('run-finished'));
-    expect(messages.at(-1)).toBe('stopped');
+    expect(messages.at(-1), JSON.stringify(worker.lines.map((line) => [line.event ?? line.msg, line.time, line.pid]))).toBe('stopped');
     // The run was not cut: its writes landed.
     expect(await store.get('vanished')).toMatchObject({ status: 'terminated', terminationReason: expect.any(String) });
     expect(await store.get('exited')).toMatchObject({ status: 'stopped' });
