@@ -3,30 +3,17 @@
  * loopback: --detailed-exitcode, the summary's wording and caps, and a big fleet read through the
  * binary. stderr is a pipe here, so no progress line may appear on it.
  */
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { InstanceRecord } from '../../src/index.js';
-import type { FakeNovita } from '../../src/testing/fake-novita/index.js';
-import { connectRedis } from '../support/redis-test-kit.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildPackage, runCliBinary } from '../support/built-cli.js';
-import { CANARY_KEY, cliScene, DAY, mixedFleet, running, settledFleet, type CliScene } from '../support/cli-scene.js';
+import { CANARY_KEY, cliHarness, DAY, mixedFleet, running, settledFleet } from '../support/cli-scene.js';
 
+// The one CLI harness: this file's Redis, its cleanups and its scenes; the built package on top.
+const harness = cliHarness();
+const { scene } = harness;
 let build: string;
-let redis: Redis;
 beforeAll(() => {
   build = buildPackage();
-  redis = connectRedis();
 }, 300_000);
-afterAll(async () => {
-  await redis.quit();
-});
-
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
-});
-
-const scene = (seed: (fake: FakeNovita) => InstanceRecord[]): Promise<CliScene> => cliScene(redis, cleanups, seed);
 
 async function cli(args: string[], env: Record<string, string | undefined>) {
   const result = await runCliBinary(build, args, env);

@@ -3,30 +3,17 @@
  * interval), stays alive although the schedule's timer is unref'd, and on SIGTERM or SIGINT lets the run
  * in flight finish, releases the lock and exits 0; a second signal exits at once.
  */
-import type { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { InstanceRecord } from '../../src/index.js';
-import type { FakeNovita } from '../../src/testing/fake-novita/index.js';
-import { connectRedis } from '../support/redis-test-kit.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildPackage, spawnCli, type RunningCli } from '../support/built-cli.js';
-import { CANARY_KEY, cliScene, mixedFleet, type CliScene } from '../support/cli-scene.js';
+import { CANARY_KEY, cliHarness, mixedFleet } from '../support/cli-scene.js';
 
+// The one CLI harness: this file's Redis, its cleanups and its scenes; the built package on top.
+const harness = cliHarness();
+const { cleanups, scene } = harness;
 let build: string;
-let redis: Redis;
 beforeAll(() => {
   build = buildPackage();
-  redis = connectRedis();
 }, 300_000);
-afterAll(async () => {
-  await redis.quit();
-});
-
-const cleanups: (() => Promise<unknown>)[] = [];
-afterEach(async () => {
-  await Promise.all(cleanups.splice(0).map((cleanup) => cleanup()));
-});
-
-const scene = (seed: (fake: FakeNovita) => InstanceRecord[]): Promise<CliScene> => cliScene(redis, cleanups, seed);
 
 function watch(args: string[], env: Record<string, string | undefined>): RunningCli {
   const running = spawnCli(build, ['watch', ...args], env);
@@ -54,7 +41,7 @@ describe('novita-reconcile watch (built binary)', () => {
     expect(result.stderr).toMatch(/info: Automatic sync started .*"runImmediately":true/);
     expect(result.stderr).toContain('info: Automatic sync stopped');
     expect(result.stdout + result.stderr).not.toContain(CANARY_KEY);
-    expect(await redis.exists(store.keys.lock)).toBe(0);
+    expect(await harness.redis.exists(store.keys.lock)).toBe(0);
   });
 
   it('SIGINT lets the run in flight finish, then exits 0', async () => {
