@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
-import { DESTRUCTIVE_GUARD_METHODS } from '../../src/index.js';
+import { DESTRUCTIVE_GUARD_METHODS, NovitaApiError } from '../../src/index.js';
+import { createScriptedNovitaClient, type ScriptedNovitaClient } from '../../src/testing/scripted-novita-client.js';
 import type { InstanceRecord, InstanceStore, NovitaInstance, ReconcilerError, SyncReport, WriteResult } from '../../src/index.js';
 
 export const NOW = new Date('2026-11-28T12:00:00.000Z');
@@ -112,4 +113,57 @@ export async function rejection(promise: Promise<unknown>): Promise<ReconcilerEr
     return error as ReconcilerError;
   }
   throw new Error('expected a rejection');
+}
+
+/** One slot of a property test's fleet: what Novita knows of instance `nv<i>`, and record `r<i>`. */
+export interface FleetSlot {
+  /** Novita's status of the instance, or `undefined` when Novita does not know it. */
+  novita: string | undefined;
+  /** Whether the listing omits it although it exists (lag). */
+  omitted: boolean;
+  /** Whether `getInstance` fails for it. */
+  getFails: boolean;
+  /** The record naming it, if any. */
+  local:
+    | { status: string; createdMinutesAgo: number; started: boolean; terminatedDaysAgo: number | undefined; hasNovitaId: boolean }
+    | undefined;
+}
+
+/**
+ * The records and the scripted Novita of a property test's slots, relative to {@link NOW}. With
+ * `instanceCreatedAt`, every instance carries that creation time.
+ */
+export function fleetOfSlots(
+  slots: readonly FleetSlot[],
+  options: { instanceCreatedAt?: string } = {},
+): { records: InstanceRecord[]; instances: NovitaInstance[]; novita: ScriptedNovitaClient } {
+  const instances: NovitaInstance[] = [];
+  const records: InstanceRecord[] = [];
+  const novita = createScriptedNovitaClient();
+  const hidden: string[] = [];
+  slots.forEach((slot, index) => {
+    const novitaId = `nv${index}`;
+    if (slot.novita !== undefined) {
+      instances.push({ id: novitaId, status: slot.novita, ...(options.instanceCreatedAt ? { createdAt: options.instanceCreatedAt } : {}) });
+      if (slot.omitted) hidden.push(novitaId);
+    }
+    if (slot.getFails) novita.failGetInstance(novitaId, new NovitaApiError('Novita answered 503', { status: 503, retryable: true }));
+    const local = slot.local;
+    if (!local) return;
+    records.push({
+      id: `r${index}`,
+      ...(local.hasNovitaId ? { novitaInstanceId: novitaId } : {}),
+      status: local.status,
+      timestamps: {
+        created: new Date(NOW.getTime() - local.createdMinutesAgo * 60_000).toISOString(),
+        ...(local.started ? { started: new Date(NOW.getTime() - 60_000).toISOString() } : {}),
+        ...(local.terminatedDaysAgo !== undefined
+          ? { terminated: new Date(NOW.getTime() - local.terminatedDaysAgo * 86_400_000).toISOString() }
+          : {}),
+      },
+    });
+  });
+  novita.setInstances(instances);
+  novita.hideFromListing(hidden);
+  return { records, instances, novita };
 }

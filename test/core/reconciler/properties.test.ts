@@ -5,17 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  createMemoryStore,
-  createReconciler,
-  GONE_STATUSES,
-  NovitaApiError,
-  setHold,
-  type InstanceRecord,
-  type NovitaInstance,
-} from '../../../src/index.js';
-import { createScriptedNovitaClient } from '../../../src/testing/scripted-novita-client.js';
-import { expectConsistentReport, NOW } from '../../support/reconcile-fixtures.js';
+import { createMemoryStore, createReconciler, GONE_STATUSES, setHold, type InstanceRecord } from '../../../src/index.js';
+import { expectConsistentReport, fleetOfSlots, NOW } from '../../support/reconcile-fixtures.js';
 
 const NOVITA_STATUSES = [
   'pending',
@@ -94,35 +85,7 @@ describe('reconcile properties', () => {
   it('whatever the listing omits and getInstance fails, no record whose instance is alive is marked terminated or removed', async () => {
     await fc.assert(
       fc.asyncProperty(scenario, async ({ slots, policy, forceSync, dryRun, guards }) => {
-        const fleet: NovitaInstance[] = [];
-        const records: InstanceRecord[] = [];
-        const novita = createScriptedNovitaClient();
-        const hidden: string[] = [];
-        slots.forEach((slot, index) => {
-          const novitaId = `nv${index}`;
-          if (slot.novita !== undefined) {
-            fleet.push({ id: novitaId, status: slot.novita });
-            if (slot.omitted) hidden.push(novitaId);
-          }
-          if (slot.getFails) novita.failGetInstance(novitaId, new NovitaApiError('Novita answered 503', { status: 503, retryable: true }));
-          if (slot.local) {
-            const local = slot.local;
-            records.push({
-              id: `r${index}`,
-              ...(local.hasNovitaId ? { novitaInstanceId: novitaId } : {}),
-              status: local.status,
-              timestamps: {
-                created: new Date(NOW.getTime() - local.createdMinutesAgo * 60_000).toISOString(),
-                ...(local.started ? { started: new Date(NOW.getTime() - 60_000).toISOString() } : {}),
-                ...(local.terminatedDaysAgo !== undefined
-                  ? { terminated: new Date(NOW.getTime() - local.terminatedDaysAgo * 86_400_000).toISOString() }
-                  : {}),
-              },
-            });
-          }
-        });
-        novita.setInstances(fleet);
-        novita.hideFromListing(hidden);
+        const { records, instances: fleet, novita } = fleetOfSlots(slots);
         const store = createMemoryStore({ records });
         const budget = guards.destructiveBudget;
         if (budget && guards.usedBefore > 0)

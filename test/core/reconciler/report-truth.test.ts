@@ -11,7 +11,6 @@ import { describe, expect, it } from 'vitest';
 import {
   createMemoryStore,
   createReconciler,
-  NovitaApiError,
   setHold,
   type ConditionalWrite,
   type InstanceRecord,
@@ -19,8 +18,7 @@ import {
   type NovitaInstance,
   type WriteResult,
 } from '../../../src/index.js';
-import { createScriptedNovitaClient } from '../../../src/testing/scripted-novita-client.js';
-import { expectConsistentReport, interceptWrites, NOW } from '../../support/reconcile-fixtures.js';
+import { expectConsistentReport, fleetOfSlots, interceptWrites, NOW } from '../../support/reconcile-fixtures.js';
 
 const NOVITA_STATUSES = ['running', 'exited', 'pulling', 'removed', 'toRemove', 'hibernating'];
 const LOCAL_STATUSES = ['creating', 'running', 'stopped', 'terminated'];
@@ -92,41 +90,16 @@ describe('the report says what was written', () => {
   it('whatever the callbacks answer and the application changes during the run, report and store agree record by record', async () => {
     await fc.assert(
       fc.asyncProperty(scenario, async ({ slots, policy, withScope, dryRun, writeBatchSize, guards }) => {
-        const fleet: NovitaInstance[] = [];
-        const records: InstanceRecord[] = [];
-        const scripted = createScriptedNovitaClient();
-        const hidden: string[] = [];
+        const { records, novita: scripted } = fleetOfSlots(slots, {
+          instanceCreatedAt: new Date(NOW.getTime() - 86_400_000).toISOString(),
+        });
         const scopeOf = new Map<string, boolean>();
         const changes: [id: string, change: 'status' | 'field'][] = [];
         slots.forEach((slot, index) => {
-          const novitaId = `nv${index}`;
           scopeOf.set(`r${index}`, slot.inScope);
-          scopeOf.set(novitaId, slot.inScope);
-          if (slot.novita !== undefined) {
-            fleet.push({ id: novitaId, status: slot.novita, createdAt: new Date(NOW.getTime() - 86_400_000).toISOString() });
-            if (slot.omitted) hidden.push(novitaId);
-          }
-          if (slot.getFails)
-            scripted.failGetInstance(novitaId, new NovitaApiError('Novita answered 503', { status: 503, retryable: true }));
-          if (slot.local) {
-            const local = slot.local;
-            records.push({
-              id: `r${index}`,
-              ...(local.hasNovitaId ? { novitaInstanceId: novitaId } : {}),
-              status: local.status,
-              timestamps: {
-                created: new Date(NOW.getTime() - local.createdMinutesAgo * 60_000).toISOString(),
-                ...(local.started ? { started: new Date(NOW.getTime() - 60_000).toISOString() } : {}),
-                ...(local.terminatedDaysAgo !== undefined
-                  ? { terminated: new Date(NOW.getTime() - local.terminatedDaysAgo * 86_400_000).toISOString() }
-                  : {}),
-              },
-            });
-            if (slot.appChanges) changes.push([`r${index}`, slot.appChanges]);
-          }
+          scopeOf.set(`nv${index}`, slot.inScope);
+          if (slot.local && slot.appChanges) changes.push([`r${index}`, slot.appChanges]);
         });
-        scripted.setInstances(fleet);
-        scripted.hideFromListing(hidden);
 
         const memory = createMemoryStore({ records });
         const written: { write: ConditionalWrite; outcome: string }[] = [];
@@ -179,7 +152,7 @@ describe('the report says what was written', () => {
             ? {
                 livenessCheck: (record: InstanceRecord) => {
                   const call = livenessCalls.count(record.id);
-                  return (scopeOf.get(record.id) ?? true) === (call % 2 === 1) ? false : true;
+                  return (scopeOf.get(record.id) ?? true) !== (call % 2 === 1);
                 },
               }
             : {}),
